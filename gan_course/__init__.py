@@ -1,0 +1,20 @@
+"""gan-course: GANs that deconstruct and reconstruct images, as a notebook course and a package.
+
+One concept per module, in course order:
+
+- ``runtime``      profile (fast / full), ``seed_everything``, ``get_device``
+- ``data``         embedded offline datasets and torchvision ones, batches in [-1, 1]
+- ``color``        gray and Lab views for colorization
+- ``convolution``  convolution and transposed convolution, by hand and checked (notebook 01)
+- ``dcgan``        DCGAN generator and discriminator (seed 001)
+- ``losses``       adversarial losses on logits and the unconditional GAN objective
+- ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume
+- ``checkpoint``   atomic, ``weights_only`` checkpoints
+- ``plots``        image grids and training curves
+- ``widgets``      ipywidgets explorers for the notebooks
+- ``cli``          the ``gan-course`` command
+
+Importing the package imports none of these; notebooks import what they use.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,351 @@
+"""One GAN training engine for every model in the course (DCGAN, pix2pix, the inversion GAN).
+
+The engine knows nothing about a particular model, in the spirit of minGPT's trainer. What makes a
+GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed from a batch and how
+``loss_D`` and ``loss_G`` are computed. The engine does the rest:
+
+- alternating updates, D first then G, on the same ``x_fake = G(input)``;
+- a history of per-step ``loss_D``, ``loss_G``, ``d_real`` = mean sigmoid(D(x)), ``d_fake`` =
+  mean sigmoid(D(G(z))), any extra terms the objective returns, and the wall time;
+- statistics stay on the device and are read every ``log_every`` steps (one host sync, not one per
+  step); a non-finite loss stops training with ``NonFiniteLossError`` and no checkpoint is written
+  after it, so the last good one survives;
+- fixed-input sample grids and loss-curve PNGs every ``sample_every`` steps, atomic checkpoints every
+  ``checkpoint_every`` steps, callbacks, and a ``tqdm.auto`` progress bar;
+- resume: a checkpoint holds models, optimisers, RNG states, the step and the history, and the data
+  stream is a pure function of (seed, step), so a resumed CPU run is bit-identical to one that was
+  never interrupted.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+import torch
+from torch import nn
+
+from .checkpoint import load_checkpoint, load_state, save_checkpoint
+from .data import ImageSet, iterate_batches
+from .plots import plot_history, save_figure, show_images
+from .runtime import Profile, check_profile
+
+Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
+
+
+class GANObjective(Protocol):
+    """How one kind of GAN is fed and scored; the engine calls these three and nothing else."""
+
+    def generator_input(self, batch: Batch, rng: torch.Generator) -> torch.Tensor:
+        """What G receives for this batch: z for an unconditional GAN, the condition A for pix2pix."""
+
+    def loss_D(self, D: nn.Module, batch: Batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{"loss_D", "d_real", "d_fake"}`` (the last two are D's logits); ``x_fake`` is detached."""
+
+    def loss_G(self, D: nn.Module, batch: Batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{"loss_G", ...}``: any further scalar terms (e.g. ``"l1"``) are logged too."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How long and how to train; model-agnostic. Defaults are seed 001's DCGAN optimiser."""
+
+    steps: int = 200
+    batch_size: int = 64
+    lr_G: float = 2e-4
+    lr_D: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    seed: int = 0
+    hflip: bool = False
+    log_every: int = 10
+    sample_every: int = 50  # 0 turns sample grids and loss-curve PNGs off
+    checkpoint_every: int = 100  # 0 turns periodic checkpoints off (a final one is still written)
+    n_samples: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "log_every", "n_samples"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("sample_every", "checkpoint_every", "seed"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.lr_G <= 0 or self.lr_D <= 0:
+            raise ValueError(f"learning rates must be > 0, got lr_G={self.lr_G}, lr_D={self.lr_D}")
+
+    @classmethod
+    def for_profile(cls, profile: Profile, **overrides: Any) -> "TrainConfig":
+        """``fast``: 200 steps of batch 64, samples every 50, checkpoints every 100.
+        ``full``: seed 001's 80 epochs of CIFAR-10's 50,000 images at batch 64."""
+        check_profile(profile)
+        base = cls() if profile == "fast" else cls(
+            steps=80 * 50_000 // 64, hflip=True, log_every=50, sample_every=2_000, checkpoint_every=5_000)
+        return replace(base, **overrides)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
+
+
+class Callback:
+    """Hooks into training; override what you need. ``trainer`` is the running ``GANTrainer``."""
+
+    def on_log(self, trainer: "GANTrainer", rows: list[dict[str, float]]) -> None:
+        """After each host sync, with the history rows it added."""
+
+    def on_step_end(self, trainer: "GANTrainer") -> None:
+        """After every optimisation step (``trainer.step`` counts finished steps)."""
+
+    def on_checkpoint(self, trainer: "GANTrainer", path: Path) -> None:
+        """After a checkpoint is written."""
+
+    def on_train_end(self, trainer: "GANTrainer") -> None:
+        """When ``fit`` returns normally."""
+
+
+class SampleGrids(Callback):
+    """Every ``every`` steps: ``samples/step_NNNNNN.png`` from the fixed input, and ``loss_curves.png``."""
+
+    def __init__(self, out_dir: str | Path, every: int):
+        self.out_dir, self.every = Path(out_dir), every
+
+    def on_step_end(self, trainer: "GANTrainer") -> None:
+        if trainer.step % self.every == 0:
+            self.write(trainer)
+
+    def on_train_end(self, trainer: "GANTrainer") -> None:
+        self.write(trainer)
+
+    def write(self, trainer: "GANTrainer") -> None:
+        trainer.flush()
+        name = f"step_{trainer.step:06d}"
+        save_figure(show_images(trainer.sample(), title=f"step {trainer.step}"), self.out_dir / "samples" / f"{name}.png")
+        if trainer.history["step"]:
+            save_figure(plot_history(trainer.history), self.out_dir / "loss_curves.png")
+
+
+class GANTrainer:
+    """Alternating D / G training of any (G, D) pair under a ``GANObjective``.
+
+    ``fit()`` trains up to ``config.steps`` total steps and returns the history (a dict of lists:
+    ``step``, ``loss_D``, ``loss_G``, ``d_real``, ``d_fake``, ``time`` and any extras). With ``out_dir``
+    it also writes sample grids, loss curves, checkpoints and ``metrics.json`` there.
+    """
+
+    def __init__(self, G: nn.Module, D: nn.Module, objective: GANObjective, data: ImageSet, config: TrainConfig, *,
+                 device: str | torch.device = "cpu", out_dir: str | Path | None = None,
+                 callbacks: Iterable[Callback] = (), kind: str = "gan", meta: dict[str, Any] | None = None,
+                 progress: bool = True):
+        if config.batch_size > len(data):
+            raise ValueError(f"batch_size {config.batch_size} is larger than the dataset ({len(data)} images)")
+        self.device = torch.device(device)
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.objective, self.data, self.config = objective, data, config
+        self.kind, self.meta = kind, dict(meta or {})
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.progress = progress
+        betas = (config.beta1, config.beta2)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas)
+        self.rng = torch.Generator(self.device).manual_seed(config.seed)  # z and any other sampling
+        self.step = 0
+        self.history: dict[str, list[float]] = {}
+        self.elapsed = 0.0  # seconds of training before this session (restored on resume)
+        self._pending: list[tuple[int, float, dict[str, torch.Tensor]]] = []
+        self.last_checkpoint: Path | None = None
+        # The fixed input behind every sample grid: the first n_samples images, their own RNG stream.
+        n = min(config.n_samples, len(data))
+        fixed_batch = (data.subset(slice(0, n)).float().to(self.device), None)
+        fixed_rng = torch.Generator(self.device).manual_seed(config.seed + 1)
+        self.fixed_input = objective.generator_input(fixed_batch, fixed_rng)
+        self.callbacks = list(callbacks)
+        if self.out_dir is not None and config.sample_every:
+            self.callbacks.append(SampleGrids(self.out_dir, config.sample_every))
+
+    # ------------------------------------------------------------------ training
+    def train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """One D update then one G update on the same fakes; returns detached device scalars."""
+        G, D, obj = self.G, self.D, self.objective
+        x_fake = G(obj.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
+
+        # D step: real → real_label, G's output (detached: no gradient into G) → 0
+        self.opt_D.zero_grad(set_to_none=True)
+        out_D = obj.loss_D(D, batch, x_fake.detach())
+        out_D["loss_D"].backward()
+        self.opt_D.step()
+
+        # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
+        D.requires_grad_(False)
+        self.opt_G.zero_grad(set_to_none=True)
+        out_G = obj.loss_G(D, batch, x_fake)
+        out_G["loss_G"].backward()
+        self.opt_G.step()
+        D.requires_grad_(True)
+
+        stats = {"loss_D": out_D["loss_D"], "loss_G": out_G["loss_G"],
+                 "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),
+                 "d_fake": torch.sigmoid(out_D["d_fake"].float()).mean()}
+        stats.update((k, v) for k, v in out_G.items() if k != "loss_G" and v.dim() == 0)
+        return {k: v.detach() for k, v in stats.items()}
+
+    def fit(self, steps: int | None = None) -> dict[str, list[float]]:
+        """Train until ``steps`` (default ``config.steps``) total steps are done; return the history."""
+        total = self.config.steps if steps is None else steps
+        if self.step >= total:
+            return self.history
+        cfg = self.config
+        self.G.train(), self.D.train()
+        batches = iterate_batches(self.data, cfg.batch_size, seed=cfg.seed, start_step=self.step,
+                                  device=self.device, hflip=cfg.hflip)
+        bar = _progress_bar(total, self.step, self.progress)
+        self._t0 = time.perf_counter() - self.elapsed
+        try:
+            for batch in batches:
+                stats = self.train_step(batch)
+                self.step += 1
+                self._pending.append((self.step, time.perf_counter() - self._t0, stats))
+                if self.step % cfg.log_every == 0 or self.step == total:
+                    rows = self.flush()
+                    if bar is not None and rows:
+                        bar.set_postfix(loss_D=f"{rows[-1]['loss_D']:.3f}", loss_G=f"{rows[-1]['loss_G']:.3f}")
+                if bar is not None:
+                    bar.update(1)
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and self.out_dir is not None:
+                    self.save_checkpoint()
+                for cb in self.callbacks:
+                    cb.on_step_end(self)
+                if self.step >= total:
+                    break
+            self.flush()
+            if self.out_dir is not None:
+                if self.last_checkpoint is None or not self.last_checkpoint.name.endswith(f"{self.step:06d}.pt"):
+                    self.save_checkpoint()
+                self.write_metrics()
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.history
+
+    def flush(self) -> list[dict[str, float]]:
+        """Read pending device statistics (one host sync), append them to the history, check them."""
+        if not self._pending:
+            return []
+        steps, times, stats = zip(*self._pending)
+        self._pending = []
+        keys = list(stats[0])
+        values = torch.stack([torch.stack([s[k].float() for k in keys]) for s in stats]).cpu().tolist()
+        rows = [{"step": st, **dict(zip(keys, vals)), "time": t} for st, t, vals in zip(steps, times, values)]
+        for row in rows:
+            for k, v in row.items():
+                self.history.setdefault(k, []).append(v)
+        self.elapsed = times[-1]
+        bad = next((r for r in rows if not all(math.isfinite(r[k]) for k in keys)), None)
+        if bad is not None:
+            which = ", ".join(f"{k}={bad[k]}" for k in keys if not math.isfinite(bad[k]))
+            kept = (f"the last good checkpoint is {self.last_checkpoint}" if self.last_checkpoint
+                    else "no checkpoint had been written yet")
+            raise NonFiniteLossError(f"non-finite loss at step {bad['step']} ({which}); training stopped and {kept}. "
+                                     "Lower the learning rates or check the data range ([-1, 1]).")
+        for cb in self.callbacks:
+            cb.on_log(self, rows)
+        return rows
+
+    @torch.no_grad()
+    def sample(self, g_input: torch.Tensor | None = None) -> torch.Tensor:
+        """G(g_input) in eval mode (BatchNorm running statistics, nothing updated); default the fixed input."""
+        was_training = self.G.training
+        self.G.eval()
+        try:
+            return self.G(self.fixed_input if g_input is None else g_input.to(self.device)).float().cpu()
+        finally:
+            self.G.train(was_training)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly where training stands (weights_only-loadable)."""
+        self.flush()
+        state = {
+            "kind": self.kind, "meta": self.meta, "train_config": asdict(self.config), "step": self.step,
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
+            "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
+            "history": self.history, "elapsed": self.elapsed, "fixed_input": self.fixed_input.cpu(),
+        }
+        if torch.cuda.is_available():
+            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("kind") != self.kind:
+            raise ValueError(f"checkpoint is a {state.get('kind')!r} run, this trainer trains {self.kind!r}")
+        saved_meta = state.get("meta", {})
+        differing = {k for k in self.meta if k in saved_meta and saved_meta[k] != self.meta[k]}
+        if differing:
+            k = sorted(differing)[0]
+            raise ValueError(f"checkpoint was trained with {k}={saved_meta[k]!r}, this run has {k}={self.meta[k]!r}")
+        load_state(self.G, state["G"], name="generator")
+        load_state(self.D, state["D"], name="discriminator")
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.step, self.history, self.elapsed = state["step"], state["history"], state["elapsed"]
+        self.fixed_input = state["fixed_input"].to(self.device)
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+        """Write the full training state atomically (default ``out_dir/checkpoints/step_NNNNNN.pt``)."""
+        if path is None:
+            if self.out_dir is None:
+                raise ValueError("save_checkpoint needs a path when the trainer has no out_dir")
+            path = self.out_dir / "checkpoints" / f"step_{self.step:06d}.pt"
+        state = self.state_dict()  # flushes first: a non-finite loss raises before anything is written
+        self.last_checkpoint = save_checkpoint(path, state)
+        for cb in self.callbacks:
+            cb.on_checkpoint(self, self.last_checkpoint)
+        return self.last_checkpoint
+
+    def resume(self, path: str | Path | None = None) -> Path:
+        """Load ``path``, or the latest checkpoint in ``out_dir/checkpoints``; training continues from it."""
+        if path is None:
+            if self.out_dir is None:
+                raise ValueError("resume needs a checkpoint path when the trainer has no out_dir")
+            path = latest_checkpoint(self.out_dir)
+        self.load_state_dict(load_checkpoint(path, kind=self.kind, map_location=self.device))
+        self.last_checkpoint = Path(path)
+        return self.last_checkpoint
+
+    def write_metrics(self) -> Path:
+        """``metrics.json``: final losses (mean of the last 10 % of steps), wall time and throughput."""
+        h = self.history
+        tail = max(1, len(h["step"]) // 10)
+        mean = lambda k: sum(h[k][-tail:]) / tail  # noqa: E731
+        metrics = {"kind": self.kind, "steps": self.step, "wall_time_s": round(self.elapsed, 3),
+                   "images_per_s": round(self.step * self.config.batch_size / max(self.elapsed, 1e-9), 1),
+                   **{f"final_{k}": round(mean(k), 5) for k in h if k not in ("step", "time")}}
+        path = self.out_dir / "metrics.json"
+        path.write_text(json.dumps(metrics, indent=2) + "\n")
+        return path
+
+
+def latest_checkpoint(out_dir: str | Path) -> Path:
+    """The highest-step ``step_NNNNNN.pt`` under ``out_dir/checkpoints``."""
+    folder = Path(out_dir) / "checkpoints"
+    found = sorted(folder.glob("step_*.pt"))
+    if not found:
+        raise FileNotFoundError(f"no checkpoint to resume from: {folder} holds no step_*.pt files")
+    return found[-1]
+
+
+def _progress_bar(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True)

@@ -1,0 +1,100 @@
+"""Figures the notebooks and the training engine share: image grids and training curves.
+
+Functions return ``matplotlib.figure.Figure`` objects built without pyplot, so they work the same in
+a notebook (the figure displays as the cell's value), in a headless training run (``save_figure``) and
+in tests. Images follow the course convention: tensors (B, C, H, W) in [-1, 1].
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+
+def image_grid(x: torch.Tensor, nrow: int | None = None, pad: int = 1) -> np.ndarray:
+    """Tile images x: (B, C, H, W) in [-1, 1] (C = 1 or 3) into one (rows·H, cols·W, 3) float array in [0, 1]."""
+    if x.dim() != 4 or x.shape[1] not in (1, 3):
+        raise ValueError(f"expected images (B, 1|3, H, W), got {tuple(x.shape)}")
+    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) / 2).expand(-1, 3, -1, -1)  # (B, 3, H, W) in [0, 1]
+    B, _, H, W = x.shape
+    ncol = nrow or math.ceil(math.sqrt(B))
+    nrows = math.ceil(B / ncol)
+    grid = torch.ones(3, nrows * (H + pad) + pad, ncol * (W + pad) + pad)
+    for i in range(B):
+        r, c = divmod(i, ncol)
+        top, left = pad + r * (H + pad), pad + c * (W + pad)
+        grid[:, top:top + H, left:left + W] = x[i]
+    return grid.permute(1, 2, 0).numpy()  # (rows·H, cols·W, 3)
+
+
+def show_images(x: torch.Tensor, title: str | None = None, nrow: int | None = None, size: float = 4.0) -> Figure:
+    """A figure of the image grid of x: (B, C, H, W) in [-1, 1]."""
+    fig = Figure(figsize=(size, size))
+    ax = fig.add_subplot()
+    ax.imshow(image_grid(x, nrow), interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_image_rows(rows: Mapping[str, torch.Tensor], size: float = 1.2) -> Figure:
+    """One labelled row per entry; every tensor (B, C, H, W) in [-1, 1] with the same B."""
+    n = max(t.shape[0] for t in rows.values())
+    fig = Figure(figsize=(size * n, size * len(rows) + 0.3))
+    axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+    for ax, (label, imgs) in zip(axes, rows.items()):
+        ax.imshow(image_grid(imgs, nrow=n), interpolation="nearest")
+        ax.set_ylabel(label, rotation=0, ha="right", va="center")
+        ax.set_xticks([]), ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(history: Mapping[str, Sequence[float]], smooth: int = 1) -> Figure:
+    """Loss curves (loss_D, loss_G) and discriminator outputs (D(x), D(G(z))) against the step.
+
+    ``smooth`` > 1 overlays a running mean over that many steps.
+    """
+    steps = np.asarray(history["step"])
+    fig = Figure(figsize=(10, 3.4))
+    ax_loss, ax_d = fig.subplots(1, 2)
+    for ax, keys, ylabel in ((ax_loss, ("loss_D", "loss_G"), "loss"),
+                             (ax_d, ("d_real", "d_fake"), "mean sigmoid(D)")):
+        for key in keys:
+            y = np.asarray(history[key], dtype=float)
+            line, = ax.plot(steps, y, lw=0.8, alpha=0.45 if smooth > 1 else 1.0, label=key)
+            if smooth > 1 and len(y) >= smooth:
+                ax.plot(steps[smooth - 1:], np.convolve(y, np.ones(smooth) / smooth, "valid"),
+                        color=line.get_color(), lw=1.6)
+        ax.set_xlabel("step")
+        ax.set_ylabel(ylabel)
+        ax.legend(loc="best")
+        ax.grid(alpha=0.3)
+    ax_d.set_ylim(0, 1)
+    ax_loss.set_title("losses")
+    ax_d.set_title("D(x) and D(G(z))")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
+    """Write ``fig`` as PNG atomically (temp file + rename) so a reader never sees half an image."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=dpi, format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,76 @@
+"""Runtime set-up shared by every notebook and the CLI: the profile, seeding and the device.
+
+Each notebook's setup cell calls these explicitly; nothing here runs at import time.
+
+- ``current_profile()`` reads ``GAN_COURSE_PROFILE`` (``fast`` or ``full``); when it is unset the
+  profile is ``full`` only if CUDA is present, else ``fast``.
+- ``seed_everything(seed)`` seeds Python, NumPy and PyTorch (CPU and CUDA) in one place.
+- ``get_device()`` picks CUDA, then Apple MPS, then the CPU, unless told otherwise.
+"""
+from __future__ import annotations
+
+import os
+import random
+from typing import Literal
+
+import numpy as np
+import torch
+
+Profile = Literal["fast", "full"]
+PROFILES: tuple[Profile, ...] = ("fast", "full")
+PROFILE_ENV = "GAN_COURSE_PROFILE"
+
+
+def check_profile(profile: str) -> Profile:
+    """Return ``profile`` if it names a profile, else raise a ``ValueError`` listing the valid ones."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
+    return profile  # type: ignore[return-value]
+
+
+def current_profile(profile: str | None = None) -> Profile:
+    """The profile in force: ``profile`` if given, else ``$GAN_COURSE_PROFILE``, else by hardware.
+
+    Without either, ``full`` is chosen only when CUDA is available, so a laptop gets ``fast``.
+    """
+    if profile is None:
+        profile = os.environ.get(PROFILE_ENV) or None
+    if profile is None:
+        return "full" if torch.cuda.is_available() else "fast"
+    return check_profile(profile.strip().lower())
+
+
+def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generator:
+    """Seed ``random``, NumPy and PyTorch (all devices); return a fresh ``torch.Generator`` seeded alike.
+
+    ``deterministic=True`` also asks PyTorch for deterministic kernels (slower on GPU; CPU runs are
+    deterministic for a fixed thread count anyway).
+    """
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    return torch.Generator().manual_seed(seed)
+
+
+def get_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` if given (checked to exist), else CUDA, else MPS, else the CPU."""
+    if device is not None:
+        device = torch.device(device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(f"device {device} requested but CUDA is not available; use 'cpu'")
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
+    """One line for a notebook's setup cell: the same text on every CPU machine."""
+    return f"profile={profile} device={device.type} seed={seed}"

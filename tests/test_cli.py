@@ -1,0 +1,62 @@
+"""The ``gan-course`` command: help, a short run, resume, and clear errors."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gan_course.cli import main
+
+SMALL = ["--image-size", "16", "--width", "8", "--batch-size", "16", "--sample-every", "2",
+         "--checkpoint-every", "2", "--no-progress", "--profile", "fast"]
+
+
+def test_help_lists_every_config_option(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["train", "dcgan", "--help"])
+    assert e.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--dataset", "--image-size", "--batch-size", "--z-dim", "--steps", "--profile", "--resume",
+                 "--lr-g", "--real-label", "--hflip", "--data-root", "--download"):
+        assert flag in text
+
+
+def test_train_writes_a_run_folder_and_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "dcgan", *SMALL, "--steps", "4", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["dcgan"]["image_size"] == 16 and config["train"]["steps"] == 4 and config["profile"] == "fast"
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000002.pt", "step_000004.pt"]
+    assert (out / "samples" / "step_000004.png").exists() and (out / "loss_curves.png").exists()
+    assert json.loads((out / "metrics.json").read_text())["steps"] == 4
+
+    # An existing run is never overwritten by accident.
+    with pytest.raises(SystemExit, match="already holds checkpoints; pass --resume"):
+        main(["train", "dcgan", *SMALL, "--steps", "4", "--out", str(out)])
+    assert main(["train", "dcgan", *SMALL, "--steps", "6", "--out", str(out), "--resume"]) == 0
+    assert "resuming from" in capsys.readouterr().out
+    assert json.loads((out / "metrics.json").read_text())["steps"] == 6
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--dataset", "mnist"], "unknown dataset 'mnist'"),
+    (["--image-size", "48"], "power of two"),
+    (["--batch-size", "0"], "batch_size must be >= 1"),
+    (["--dataset", "cifar10", "--image-size", "32"], "download=True"),
+])
+def test_bad_options_give_one_clear_line(tmp_path, capsys, argv, message):
+    code = main(["train", "dcgan", "--no-progress", "--profile", "fast", "--out", str(tmp_path / "r"),
+                 "--data-root", str(tmp_path / "nothing"), *argv])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gan-course: error:") and message in err
+
+
+def test_resume_without_checkpoints_is_an_error(tmp_path):
+    with pytest.raises(SystemExit, match="holds no step_"):
+        main(["train", "dcgan", *SMALL, "--out", str(tmp_path / "empty"), "--resume"])
+
+
+def test_console_script_is_installed():
+    done = subprocess.run([sys.executable, "-m", "gan_course.cli", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "train" in done.stdout

@@ -1,0 +1,198 @@
+"""The training engine: history, resume bit-identical on CPU, non-finite stop, atomic checkpoints."""
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from gan_course.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
+from gan_course.dcgan import DCGANConfig, DCGANGenerator, dcgan_trainer
+from gan_course.engine import Callback, GANTrainer, NonFiniteLossError, TrainConfig, latest_checkpoint
+from gan_course.losses import UnconditionalGAN, bce_logits, d_loss_bce, g_loss_bce
+
+CONFIG = DCGANConfig(image_size=16, width=8, z_dim=16)
+
+
+def trainer_for(data, out_dir=None, **train):
+    train = TrainConfig(**{"steps": 6, "batch_size": 16, "seed": 1, "log_every": 2, "sample_every": 0,
+                           "checkpoint_every": 0, **train})
+    return dcgan_trainer(CONFIG, train, data, out_dir=out_dir, progress=False)
+
+
+def test_losses_on_known_values():
+    zero = torch.zeros(4)  # logit 0 = probability 0.5
+    assert bce_logits(zero, 1.0).item() == pytest.approx(0.693147, abs=1e-6)
+    assert d_loss_bce(zero, zero).item() == pytest.approx(2 * 0.693147, abs=1e-6)
+    big = torch.full((3,), 50.0)  # stable where sigmoid + BCELoss saturates
+    assert g_loss_bce(big).item() == pytest.approx(0.0, abs=1e-6)
+    assert torch.isfinite(g_loss_bce(-big))
+    # label 0.9 on a confident "real": BCE = −0.9·log σ(50) − 0.1·log(1 − σ(50)) ≈ 0.1·50
+    assert bce_logits(big, 0.9).item() == pytest.approx(5.0, rel=1e-3)
+
+
+def test_history_has_a_row_per_step(tiny_digits):
+    history = trainer_for(tiny_digits).fit()
+    assert history["step"] == [1, 2, 3, 4, 5, 6]
+    assert set(history) == {"step", "loss_D", "loss_G", "d_real", "d_fake", "time"}
+    assert all(0 < d < 1 for d in history["d_real"] + history["d_fake"])
+    assert history["time"] == sorted(history["time"])
+
+
+def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
+    straight = trainer_for(tiny_digits, hflip=True)
+    straight.fit()
+
+    first = trainer_for(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    first.fit(steps=3)  # interrupted after a checkpoint at step 3
+    assert latest_checkpoint(tmp_path).name == "step_000003.pt"
+    torch.manual_seed(1234)  # a different process state must not matter
+    second = trainer_for(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    second.resume()
+    assert second.step == 3
+    second.fit()
+
+    for name in ("G", "D", "opt_G", "opt_D"):
+        a, b = getattr(straight, name).state_dict(), getattr(second, name).state_dict()
+        flat_a, flat_b = _tensors(a), _tensors(b)
+        assert len(flat_a) == len(flat_b) > 0
+        assert all(torch.equal(x, y) for x, y in zip(flat_a, flat_b)), name
+    for key in ("loss_D", "loss_G", "d_real", "d_fake"):
+        assert straight.history[key] == second.history[key]
+
+
+def _tensors(obj):
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for k in sorted(obj, key=str) for t in _tensors(obj[k])]
+    if isinstance(obj, (list, tuple)):
+        return [t for v in obj for t in _tensors(v)]
+    return []
+
+
+def test_run_folder_has_samples_curves_checkpoints_metrics(tiny_digits, tmp_path):
+    trainer = trainer_for(tiny_digits, tmp_path, sample_every=3, checkpoint_every=3)
+    trainer.fit()
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_000003.pt", "step_000006.pt"]
+    assert {p.name for p in (tmp_path / "samples").iterdir()} == {"step_000003.png", "step_000006.png"}
+    assert (tmp_path / "loss_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["steps"] == 6 and metrics["kind"] == "dcgan" and metrics["images_per_s"] > 0
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_fixed_input_sampling_leaves_training_state_alone(tiny_digits):
+    trainer = trainer_for(tiny_digits)
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    a, b = trainer.sample(), trainer.sample()
+    assert torch.equal(a, b) and a.shape == (64, 1, 16, 16)
+    assert all(torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())
+
+
+class NaNAfter(UnconditionalGAN):
+    """Returns a NaN generator loss from a given call on, like a diverging run."""
+
+    def __init__(self, z_dim, after):
+        super().__init__(z_dim)
+        self.calls, self.after = 0, after
+
+    def loss_G(self, D, batch, x_fake):
+        self.calls += 1
+        out = super().loss_G(D, batch, x_fake)
+        if self.calls > self.after:
+            out["loss_G"] = out["loss_G"] * float("nan")
+        return out
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_digits, tmp_path):
+    from gan_course.dcgan import build_dcgan
+
+    G, D = build_dcgan(CONFIG)
+    train = TrainConfig(steps=10, batch_size=16, log_every=1, sample_every=0, checkpoint_every=4)
+    trainer = GANTrainer(G, D, NaNAfter(CONFIG.z_dim, after=5), tiny_digits, train, out_dir=tmp_path,
+                         kind="dcgan", progress=False)
+    with pytest.raises(NonFiniteLossError, match=r"step 6 \(loss_G=nan\).*step_000004\.pt"):
+        trainer.fit()
+    assert [p.name for p in (tmp_path / "checkpoints").iterdir()] == ["step_000004.pt"]
+    state = load_checkpoint(tmp_path / "checkpoints" / "step_000004.pt", kind="dcgan")
+    assert state["step"] == 4 and all(torch.isfinite(t).all() for t in state["G"].values())
+
+
+def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "ck.pt"
+    save_checkpoint(path, {"kind": "x", "w": torch.ones(3)})
+
+    def crash(obj, f, *a, **k):
+        f.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, {"kind": "x", "w": torch.zeros(3)})
+    monkeypatch.undo()
+    assert torch.equal(load_checkpoint(path)["w"], torch.ones(3))  # the old file survives intact
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.pt"]  # no temp file left behind
+
+
+def test_checkpoint_loading_is_weights_only_and_checked(tmp_path):
+    torch.save({"format_version": 1, "evil": nn.Linear(2, 2)}, tmp_path / "pickled.pt")  # a pickled module
+    with pytest.raises(CheckpointError, match="cannot read checkpoint"):
+        load_checkpoint(tmp_path / "pickled.pt")
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "missing.pt")
+    torch.save({"w": torch.ones(1)}, tmp_path / "foreign.pt")
+    with pytest.raises(CheckpointError, match="not a gan-course checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
+    save_checkpoint(tmp_path / "ok.pt", {"kind": "pix2pix"})
+    with pytest.raises(CheckpointError, match="holds a 'pix2pix' checkpoint, expected 'dcgan'"):
+        load_checkpoint(tmp_path / "ok.pt", kind="dcgan")
+
+
+def test_checkpoint_from_another_model_is_refused_clearly(tiny_digits, tmp_path):
+    wide = DCGANGenerator(z_dim=16, width=16, image_size=16, channels=1)
+    narrow = DCGANGenerator(z_dim=16, width=8, image_size=16, channels=1)
+    with pytest.raises(CheckpointError, match=r"differ in shape .*Was it saved from another model"):
+        load_state(narrow, wide.state_dict(), name="generator")
+    trainer = trainer_for(tiny_digits, tmp_path, checkpoint_every=2)
+    trainer.fit(steps=2)
+    other = dcgan_trainer(DCGANConfig(image_size=16, width=8, z_dim=32), trainer.config, tiny_digits, out_dir=tmp_path,
+                          progress=False)
+    with pytest.raises(ValueError, match="trained with z_dim=16, this run has z_dim=32"):
+        other.resume()
+
+
+def test_engine_is_model_agnostic_and_calls_back(tiny_digits):
+    """Any (G, D) pair and objective: here MLPs on flattened digits, with an extra logged term."""
+
+    class MLPObjective(UnconditionalGAN):
+        def loss_G(self, D, batch, x_fake):
+            out = super().loss_G(D, batch, x_fake)
+            out["mean_abs"] = x_fake.abs().mean()
+            return out
+
+    G = nn.Sequential(nn.Linear(8, 256), nn.Tanh(), nn.Unflatten(1, (1, 16, 16)))
+    D = nn.Sequential(nn.Flatten(), nn.Linear(256, 1), nn.Flatten(0))
+
+    class Recorder(Callback):
+        logged, ends = [], 0
+
+        def on_log(self, trainer, rows):
+            self.logged += [r["step"] for r in rows]
+
+        def on_train_end(self, trainer):
+            Recorder.ends += 1
+
+    rec = Recorder()
+    trainer = GANTrainer(G, D, MLPObjective(8), tiny_digits, TrainConfig(steps=4, batch_size=8, log_every=3),
+                         callbacks=[rec], progress=False)
+    history = trainer.fit()
+    assert rec.logged == [1, 2, 3, 4] and Recorder.ends == 1
+    assert len(history["mean_abs"]) == 4
+
+
+def test_train_config_validates():
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="unknown profile 'medium'"):
+        TrainConfig.for_profile("medium")
+    assert TrainConfig.for_profile("full").steps == 62_500

@@ -1,0 +1,47 @@
+"""Profiles, seeding and the device helper."""
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
+
+
+def test_profile_from_env_and_hardware(monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "full")
+    assert current_profile() == "full"
+    monkeypatch.setenv("GAN_COURSE_PROFILE", " FAST ")
+    assert current_profile() == "fast"
+    assert current_profile("full") == "full"  # an explicit choice wins
+    monkeypatch.delenv("GAN_COURSE_PROFILE")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert current_profile() == "fast"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert current_profile() == "full"
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "turbo")
+    with pytest.raises(ValueError, match="unknown profile 'turbo': expected one of fast, full"):
+        current_profile()
+
+
+def test_seed_everything_seeds_all_generators():
+    def draw():
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    g = seed_everything(7)
+    a, ga = draw(), torch.rand(1, generator=g).item()
+    g = seed_everything(7)
+    assert draw() == a and torch.rand(1, generator=g).item() == ga
+    seed_everything(8)
+    assert draw() != a
+    with pytest.raises(ValueError, match="non-negative int"):
+        seed_everything(-1)
+
+
+def test_device_helper(monkeypatch):
+    assert get_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        get_device("cuda")
+    assert get_device().type in ("cpu", "mps")
+    assert describe_runtime("fast", torch.device("cpu"), 0) == "profile=fast device=cpu seed=0"
