@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -28,6 +27,8 @@ from typing import Callable, Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .checkpoint import atomic_save
 
 EMBEDDED_DATASETS = ("digits", "photos")
 TORCHVISION_DATASETS = ("cifar10", "stl10", "flowers102", "celeba", "svhn")
@@ -234,7 +235,7 @@ def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
 @functools.lru_cache(maxsize=None)
 def _photo(name: str) -> torch.Tensor:
     """One shipped photo as uint8 (3, H, W), decoded once per process."""
-    return torch.from_numpy(np.ascontiguousarray(_photo_loaders()[name]()[..., :3])).permute(2, 0, 1).contiguous()
+    return torch.from_numpy(np.array(_photo_loaders()[name]()[..., :3])).permute(2, 0, 1).contiguous()
 
 
 def _photos(image_size: int, split: str, n: int, seed: int) -> ImageSet:
@@ -264,7 +265,9 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
         folder = root / split if (root / split).is_dir() else root
         if split != "all" and folder == root and any((root / s).is_dir() for s in ("train", "test")):
             raise FileNotFoundError(f"{root} has no {split}/ folder")
-        key = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:10]
+        # the key changes when the folder moves or a class folder gains or loses files
+        stamp = [(d.name, d.stat().st_mtime_ns) for d in sorted(folder.iterdir()) if d.is_dir()]
+        key = hashlib.sha1(repr((str(folder.resolve()), stamp)).encode()).hexdigest()[:12]
         cache = default_data_root() / "cache" / f"imagefolder-{key}-{image_size}.pt"
     else:
         root = Path(root).expanduser() if root is not None else default_data_root() / name
@@ -294,7 +297,7 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
             f"--download`, or copy the official files into {root}. A copy in ImageFolder layout (class "
             f"folders of images) loads with name='imagefolder', root=PATH.") from e
     data = _materialise(dataset, image_size, name)
-    _save_atomic(cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])})
+    atomic_save(cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])})
     return data
 
 
@@ -312,15 +315,3 @@ def _materialise(dataset, image_size: int, name: str) -> ImageSet:
     has_labels = any(t >= 0 for t in labels)
     return ImageSet(images, torch.tensor(labels, dtype=torch.int64) if has_labels else None,
                     tuple(classes) if classes else None, name)
-
-
-def _save_atomic(path: Path, obj: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -53,8 +53,8 @@ class GANObjective(Protocol):
 class TrainConfig:
     """How long and how to train; model-agnostic. Defaults are seed 001's DCGAN optimiser."""
 
-    steps: int = 200
-    batch_size: int = 64
+    steps: int = 500
+    batch_size: int = 32
     lr_G: float = 2e-4
     lr_D: float = 2e-4
     beta1: float = 0.5
@@ -62,8 +62,8 @@ class TrainConfig:
     seed: int = 0
     hflip: bool = False
     log_every: int = 10
-    sample_every: int = 50  # 0 turns sample grids and loss-curve PNGs off
-    checkpoint_every: int = 100  # 0 turns periodic checkpoints off (a final one is still written)
+    sample_every: int = 100  # 0 turns sample grids and loss-curve PNGs off
+    checkpoint_every: int = 250  # 0 turns periodic checkpoints off (a final one is still written)
     n_samples: int = 64
 
     def __post_init__(self) -> None:
@@ -78,11 +78,12 @@ class TrainConfig:
 
     @classmethod
     def for_profile(cls, profile: Profile, **overrides: Any) -> "TrainConfig":
-        """``fast``: 200 steps of batch 64, samples every 50, checkpoints every 100.
+        """``fast``: 500 steps of batch 32 (digit-like DCGAN samples in ≈ 40 s on 2 CPU cores).
         ``full``: seed 001's 80 epochs of CIFAR-10's 50,000 images at batch 64."""
         check_profile(profile)
         base = cls() if profile == "fast" else cls(
-            steps=80 * 50_000 // 64, hflip=True, log_every=50, sample_every=2_000, checkpoint_every=5_000)
+            steps=80 * 50_000 // 64, batch_size=64, hflip=True, log_every=50, sample_every=2_000,
+            checkpoint_every=5_000)
         return replace(base, **overrides)
 
 
@@ -110,7 +111,7 @@ class SampleGrids(Callback):
     """Every ``every`` steps: ``samples/step_NNNNNN.png`` from the fixed input, and ``loss_curves.png``."""
 
     def __init__(self, out_dir: str | Path, every: int):
-        self.out_dir, self.every = Path(out_dir), every
+        self.out_dir, self.every, self.written = Path(out_dir), every, -1
 
     def on_step_end(self, trainer: "GANTrainer") -> None:
         if trainer.step % self.every == 0:
@@ -120,6 +121,9 @@ class SampleGrids(Callback):
         self.write(trainer)
 
     def write(self, trainer: "GANTrainer") -> None:
+        if trainer.step == self.written:
+            return
+        self.written = trainer.step
         trainer.flush()
         name = f"step_{trainer.step:06d}"
         save_figure(show_images(trainer.sample(), title=f"step {trainer.step}"), self.out_dir / "samples" / f"{name}.png")

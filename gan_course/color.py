@@ -1,0 +1,100 @@
+"""Colour views for colorization (pix2pix gray → colour, Isola et al. 2017; Zhang et al. 2016).
+
+Two ways to pose the task, both on tensors in the course's [-1, 1] convention:
+
+- ``gray``: condition A = luma (B, 1, H, W), target B = the RGB image (B, 3, H, W);
+- ``lab``: condition A = normalised L (B, 1, H, W), target B = normalised ab (B, 2, H, W), so the
+  network predicts only chroma and the lightness is given back exactly.
+
+``rgb_to_lab`` / ``lab_to_rgb`` are differentiable torch versions of sRGB (D65) ↔ CIE Lab that agree
+with ``skimage.color.rgb2lab`` / ``lab2rgb``.
+"""
+from __future__ import annotations
+
+import torch
+
+LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
+_RGB_TO_XYZ = torch.tensor([[0.412453, 0.357580, 0.180423],
+                            [0.212671, 0.715160, 0.072169],
+                            [0.019334, 0.119193, 0.950227]])  # sRGB primaries, D65 (as scikit-image)
+_WHITE = torch.tensor([0.95047, 1.0, 1.08883])  # D65 reference white, 2° observer
+_EPS, _KAPPA = 216 / 24389, 24389 / 27  # CIE constants (ε, κ)
+SPACES = ("gray", "lab")
+
+
+def _check(x: torch.Tensor, channels: int, what: str) -> None:
+    if x.dim() != 4 or x.shape[1] != channels:
+        raise ValueError(f"{what} must have shape (B, {channels}, H, W), got {tuple(x.shape)}")
+
+
+def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
+    """x: (B, 3, H, W) in [-1, 1] → luma (B, 1, H, W) in [-1, 1]."""
+    _check(x, 3, "rgb_to_gray input")
+    w = x.new_tensor(LUMA).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True)
+
+
+def gray_to_rgb(g: torch.Tensor) -> torch.Tensor:
+    """g: (B, 1, H, W) → (B, 3, H, W), the gray value copied to each channel."""
+    _check(g, 1, "gray_to_rgb input")
+    return g.expand(-1, 3, -1, -1)
+
+
+def rgb_to_lab(x: torch.Tensor) -> torch.Tensor:
+    """x: (B, 3, H, W) sRGB in [-1, 1] → Lab (B, 3, H, W): L in [0, 100], a, b in about [-128, 127]."""
+    _check(x, 3, "rgb_to_lab input")
+    rgb = ((x + 1) / 2).clamp(0, 1)
+    linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = torch.einsum("ij,bjhw->bihw", _RGB_TO_XYZ.to(x), linear) / _WHITE.to(x).view(1, 3, 1, 1)
+    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS) ** (1 / 3), (_KAPPA * xyz + 16) / 116)
+    L = 116 * f[:, 1] - 16
+    a = 500 * (f[:, 0] - f[:, 1])
+    b = 200 * (f[:, 1] - f[:, 2])
+    return torch.stack([L, a, b], 1)
+
+
+def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """Lab (B, 3, H, W) → sRGB (B, 3, H, W) in [-1, 1] (out-of-gamut colours clipped)."""
+    _check(lab, 3, "lab_to_rgb input")
+    fy = (lab[:, 0] + 16) / 116
+    f = torch.stack([fy + lab[:, 1] / 500, fy, fy - lab[:, 2] / 200], 1)
+    xyz = torch.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA) * _WHITE.to(lab).view(1, 3, 1, 1)
+    linear = torch.einsum("ij,bjhw->bihw", torch.linalg.inv(_RGB_TO_XYZ).to(lab), xyz).clamp(0, 1)
+    rgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * linear)
+    return rgb.clamp(0, 1) * 2 - 1
+
+
+def normalize_lab(lab: torch.Tensor) -> torch.Tensor:
+    """Lab → (L/50 − 1, a/110, b/110), each in about [-1, 1] (the pix2pix colorization scaling)."""
+    return torch.cat([lab[:, :1] / 50 - 1, lab[:, 1:] / 110], 1)
+
+
+def denormalize_lab(lab: torch.Tensor) -> torch.Tensor:
+    """Inverse of ``normalize_lab``."""
+    return torch.cat([(lab[:, :1] + 1) * 50, lab[:, 1:] * 110], 1)
+
+
+def colorization_pair(x: torch.Tensor, space: str = "gray") -> tuple[torch.Tensor, torch.Tensor]:
+    """RGB images x: (B, 3, H, W) in [-1, 1] → (A, B), the condition and the target.
+
+    ``gray``: A = luma (B, 1, H, W), B = x.  ``lab``: A = L (B, 1, H, W), B = ab (B, 2, H, W), normalised.
+    """
+    _check(x, 3, "colorization input")
+    if space == "gray":
+        return rgb_to_gray(x), x
+    if space == "lab":
+        lab = normalize_lab(rgb_to_lab(x))
+        return lab[:, :1], lab[:, 1:]
+    raise ValueError(f"unknown colour space {space!r}; expected one of {', '.join(SPACES)}")
+
+
+def colorization_to_rgb(A: torch.Tensor, B: torch.Tensor, space: str = "gray") -> torch.Tensor:
+    """Reassemble an RGB image in [-1, 1] from a condition A and a (predicted) target B."""
+    _check(A, 1, "condition A")
+    if space == "gray":
+        _check(B, 3, "target B (gray space)")
+        return B.clamp(-1, 1)
+    if space == "lab":
+        _check(B, 2, "target B (lab space)")
+        return lab_to_rgb(denormalize_lab(torch.cat([A, B], 1)))
+    raise ValueError(f"unknown colour space {space!r}; expected one of {', '.join(SPACES)}")

@@ -1,0 +1,61 @@
+"""Colour views: gray weights, Lab against scikit-image, round trips, colorization pairs."""
+import numpy as np
+import pytest
+import torch
+from skimage.color import lab2rgb, rgb2lab
+
+from gan_course.color import (colorization_pair, colorization_to_rgb, denormalize_lab, gray_to_rgb, lab_to_rgb,
+                              normalize_lab, rgb_to_gray, rgb_to_lab)
+
+
+def rgb(*pixels):
+    """Pixels given in [0, 1] → (N, 3, 1, 1) in [-1, 1]."""
+    return torch.tensor(pixels, dtype=torch.float64)[:, :, None, None] * 2 - 1
+
+
+def test_gray_weights_on_known_pixels():
+    g = rgb_to_gray(rgb([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [0, 0, 0]))
+    # red → luma 0.299 → 2·0.299 − 1 in [-1, 1]
+    assert torch.allclose(g.flatten(), torch.tensor([0.299, 0.587, 0.114, 1.0, 0.0], dtype=torch.float64) * 2 - 1)
+    assert gray_to_rgb(g).shape == (5, 3, 1, 1)
+
+
+def test_lab_matches_scikit_image():
+    x = torch.rand(2, 3, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    ours = rgb_to_lab(x).permute(0, 2, 3, 1).numpy()
+    theirs = rgb2lab(((x + 1) / 2).permute(0, 2, 3, 1).numpy())
+    np.testing.assert_allclose(ours, theirs, atol=2e-3)
+    back = lab_to_rgb(torch.from_numpy(theirs).permute(0, 3, 1, 2))
+    np.testing.assert_allclose(((back + 1) / 2).permute(0, 2, 3, 1).numpy(), lab2rgb(theirs), atol=1e-4)
+
+
+def test_known_lab_values():
+    lab = rgb_to_lab(rgb([1, 1, 1], [0, 0, 0], [1, 0, 0])).flatten(1)
+    assert torch.allclose(lab[0], torch.tensor([100.0, 0, 0], dtype=torch.float64), atol=1e-2)
+    assert torch.allclose(lab[1], torch.zeros(3, dtype=torch.float64), atol=1e-6)
+    assert torch.allclose(lab[2], torch.tensor([53.24, 80.09, 67.20], dtype=torch.float64), atol=0.05)  # pure red
+
+
+@pytest.mark.parametrize("space", ["gray", "lab"])
+def test_colorization_round_trip(space):
+    x = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    A, B = colorization_pair(x, space)
+    assert A.shape == (3, 1, 16, 16) and B.shape == (3, 3 if space == "gray" else 2, 16, 16)
+    assert A.abs().max() <= 1.0 + 1e-4 and B.abs().max() <= 1.0 + 1e-4
+    assert torch.allclose(colorization_to_rgb(A, B, space), x, atol=2e-3)
+    assert torch.allclose(denormalize_lab(normalize_lab(rgb_to_lab(x))), rgb_to_lab(x), atol=1e-4)
+
+
+def test_gradients_flow_through_lab():
+    x = (torch.rand(1, 3, 4, 4) * 1.8 - 0.9).requires_grad_()
+    rgb_to_lab(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_errors_say_what_was_expected():
+    with pytest.raises(ValueError, match=r"shape \(B, 3, H, W\), got \(2, 1, 4, 4\)"):
+        rgb_to_gray(torch.zeros(2, 1, 4, 4))
+    with pytest.raises(ValueError, match="unknown colour space 'hsv'; expected one of gray, lab"):
+        colorization_pair(torch.zeros(1, 3, 4, 4), "hsv")
+    with pytest.raises(ValueError, match=r"target B \(lab space\)"):
+        colorization_to_rgb(torch.zeros(1, 1, 4, 4), torch.zeros(1, 3, 4, 4), "lab")

@@ -1,0 +1,226 @@
+"""Datasets: embedded ones offline, torchvision ones on tiny copies in their real on-disk formats."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gan_course import data as D
+from gan_course.data import DATASETS, ImageSet, iterate_batches, load_dataset, to_uint8, to_unit_range
+
+
+# ------------------------------------------------------------------------------------------ embedded
+def test_digits_are_real_handwritten_digits():
+    train, test = load_dataset("digits", 32), load_dataset("digits", 32, split="test")
+    assert train.images.shape == (1500, 1, 32, 32) and test.images.shape == (297, 1, 32, 32)
+    assert train.images.dtype == torch.uint8 and train.classes == tuple("0123456789")
+    assert set(train.labels.tolist()) == set(range(10))
+    assert train.images.max() > 200 and train.images.float().mean() < 100  # white strokes on black
+    x = train.float()
+    assert x.min() >= -1 and x.max() <= 1
+    assert load_dataset("digits", 16, channels=3).images.shape == (1500, 3, 16, 16)
+
+
+def test_photos_are_deterministic_by_seed_and_split_by_photo():
+    a = load_dataset("photos", 32, n=64, seed=0)
+    assert a.images.shape == (64, 3, 32, 32) and a.images.dtype == torch.uint8
+    assert torch.equal(a.images, load_dataset("photos", 32, n=64, seed=0).images)
+    assert not torch.equal(a.images, load_dataset("photos", 32, n=64, seed=1).images)
+    test = load_dataset("photos", 64, split="test", n=32)
+    assert test.images.shape == (32, 3, 64, 64)
+    assert not set(a.classes) & set(test.classes)  # no photo in both splits
+    assert a.images.float().std() > 20  # real photo content, not flat colour
+    assert load_dataset("photos", 32, n=8, channels=1).images.shape == (8, 1, 32, 32)
+
+
+def test_uint8_round_trip():
+    x = torch.arange(256, dtype=torch.uint8).view(1, 1, 16, 16)
+    y = to_unit_range(x)
+    assert y.min() == -1 and y.max() == 1
+    assert torch.equal(to_uint8(y), x)
+    assert torch.equal(to_uint8(torch.tensor([-3.0, 3.0])), torch.tensor([0, 255], dtype=torch.uint8))
+
+
+def test_n_keeps_a_seeded_subset():
+    a, b = load_dataset("digits", 8, n=10, seed=0), load_dataset("digits", 8, n=10, seed=0)
+    assert len(a) == 10 and torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+
+
+# ------------------------------------------------------------------------------------------ batches
+def small_set(n=20):
+    images = torch.arange(n, dtype=torch.uint8).view(n, 1, 1, 1).expand(n, 1, 2, 2).clone()
+    images[:, :, :, 1] = 255  # left/right differ so flips are visible
+    return ImageSet(images, torch.arange(n), None, "small")
+
+
+def take(stream, k):
+    return [next(stream) for _ in range(k)]
+
+
+def test_batches_cover_each_epoch_and_resume_exactly():
+    data = small_set(20)
+    first = take(iterate_batches(data, 6, seed=3), 9)  # 3 batches an epoch, 2 left over each epoch
+    epoch0 = torch.cat([y for _, y in first[:3]])
+    assert len(set(epoch0.tolist())) == 18
+    assert not torch.equal(epoch0, torch.cat([y for _, y in first[3:6]]))
+    resumed = take(iterate_batches(data, 6, seed=3, start_step=4), 5)
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first[4:], resumed))
+    other = take(iterate_batches(data, 6, seed=4), 1)
+    assert not torch.equal(other[0][1], first[0][1])
+
+
+def test_hflip_mirrors_about_half_and_is_reproducible():
+    data = small_set(20)
+    x, _ = next(iterate_batches(data, 20, seed=0, hflip=True))
+    flipped = (x[:, 0, 0, 0] == 1).float().mean()  # the white column moved to the left
+    assert 0.2 < flipped < 0.8
+    again, _ = next(iterate_batches(data, 20, seed=0, hflip=True))
+    assert torch.equal(x, again)
+    assert x.dtype == torch.float32 and x.min() >= -1 and x.max() <= 1
+
+
+def test_batch_size_larger_than_dataset():
+    with pytest.raises(ValueError, match=r"batch_size must be in \[1, 20\]"):
+        next(iterate_batches(small_set(20), 21, seed=0))
+
+
+# ------------------------------------------------------------------------------------------ errors
+def test_errors_name_what_is_valid(tmp_path):
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; valid names: digits, photos, cifar10"):
+        load_dataset("mnist")
+    with pytest.raises(ValueError, match="image_size must be an int >= 8"):
+        load_dataset("digits", 4)
+    with pytest.raises(ValueError, match="unknown split 'val' for digits; valid splits: train, test"):
+        load_dataset("digits", split="val")
+    with pytest.raises(ValueError, match="channels must be 1, 3"):
+        load_dataset("digits", channels=2)
+    with pytest.raises(ValueError, match="needs root=PATH"):
+        load_dataset("imagefolder")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_dataset("imagefolder", root=tmp_path / "nope")
+
+
+@pytest.mark.parametrize("name", D.TORCHVISION_DATASETS)
+def test_missing_real_dataset_says_where_and_how(name, tmp_path):
+    with pytest.raises(FileNotFoundError) as e:
+        load_dataset(name, 32, root=tmp_path / name)
+    message = str(e.value)
+    assert str(tmp_path / name) in message and "download=True" in message and "--download" in message
+    assert D.EXPECTED_FILES[name].split()[0] in message
+
+
+# ------------------------------------------------------------------------------------------ torchvision formats
+@pytest.fixture
+def exists_only(monkeypatch, tmp_path):
+    """torchvision checks md5 sums of the real files; our fabricated copies only need to exist."""
+    import torchvision.datasets as tvd
+
+    def check(fpath, md5=None):
+        return os.path.isfile(fpath)
+
+    for module in (tvd.cifar, tvd.stl10, tvd.svhn, tvd.flowers102, tvd.celeba):
+        monkeypatch.setattr(module, "check_integrity", check)
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path / "data-root"))  # where imagefolder caches go
+
+
+def rand_uint8(*shape, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
+
+
+def test_cifar10_python_pickles(tmp_path, exists_only):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for i, name in enumerate([f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]):
+        with open(folder / name, "wb") as f:
+            pickle.dump({"data": rand_uint8(2, 3072, seed=i), "labels": [i % 10, (i + 1) % 10]}, f)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                                     "ship", "truck"]}, f)
+    train = load_dataset("cifar10", 32, root=tmp_path)
+    assert train.images.shape == (10, 3, 32, 32) and train.classes[0] == "airplane"
+    first = torch.from_numpy(rand_uint8(2, 3072, seed=0)[0].reshape(3, 32, 32))
+    assert torch.equal(train.images[0], first)  # exact pixels at native size
+    assert train.labels.tolist()[:2] == [0, 1]
+    assert load_dataset("cifar10", 16, root=tmp_path, split="test").images.shape == (2, 3, 16, 16)
+    # the cache answers a second load, even with the source gone
+    for p in folder.iterdir():
+        p.unlink()
+    assert torch.equal(load_dataset("cifar10", 32, root=tmp_path).images, train.images)
+
+
+def test_stl10_binary(tmp_path, exists_only):
+    folder = tmp_path / "stl10_binary"
+    folder.mkdir()
+    x = rand_uint8(3, 3, 96, 96)
+    x.transpose(0, 1, 3, 2).tofile(folder / "train_X.bin")  # STL-10 stores images column-major
+    np.array([1, 2, 10], dtype=np.uint8).tofile(folder / "train_y.bin")
+    for name in ("test_X.bin", "test_y.bin", "unlabeled_X.bin"):
+        (folder / name).write_bytes(b"")
+    (folder / "class_names.txt").write_text("\n".join(f"c{i}" for i in range(10)))
+    data = load_dataset("stl10", 96, root=tmp_path)
+    assert torch.equal(data.images, torch.from_numpy(x)) and data.labels.tolist() == [0, 1, 9]
+    assert load_dataset("stl10", 32, root=tmp_path).images.shape == (3, 3, 32, 32)
+
+
+def test_svhn_mat(tmp_path, exists_only):
+    from scipy.io import savemat
+
+    x = rand_uint8(32, 32, 3, 4)
+    savemat(tmp_path / "train_32x32.mat", {"X": x, "y": np.array([[1], [2], [10], [3]], dtype=np.uint8)})
+    data = load_dataset("svhn", 32, root=tmp_path)
+    assert data.images.shape == (4, 3, 32, 32) and data.labels.tolist() == [1, 2, 0, 3]
+    assert torch.equal(data.images[0], torch.from_numpy(x[..., 0]).permute(2, 0, 1))
+
+
+def test_flowers102_jpgs_and_mats(tmp_path, exists_only):
+    from scipy.io import savemat
+
+    folder = tmp_path / "flowers-102"
+    (folder / "jpg").mkdir(parents=True)
+    for i in range(1, 7):
+        Image.fromarray(rand_uint8(50, 70, 3, seed=i)).save(folder / "jpg" / f"image_{i:05d}.jpg")
+    savemat(folder / "imagelabels.mat", {"labels": np.array([[1, 1, 2, 3, 3, 102]])})
+    savemat(folder / "setid.mat", {"trnid": np.array([[1, 2]]), "valid": np.array([[3, 4]]), "tstid": np.array([[5, 6]])})
+    data = load_dataset("flowers102", 32, root=tmp_path)
+    assert data.images.shape == (2, 3, 32, 32) and data.labels.tolist() == [0, 0]  # wide images centre-cropped
+    assert load_dataset("flowers102", 32, root=tmp_path, split="test").labels.tolist() == [2, 101]
+
+
+def test_celeba_aligned(tmp_path, exists_only):
+    folder = tmp_path / "celeba"
+    (folder / "img_align_celeba").mkdir(parents=True)
+    names = [f"{i:06d}.jpg" for i in range(1, 5)]
+    for i, n in enumerate(names):
+        Image.fromarray(rand_uint8(218, 178, 3, seed=i)).save(folder / "img_align_celeba" / n)
+    rows = lambda vals: "\n".join(f"{n} {' '.join(map(str, v))}" for n, v in zip(names, vals))  # noqa: E731
+    (folder / "list_eval_partition.txt").write_text(rows([[0], [0], [1], [2]]))
+    (folder / "identity_CelebA.txt").write_text(rows([[1], [2], [3], [4]]))
+    (folder / "list_bbox_celeba.txt").write_text("4\nimage_id x_1 y_1 width height\n" + rows([[0, 0, 9, 9]] * 4))
+    (folder / "list_landmarks_align_celeba.txt").write_text("4\n" + " ".join(f"p{i}" for i in range(10)) + "\n"
+                                                            + rows([[1] * 10] * 4))
+    (folder / "list_attr_celeba.txt").write_text("4\nSmiling Young\n" + rows([[1, -1]] * 4))
+    data = load_dataset("celeba", 64, root=tmp_path)
+    assert data.images.shape == (2, 3, 64, 64) and data.labels is None
+    assert len(load_dataset("celeba", 32, root=tmp_path, split="all")) == 4
+
+
+def test_imagefolder_with_and_without_split_folders(tmp_path, exists_only):
+    for split in ("train", "test"):
+        for c in ("cat", "dog"):
+            (tmp_path / "set" / split / c).mkdir(parents=True)
+            for i in range(2):
+                Image.fromarray(rand_uint8(32, 32, 3, seed=i)).save(tmp_path / "set" / split / c / f"{i}.png")
+    train = load_dataset("imagefolder", 32, root=tmp_path / "set")
+    assert train.images.shape == (4, 3, 32, 32) and train.classes == ("cat", "dog")
+    assert train.labels.tolist() == [0, 0, 1, 1]
+    flat = load_dataset("imagefolder", 16, root=tmp_path / "set" / "test", split="all")
+    assert flat.images.shape == (4, 3, 16, 16)
+    (tmp_path / "only_train" / "train" / "cat").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="has no test/ folder"):
+        load_dataset("imagefolder", root=tmp_path / "only_train", split="test")
+
+
+def test_every_name_is_listed():
+    assert set(DATASETS) == {"digits", "photos", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder"}
