@@ -1,0 +1,141 @@
+"""pix2pix for colorization: a conditional GAN that maps a gray image A to its colours B
+(Isola et al., "Image-to-Image Translation with Conditional Adversarial Networks", CVPR 2017).
+
+Objective beside each update, with ``d = D(A, ·)`` logits (a grid for PatchGAN):
+
+- D: ``loss_D = (BCE(D(A, B), 1) + BCE(D(A, G(A)), 0)) / 2`` — halved, as pix2pix does, to slow D.
+- G: ``loss_G = w_adv · BCE(D(A, G(A)), 1) + λ · L1(G(A), B)`` — seed 003's "BCE + 100·L1".
+
+``adversarial=False`` is "L1 only" (D is still trained alongside, but G ignores it); ``lambda_l1=0``
+is "BCE only". Training runs through the course's one engine (``engine.GANTrainer``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .color import SPACES, colorization_pair, colorization_to_rgb
+from .data import ImageSet
+from .engine import Callback, GANTrainer, TrainConfig
+from .losses import bce_logits
+from .patchgan import GlobalDiscriminator, PatchDiscriminator
+from .runtime import Profile, check_profile
+from .unet import UNetGenerator
+
+DISCRIMINATORS = ("patch", "global")
+
+
+@dataclass(frozen=True)
+class Pix2PixConfig:
+    """The colorization model and its loss; how long to train lives in ``TrainConfig``."""
+
+    dataset: str = "photos"
+    image_size: int = 32
+    space: str = "gray"  # "gray": predict RGB from luma; "lab": predict ab from L
+    depth: int = 4
+    width_G: int = 32
+    skips: bool = True
+    dropout: float = 0.0
+    discriminator: str = "patch"
+    width_D: int = 32
+    n_layers_D: int = 2
+    lambda_l1: float = 100.0
+    adversarial: bool = True
+
+    def __post_init__(self) -> None:
+        if self.space not in SPACES:
+            raise ValueError(f"space must be one of {', '.join(SPACES)}, got {self.space!r}")
+        if self.discriminator not in DISCRIMINATORS:
+            raise ValueError(f"discriminator must be one of {', '.join(DISCRIMINATORS)}, got {self.discriminator!r}")
+        if self.image_size % 2 ** self.depth:
+            raise ValueError(f"image_size {self.image_size} must be divisible by 2**depth = {2 ** self.depth}")
+        if self.lambda_l1 < 0 or (self.lambda_l1 == 0 and not self.adversarial):
+            raise ValueError("need lambda_l1 > 0, adversarial=True, or both")
+
+    @classmethod
+    def for_profile(cls, profile: Profile, **overrides) -> "Pix2PixConfig":
+        """``fast``: 32×32 photo patches, U-Net width 32, a 2-layer PatchGAN (34×34 windows).
+        ``full``: STL-10 at 96×96 (the seed's 96 → 6 U-Net), width 64, the 70×70 PatchGAN."""
+        check_profile(profile)
+        base = cls() if profile == "fast" else cls(dataset="stl10", image_size=96, width_G=64, width_D=64,
+                                                   n_layers_D=3, dropout=0.5)
+        return replace(base, **overrides)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def target_channels(self) -> int:
+        return 3 if self.space == "gray" else 2
+
+
+def build_pix2pix(config: Pix2PixConfig) -> tuple[UNetGenerator, nn.Module]:
+    """The (G, D) pair a config describes: U-Net A → B and a conditional D(A, B)."""
+    G = UNetGenerator(1, config.target_channels, config.depth, config.width_G, config.skips, config.dropout)
+    D_cls = PatchDiscriminator if config.discriminator == "patch" else GlobalDiscriminator
+    D = D_cls(1 + config.target_channels, config.width_D, config.n_layers_D)
+    for m in list(G.modules()) + list(D.modules()):  # pix2pix initialisation: N(0, 0.02)
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return G, D
+
+
+class Pix2PixObjective:
+    """Conditional GAN objective for A → B; batches hold colour images, split here into (A, B)."""
+
+    def __init__(self, space: str = "gray", lambda_l1: float = 100.0, adversarial: bool = True):
+        self.space, self.lambda_l1, self.adversarial = space, lambda_l1, adversarial
+
+    def pair(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        return colorization_pair(batch[0], self.space)  # A: (N, 1, H, W), B: (N, 3 or 2, H, W)
+
+    def generator_input(self, batch, rng: torch.Generator) -> torch.Tensor:
+        return self.pair(batch)[0]
+
+    def loss_D(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        A, B = self.pair(batch)
+        d_real, d_fake = D(A, B), D(A, x_fake)
+        # maximise log D(A, B) + log(1 − D(A, G(A))), halved
+        return {"loss_D": 0.5 * (bce_logits(d_real, 1.0) + bce_logits(d_fake, 0.0)), "d_real": d_real, "d_fake": d_fake}
+
+    def loss_G(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        A, B = self.pair(batch)
+        l1 = F.l1_loss(x_fake, B)
+        adv = bce_logits(D(A, x_fake), 1.0) if self.adversarial else l1.new_zeros(())
+        # minimise −log D(A, G(A)) + λ·|G(A) − B|₁
+        return {"loss_G": adv + self.lambda_l1 * l1, "adv": adv.detach(), "l1": l1.detach()}
+
+
+def pix2pix_trainer(config: Pix2PixConfig, train: TrainConfig, data: ImageSet, *,
+                    device: str | torch.device = "cpu", out_dir: str | Path | None = None,
+                    callbacks: Iterable[Callback] = (), progress: bool = True) -> GANTrainer:
+    """A ``GANTrainer`` for a fresh pix2pix colorizer on RGB ``data``; call ``.fit()`` on it."""
+    if data.channels != 3 or data.image_size != config.image_size:
+        raise ValueError(f"pix2pix colorization needs RGB images of {config.image_size}×{config.image_size}, "
+                         f"got {data.name} with {data.channels} channels at {data.image_size}×{data.image_size}")
+    torch.manual_seed(train.seed)
+    G, D = build_pix2pix(config)
+    objective = Pix2PixObjective(config.space, config.lambda_l1, config.adversarial)
+    return GANTrainer(G, D, objective, data, train, device=device, out_dir=out_dir, callbacks=callbacks,
+                      kind="pix2pix", meta=config.to_dict(), progress=progress)
+
+
+@torch.no_grad()
+def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int = 256) -> torch.Tensor:
+    """RGB images x: (N, 3, H, W) in [-1, 1] → G's colorization of their gray version, (N, 3, H, W)."""
+    was_training = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    out = []
+    for chunk in x.split(batch_size):
+        A, _ = colorization_pair(chunk.to(device), space)
+        out.append(colorization_to_rgb(A, G(A), space).cpu())
+    G.train(was_training)
+    return torch.cat(out)
