@@ -1,19 +1,25 @@
 """Datasets for the course: embedded ones that need no network, and real ones through torchvision.
 
 Every dataset becomes an ``ImageSet``: uint8 images (N, C, H, W) held in memory, with labels where
-the data has them. Training code turns batches into float tensors in [-1, 1] (``iterate_batches``).
+the data has them. Training code turns batches into float tensors in [-1, 1] (``iterate_batches``),
+the range of the DCGAN generator's tanh output (Radford et al. 2016).
 
 Embedded, loadable offline by name (their pixels ship inside installed packages):
 
-- ``digits``: scikit-learn's 1,797 real 8×8 handwritten digits (UCI), upsampled, 10 classes.
+- ``digits``: scikit-learn's 1,797 real 8×8 handwritten digits (UCI optdigits, Alpaydin & Kaynak
+  1998), upsampled, 10 classes; a fixed stratified split of 1,500 train / 297 test.
 - ``photos``: random square crops (several scales, random flips, deterministic by seed) of the
   colour photos shipped with scikit-image, scikit-learn and matplotlib. The ``test`` split is cut
   from other photos than ``train``, so held-out patches never come from a training photo.
+- ``faces``: the 100 face crops (25×25 gray) of scikit-image's ``lfw_subset`` (Labeled Faces in the
+  Wild, Huang et al. 2007), 80 train / 20 test: a toy set for seeing a GAN memorise.
 
 Real datasets keep torchvision's own loading code and download only when asked (``download=True``):
-``cifar10``, ``stl10``, ``flowers102``, ``celeba``, ``svhn``, and ``imagefolder`` (any folder in
-ImageFolder layout, e.g. the CIFAR-10 JPEG copy with ``train/<class>/`` and ``test/<class>/``).
-Their resized tensors are cached under ``<data root>/cache`` so a second load takes a moment.
+``cifar10``, ``stl10``, ``flowers102``, ``celeba`` (aligned faces, centre-cropped as in DCGAN),
+``svhn``, and ``imagefolder`` (any folder in ImageFolder layout, e.g. the CIFAR-10 JPEG copy with
+``train/<class>/`` and ``test/<class>/``). Their resized tensors are cached as ``.pt`` files
+(``<root>/cache/``; for ``imagefolder`` under ``default_data_root()/cache/``) so a second load takes
+a moment; delete the cache folder to rebuild it.
 """
 from __future__ import annotations
 
@@ -29,16 +35,17 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import atomic_save
+from .color import LUMA
 
-EMBEDDED_DATASETS = ("digits", "photos")
+EMBEDDED_DATASETS = ("digits", "photos", "faces")
 TORCHVISION_DATASETS = ("cifar10", "stl10", "flowers102", "celeba", "svhn")
 DATASETS = EMBEDDED_DATASETS + TORCHVISION_DATASETS + ("imagefolder",)
 
 SPLITS = {
-    "digits": ("train", "test"), "photos": ("train", "test"), "imagefolder": ("train", "test", "all"),
+    "digits": ("train", "test"), "photos": ("train", "test"), "faces": ("train", "test"),
     "cifar10": ("train", "test"), "stl10": ("train", "test", "unlabeled", "train+unlabeled"),
     "flowers102": ("train", "val", "test"), "celeba": ("train", "valid", "test", "all"),
-    "svhn": ("train", "test", "extra"),
+    "svhn": ("train", "test", "extra"), "imagefolder": ("train", "val", "test", "all"),
 }
 
 # What torchvision expects under root, for the "missing dataset" message.
@@ -51,13 +58,13 @@ EXPECTED_FILES = {
     "svhn": "train_32x32.mat, test_32x32.mat, extra_32x32.mat",
 }
 
-# The colour photos shipped inside installed packages: (name, loader returning HxWx3 uint8).
-TEST_PHOTOS = ("coffee", "flower", "grace_hopper")
+TEST_PHOTOS = ("coffee", "flower", "grace_hopper")  # whole photos held out for photos' test split
+PHOTO_SCALES = 6  # crop sides per photo, geometric from image_size to half the short side
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ImageSet:
-    """Images held in memory: ``images`` uint8 (N, C, H, W); ``labels`` int64 (N,) or None."""
+    """Images held in memory: ``images`` uint8 (N, C, H, W) on the CPU; ``labels`` int64 (N,) or None."""
 
     images: torch.Tensor
     labels: torch.Tensor | None
@@ -65,13 +72,22 @@ class ImageSet:
     name: str
 
     def __post_init__(self) -> None:
-        if self.images.dtype != torch.uint8 or self.images.dim() != 4:
-            raise ValueError(f"ImageSet.images must be uint8 (N, C, H, W), got {self.images.dtype} {tuple(self.images.shape)}")
-        if self.labels is not None and self.labels.shape != (self.images.shape[0],):
-            raise ValueError(f"labels must have shape ({self.images.shape[0]},), got {tuple(self.labels.shape)}")
+        x = self.images
+        if x.dtype != torch.uint8 or x.dim() != 4 or x.device.type != "cpu" or not x.is_contiguous():
+            layout = "contiguous" if x.is_contiguous() else "not contiguous"
+            raise ValueError(f"ImageSet.images must be a contiguous uint8 (N, C, H, W) CPU tensor, got "
+                             f"{x.dtype} {tuple(x.shape)} on {x.device}, {layout}")
+        if self.labels is not None and (self.labels.dtype != torch.int64 or self.labels.shape != (len(x),)):
+            raise ValueError(f"ImageSet.labels must be int64 ({len(x)},), got {self.labels.dtype} "
+                             f"{tuple(self.labels.shape)}")
 
     def __len__(self) -> int:
         return self.images.shape[0]
+
+    def __repr__(self) -> str:
+        n_classes = "" if self.classes is None else f", {len(self.classes)} classes"
+        size = self.image_size
+        return f"ImageSet({self.name!r}, {len(self)} × {self.channels}×{size}×{size}{n_classes})"
 
     @property
     def channels(self) -> int:
@@ -92,12 +108,14 @@ class ImageSet:
 
 
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
-    """uint8 [0, 255] → float32 [-1, 1]."""
+    """x: uint8 in [0, 255] → float32 in [-1, 1], same shape."""
+    if x.dtype != torch.uint8:
+        raise ValueError(f"to_unit_range expects uint8 images in [0, 255], got {x.dtype}")
     return x.float().div_(127.5).sub_(1.0)
 
 
 def to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """float [-1, 1] (clamped) → uint8 [0, 255], rounded."""
+    """x: float in [-1, 1] (clamped) → uint8 in [0, 255], rounded, same shape."""
     return ((x.detach().float().clamp(-1, 1) + 1) * 127.5).round_().to(torch.uint8)
 
 
@@ -110,32 +128,31 @@ def default_data_root() -> Path:
 def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root: str | Path | None = None,
                  download: bool = False, channels: int | None = None, n: int | None = None,
                  seed: int = 0) -> ImageSet:
-    """A dataset by name as an ``ImageSet`` of square ``image_size`` images.
+    """A dataset by name as an ``ImageSet`` of square ``image_size`` images, uint8 (N, C, size, size).
 
-    ``channels`` 1 or 3 converts (gray ↔ RGB); None keeps the dataset's own (digits 1, others 3).
-    ``n`` keeps that many images (for ``photos``: that many crops, default 2048 train / 512 test);
-    ``seed`` drives the photo crops and which ``n`` images are kept. ``root`` is the dataset's
-    folder (default ``default_data_root() / name``); ``download=True`` lets torchvision fetch it.
+    ``channels`` 1 or 3 converts (gray ↔ RGB); None keeps the dataset's own (digits and faces 1,
+    others 3). ``n`` keeps a seeded subset of that many images (for ``photos``: that many crops,
+    default 2048 train / 512 test). ``seed`` drives the photo crops and which ``n`` images are kept.
+    ``root`` is the dataset's folder (default ``default_data_root() / name``; required for
+    ``imagefolder``); ``download=True`` lets torchvision fetch a missing dataset.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
-    if not isinstance(image_size, int) or image_size < 8:
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8:
         raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
     if split not in SPLITS[name]:
         raise ValueError(f"unknown split {split!r} for {name}; valid splits: {', '.join(SPLITS[name])}")
     if channels not in (None, 1, 3):
         raise ValueError(f"channels must be 1, 3 or None (the dataset's own), got {channels!r}")
     if n is not None and n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if name == "digits":
-        data = _digits(image_size, split)
-    elif name == "photos":
+        raise ValueError(f"n must be >= 1 or None (all images), got {n}")
+    if name == "photos":
         data = _photos(image_size, split, n or (2048 if split == "train" else 512), seed)
+    elif name in ("digits", "faces"):
+        data = (_digits if name == "digits" else _faces)(image_size, split)
+        data = data.subset(_kept(len(data), n, seed))
     else:
-        data = _torchvision(name, image_size, split, root, download)
-    if n is not None and n < len(data) and name != "photos":
-        keep = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))[:n].sort().values
-        data = data.subset(keep)
+        data = _torchvision(name, image_size, split, root, download, n, seed)
     if channels is not None and channels != data.channels:
         images = data.images.expand(-1, 3, -1, -1) if channels == 3 else _luma(data.images)
         data = ImageSet(images.contiguous(), data.labels, data.classes, data.name)
@@ -152,7 +169,16 @@ def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: i
     ``hflip`` mirrors each image with probability 1/2.
     """
     if not 1 <= batch_size <= len(data):
-        raise ValueError(f"batch_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), got {batch_size}")
+        raise ValueError(f"batch_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), "
+                         f"got {batch_size}")
+    if start_step < 0:
+        raise ValueError(f"start_step must be >= 0, got {start_step}")
+    return _batches(data, batch_size, seed, start_step, device, hflip)
+
+
+def _batches(data: ImageSet, batch_size: int, seed: int, start_step: int, device: str | torch.device | None,
+             hflip: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+    """The generator behind ``iterate_batches`` (which checks its arguments when called, not at first batch)."""
     per_epoch = len(data) // batch_size
     step, epoch, perm = start_step, -1, None
     while True:
@@ -160,52 +186,69 @@ def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: i
         if e != epoch:
             epoch, perm = e, torch.randperm(len(data), generator=_generator(seed, 0, e))
         idx = perm[i * batch_size:(i + 1) * batch_size]
-        x = to_unit_range(data.images[idx].to(device, non_blocking=True))  # (B, C, H, W)
+        x = to_unit_range(data.images[idx].to(device, non_blocking=True))  # (B, C, H, W), only this batch
         if hflip:
-            flip = torch.rand(batch_size, generator=_generator(seed, 1, step)) < 0.5
+            flip = torch.rand(batch_size, generator=_generator(seed, 1, step)) < 0.5  # (B,)
             x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(-1), x)
         yield x, None if data.labels is None else data.labels[idx].to(device)
         step += 1
 
 
 def _generator(seed: int, stream: int, index: int) -> torch.Generator:
-    """An independent, reproducible generator for (seed, stream, index)."""
+    """A reproducible generator for (seed, stream, index): stream 0 = epoch permutations, 1 = flips."""
     return torch.Generator().manual_seed((seed * 1_000_003 + index) * 8 + stream)
+
+
+def _kept(total: int, n: int | None, seed: int) -> torch.Tensor:
+    """Indices of the images kept: all of them, or ``n`` chosen by ``seed``, in their original order."""
+    if n is None or n >= total:
+        return torch.arange(total)
+    return torch.randperm(total, generator=torch.Generator().manual_seed(seed))[:n].sort().values
 
 
 def _luma(images: torch.Tensor) -> torch.Tensor:
     """uint8 RGB (N, 3, H, W) → uint8 gray (N, 1, H, W), ITU-R BT.601 weights."""
-    w = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    w = torch.tensor(LUMA).view(1, 3, 1, 1)
     return (images.float() * w).sum(1, keepdim=True).round().clamp(0, 255).to(torch.uint8)
 
 
 def _resize_square(images: torch.Tensor, size: int) -> torch.Tensor:
-    """uint8 (N, C, H, W) → uint8 (N, C, size, size): scale the short side to ``size``, centre-crop."""
+    """uint8 (N, C, H, W) → uint8 (N, C, size, size): scale the short side to ``size`` (antialiased), centre-crop."""
     h, w = images.shape[-2:]
     if (h, w) != (size, size):
         scale = size / min(h, w)
         new = (max(size, round(h * scale)), max(size, round(w * scale)))
-        images = F.interpolate(images.float(), size=new, mode="bilinear", antialias=True, align_corners=False)
+        images = F.interpolate(images, size=new, mode="bilinear", antialias=True, align_corners=False)
         top, left = (new[0] - size) // 2, (new[1] - size) // 2
-        images = images[..., top:top + size, left:left + size].round().clamp(0, 255).to(torch.uint8)
+        images = images[..., top:top + size, left:left + size]
     return images.contiguous()
 
 
 # ---------------------------------------------------------------------------------------- embedded
 def _digits(image_size: int, split: str) -> ImageSet:
     from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
 
-    digits = load_digits()
-    images = torch.tensor(digits.images, dtype=torch.float32)[:, None] * (255 / 16)  # (1797, 1, 8, 8)
-    images = F.interpolate(images, size=image_size, mode="bilinear", align_corners=False)
-    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))  # fixed split
-    idx = order[:1500] if split == "train" else order[1500:]
-    images = images[idx].round().clamp(0, 255).to(torch.uint8).contiguous()
-    labels = torch.as_tensor(digits.target, dtype=torch.int64)[idx]
-    return ImageSet(images, labels, tuple(str(d) for d in range(10)), "digits")
+    digits = load_digits()  # images (1797, 8, 8) in 0..16
+    train, test = train_test_split(np.arange(len(digits.target)), test_size=297, stratify=digits.target,
+                                   random_state=0)
+    idx = np.sort(train if split == "train" else test)
+    images = torch.from_numpy(np.rint(digits.images[idx] * (255 / 16)).astype(np.uint8))[:, None]  # (N, 1, 8, 8)
+    labels = torch.from_numpy(digits.target[idx]).long()
+    return ImageSet(_resize_square(images, image_size), labels, tuple(str(d) for d in range(10)), "digits")
+
+
+def _faces(image_size: int, split: str) -> ImageSet:
+    from skimage.data import lfw_subset
+
+    faces = lfw_subset()[:100]  # (100, 25, 25) float in [0, 1]; the other 100 are non-faces
+    faces = faces[:80] if split == "train" else faces[80:]
+    images = torch.from_numpy(np.rint(faces * 255).astype(np.uint8))[:, None]  # (N, 1, 25, 25)
+    return ImageSet(_resize_square(images, image_size), None, None, "faces")
 
 
 def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
+    """The colour photos shipped inside installed packages: name → loader of (H, W, 3) uint8."""
     import skimage.data as sk
 
     def sklearn_photo(i: int) -> Callable[[], np.ndarray]:
@@ -227,7 +270,7 @@ def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
         "hubble_deep_field": sk.hubble_deep_field, "immunohistochemistry": sk.immunohistochemistry,
         "retina": sk.retina, "motorcycle_left": lambda: sk.stereo_motorcycle()[0],
         "motorcycle_right": lambda: sk.stereo_motorcycle()[1], "china": sklearn_photo(0),
-        # held out for the test split:
+        # held out for the test split (TEST_PHOTOS):
         "coffee": sk.coffee, "flower": sklearn_photo(1), "grace_hopper": grace_hopper,
     }
 
@@ -239,42 +282,48 @@ def _photo(name: str) -> torch.Tensor:
 
 
 def _photos(image_size: int, split: str, n: int, seed: int) -> ImageSet:
+    """``n`` crops (n, 3, size, size) of the split's photos; photo, scale, position and flip drawn from ``seed``."""
     names = [p for p in _photo_loaders() if (p in TEST_PHOTOS) == (split == "test")]
-    rng = np.random.default_rng([seed, image_size, split == "test"])
-    which = rng.integers(len(names), size=n)
+    rng = np.random.default_rng([seed, image_size, int(split == "test")])
+    which, scale = rng.integers(len(names), size=n), rng.integers(PHOTO_SCALES, size=n)  # (n,), (n,)
+    corner, flip = rng.random((n, 2)), torch.from_numpy(rng.random(n) < 0.5)  # (n, 2) in [0, 1), (n,)
     crops = torch.empty(n, 3, image_size, image_size, dtype=torch.uint8)
-    for i, k in enumerate(which):
-        photo = _photo(names[k])
+    for k, name in enumerate(names):
+        photo = _photo(name)  # (3, H, W)
         h, w = photo.shape[-2:]
-        # crop side log-uniform between the output size and half the photo's short side
-        side = int(np.exp(rng.uniform(np.log(image_size), np.log(max(image_size, min(h, w) // 2)))))
-        top, left = rng.integers(h - side + 1), rng.integers(w - side + 1)
-        crop = _resize_square(photo[None, :, top:top + side, left:left + side], image_size)[0]
-        crops[i] = crop.flip(-1) if rng.random() < 0.5 else crop
-    return ImageSet(crops, torch.as_tensor(which, dtype=torch.int64), tuple(names), "photos")
+        lo = min(image_size, h, w)  # crop sides: geometric steps from the output size to half the short side
+        for s, side in enumerate(np.geomspace(lo, max(lo, min(h, w) // 2), PHOTO_SCALES).astype(int)):
+            idx = np.flatnonzero((which == k) & (scale == s))
+            for chunk in (idx[i:i + 64] for i in range(0, len(idx), 64)):  # resize 64 same-size crops at once
+                tops, lefts = (corner[chunk] * [h - side + 1, w - side + 1]).astype(int).T
+                batch = torch.stack([photo[:, t:t + side, l:l + side]
+                                     for t, l in zip(tops, lefts)])  # (b, 3, side, side)
+                crops[torch.from_numpy(chunk)] = _resize_square(batch, image_size)
+    crops = torch.where(flip[:, None, None, None], crops.flip(-1), crops)  # (n, 3, size, size)
+    return ImageSet(crops, torch.from_numpy(which).long(), tuple(names), "photos")
 
 
 # ---------------------------------------------------------------------------------------- torchvision
-def _torchvision(name: str, image_size: int, split: str, root: str | Path | None, download: bool) -> ImageSet:
+def _torchvision(name: str, image_size: int, split: str, root: str | Path | None, download: bool,
+                 n: int | None, seed: int) -> ImageSet:
+    """Load with torchvision's own dataset class, decode the kept images once, cache them as a .pt file."""
+    key = f"{split}-{image_size}" + ("" if n is None else f"-n{n}-seed{seed}")
     if name == "imagefolder":
         if root is None:
-            raise ValueError("dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files)")
-        root = Path(root).expanduser()
-        if not root.is_dir():
-            raise FileNotFoundError(f"image folder {root} does not exist")
-        folder = root / split if (root / split).is_dir() else root
-        if split != "all" and folder == root and any((root / s).is_dir() for s in ("train", "test")):
-            raise FileNotFoundError(f"{root} has no {split}/ folder")
-        # the key changes when the folder moves or a class folder gains or loses files
+            raise ValueError("dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
+                             "or of train/<class>/ and test/<class>/)")
+        folder = _image_folder(Path(root).expanduser(), split)
+        # the cache sits outside the folder (a cache/ there would read as a class) and its name
+        # changes when the folder moves or a class folder gains or loses files
         stamp = [(d.name, d.stat().st_mtime_ns) for d in sorted(folder.iterdir()) if d.is_dir()]
-        key = hashlib.sha1(repr((str(folder.resolve()), stamp)).encode()).hexdigest()[:12]
-        cache = default_data_root() / "cache" / f"imagefolder-{key}-{image_size}.pt"
+        digest = hashlib.sha1(repr((str(folder.resolve()), stamp)).encode()).hexdigest()[:12]
+        cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
     else:
         root = Path(root).expanduser() if root is not None else default_data_root() / name
-        cache = root / "cache" / f"{name}-{split}-{image_size}.pt"
+        cache = root / "cache" / f"{name}-{key}.pt"
     if cache.is_file():
         state = torch.load(cache, weights_only=True)
-        return ImageSet(state["images"], state["labels"], tuple(state["classes"]) if state["classes"] else None, name)
+        return ImageSet(state["images"], state["labels"], tuple(state["classes"]) or None, name)
 
     from torchvision import datasets as tvd
 
@@ -288,29 +337,46 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
     }
     try:
         dataset = constructors[name]()
-    except RuntimeError as e:
+    except FileNotFoundError as e:  # ImageFolder: no class folders, or a class folder without images
+        raise FileNotFoundError(f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
+                                f".png|.jpg ({e})") from e
+    except RuntimeError as e:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
         if "not found" not in str(e).lower() and "corrupted" not in str(e).lower():
             raise
         raise FileNotFoundError(
-            f"{name} ({split}) not found in {root}: expected {EXPECTED_FILES[name]} there. "
-            f"Download it with load_dataset({name!r}, download=True) or `gan-course train dcgan --dataset {name} "
-            f"--download`, or copy the official files into {root}. A copy in ImageFolder layout (class "
-            f"folders of images) loads with name='imagefolder', root=PATH.") from e
-    data = _materialise(dataset, image_size, name)
+            f"{name} ({split}) not found in {root}: expected {EXPECTED_FILES[name]} there, with the official "
+            f"files' md5 sums. Download it with load_dataset({name!r}, download=True) or "
+            f"`gan-course train dcgan --dataset {name} --download`, or copy the official files into {root}. "
+            f"A copy in ImageFolder layout (class folders of images) loads with name='imagefolder', root=PATH.") from e
+    data = _materialise(dataset, _kept(len(dataset), n, seed), image_size, name)
     atomic_save(cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])})
     return data
 
 
-def _materialise(dataset, image_size: int, name: str) -> ImageSet:
-    """Decode every image of a torchvision dataset into one uint8 (N, 3, size, size) tensor."""
+def _image_folder(root: Path, split: str) -> Path:
+    """The folder of class folders for ``split``: ``root/<split>`` when root has split folders, else root."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"image folder {root} does not exist; expected {root}/<class>/<image>.png|.jpg "
+                                f"or {root}/train/<class>/…, {root}/test/<class>/…")
+    found = [s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()]
+    if split in found:
+        return root / split
+    if not found and split in ("train", "all"):  # class folders directly under root: one split of everything
+        return root
+    raise FileNotFoundError(f"{root} has no {split}/ folder; split folders found: {', '.join(found) or 'none'} "
+                            f"(class folders directly under root load as split 'train' or 'all')")
+
+
+def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> ImageSet:
+    """Decode the images of a torchvision dataset at ``index`` into one uint8 (N, 3, size, size) tensor."""
     from torchvision.transforms.functional import pil_to_tensor
 
-    images = torch.empty(len(dataset), 3, image_size, image_size, dtype=torch.uint8)
+    images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
     labels = []
-    for i in range(len(dataset)):
-        image, target = dataset[i]
+    for i, j in enumerate(index.tolist()):
+        image, target = dataset[j]
         images[i] = _resize_square(pil_to_tensor(image.convert("RGB"))[None], image_size)[0]
-        labels.append(target if isinstance(target, int) else -1)
+        labels.append(target if isinstance(target, int) else -1)  # -1: no label (CelebA, STL-10 unlabeled)
     classes = getattr(dataset, "classes", None)
     has_labels = any(t >= 0 for t in labels)
     return ImageSet(images, torch.tensor(labels, dtype=torch.int64) if has_labels else None,

@@ -1,41 +1,72 @@
-"""ipywidgets explorers for the notebooks. Each wraps a *pure* plotting function from the package,
-so the same figure can be drawn statically (for the book and for tests) and live with sliders.
+"""ipywidgets explorers for the notebooks.
+
+Each explorer wraps a *pure* plotting function of the package (one that returns a
+``matplotlib.figure.Figure``), so the same figure is drawn statically for the book and the tests, and
+live with sliders in a running notebook. Settings the plotting function rejects with a ``ValueError``
+are shown as a one-line message, never as a traceback.
+
+Later notebooks build their own explorers from the two generic pieces::
+
+    controls = sliders({"depth": (1, 6, 4), "width": (8, 64, 32)})
+    explorer(plot_unet_shapes, controls)
+
+``ipywidgets`` is imported inside the functions, so importing this module costs nothing.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
+
+Range = tuple[int, int, int]  # (min, max, value), step 1
 
 
-def sliders(ranges: dict[str, tuple[int, int, int]]) -> dict[str, Any]:
-    """``{"kernel": (min, max, value), ...}`` → ``{"kernel": IntSlider, ...}``."""
+def sliders(ranges: Mapping[str, Range | tuple[int, int, int, int]]) -> dict[str, Any]:
+    """``{"kernel": (min, max, value), ...}`` (or ``(min, max, step, value)``) → ``{"kernel": IntSlider, ...}``.
+
+    Sliders only report when released (``continuous_update=False``), so a figure is drawn once per move.
+    """
     import ipywidgets as w
 
-    return {name: w.IntSlider(value=v, min=lo, max=hi, description=name, continuous_update=False)
-            for name, (lo, hi, v) in ranges.items()}
+    out = {}
+    for name, r in ranges.items():
+        lo, hi, step, value = (r[0], r[1], 1, r[2]) if len(r) == 3 else r
+        if not lo <= value <= hi:
+            raise ValueError(f"slider {name!r}: value {value} outside [{lo}, {hi}]")
+        out[name] = w.IntSlider(value=value, min=lo, max=hi, step=step, description=name,
+                                continuous_update=False, style={"description_width": "initial"})
+    return out
 
 
-def explorer(plot: Callable[..., Any], controls: dict[str, Any]):
-    """An ``ipywidgets.interactive`` calling ``plot(**values)`` and displaying its figure; a
-    ``ValueError`` from ``plot`` (an impossible setting) is shown as a message, not a traceback."""
+def explorer(plot: Callable[..., Any], controls: Mapping[str, Any], **fixed: Any):
+    """An ``ipywidgets.interactive`` that calls ``plot(**fixed, **values)`` and displays the figure.
+
+    ``controls`` maps ``plot``'s keyword names to widgets (see ``sliders``); ``fixed`` are passed
+    unchanged. A ``ValueError`` from ``plot`` (an impossible setting) prints ``not possible: …``.
+    The function behind the widget is ``.f`` (handy in tests: ``explorer(...).f(kernel=3, ...)``).
+    """
     import ipywidgets as w
     from IPython.display import display
 
     def show(**values: Any) -> None:
         try:
-            display(plot(**values))
+            fig = plot(**fixed, **values)
         except ValueError as e:
             print(f"not possible: {e}")
+            return
+        display(fig)
 
     return w.interactive(show, **controls)
 
 
-def conv_explorer():
-    """Sliders for input size, kernel, stride, padding, output_padding and a conv / transposed toggle."""
+def conv_explorer(in_size: Range = (2, 8, 5), kernel: Range = (1, 5, 3), stride: Range = (1, 3, 2),
+                  padding: Range = (0, 3, 1), output_padding: Range = (0, 2, 0)):
+    """Sliders for the geometry of ``Conv2d`` / ``ConvTranspose2d`` and a toggle between the two,
+    drawing ``gan_course.convolution.plot_conv_geometry``. Each argument is a (min, max, start) range."""
     import ipywidgets as w
 
     from .convolution import plot_conv_geometry
 
-    controls = sliders({"in_size": (2, 8, 5), "kernel": (1, 5, 3), "stride": (1, 3, 1), "padding": (0, 3, 0),
-                        "output_padding": (0, 2, 0)})
-    controls["transposed"] = w.Checkbox(value=False, description="transposed")
+    controls = sliders({"in_size": in_size, "kernel": kernel, "stride": stride, "padding": padding,
+                        "output_padding": output_padding})
+    controls["transposed"] = w.ToggleButtons(options=[("Conv2d", False), ("ConvTranspose2d", True)],
+                                             value=False, description="layer")
     return explorer(plot_conv_geometry, controls)

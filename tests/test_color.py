@@ -4,8 +4,8 @@ import pytest
 import torch
 from skimage.color import lab2rgb, rgb2lab
 
-from gan_course.color import (colorization_pair, colorization_to_rgb, denormalize_lab, gray_to_rgb, lab_to_rgb,
-                              normalize_lab, rgb_to_gray, rgb_to_lab)
+from gan_course.color import (TARGET_CHANNELS, colorization_pair, colorization_to_rgb, denormalize_lab, gray_to_rgb,
+                              lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab)
 
 
 def rgb(*pixels):
@@ -27,6 +27,10 @@ def test_lab_matches_scikit_image():
     np.testing.assert_allclose(ours, theirs, atol=2e-3)
     back = lab_to_rgb(torch.from_numpy(theirs).permute(0, 3, 1, 2))
     np.testing.assert_allclose(((back + 1) / 2).permute(0, 2, 3, 1).numpy(), lab2rgb(theirs), atol=1e-4)
+    x32 = x.float()  # the dtype training uses: still within 1e-3 relative
+    ours32 = rgb_to_lab(x32).permute(0, 2, 3, 1).double().numpy()
+    assert (np.abs(ours32 - theirs) / (np.abs(theirs) + 1)).max() < 1e-3
+    assert (lab_to_rgb(rgb_to_lab(x32)) - x32).abs().max() < 1e-4  # rgb → lab → rgb is the identity
 
 
 def test_known_lab_values():
@@ -40,7 +44,7 @@ def test_known_lab_values():
 def test_colorization_round_trip(space):
     x = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
     A, B = colorization_pair(x, space)
-    assert A.shape == (3, 1, 16, 16) and B.shape == (3, 3 if space == "gray" else 2, 16, 16)
+    assert A.shape == (3, 1, 16, 16) and B.shape == (3, TARGET_CHANNELS[space], 16, 16)
     assert A.abs().max() <= 1.0 + 1e-4 and B.abs().max() <= 1.0 + 1e-4
     assert torch.allclose(colorization_to_rgb(A, B, space), x, atol=2e-3)
     assert torch.allclose(denormalize_lab(normalize_lab(rgb_to_lab(x))), rgb_to_lab(x), atol=1e-4)
@@ -57,5 +61,11 @@ def test_errors_say_what_was_expected():
         rgb_to_gray(torch.zeros(2, 1, 4, 4))
     with pytest.raises(ValueError, match="unknown colour space 'hsv'; expected one of gray, lab"):
         colorization_pair(torch.zeros(1, 3, 4, 4), "hsv")
-    with pytest.raises(ValueError, match=r"target B \(lab space\)"):
+    with pytest.raises(ValueError, match=r"target B \(lab space\) must have shape \(B, 2, H, W\)"):
         colorization_to_rgb(torch.zeros(1, 1, 4, 4), torch.zeros(1, 3, 4, 4), "lab")
+    with pytest.raises(ValueError, match="must share batch size and H, W"):
+        colorization_to_rgb(torch.zeros(1, 1, 4, 4), torch.zeros(1, 2, 8, 8), "lab")
+    with pytest.raises(ValueError, match="must be a float tensor, got torch.uint8.*to_unit_range"):
+        colorization_pair(torch.zeros(1, 3, 4, 4, dtype=torch.uint8))
+    with pytest.raises(ValueError, match=r"must be in \[-1, 1\], got values in \[0, 255\]"):
+        colorization_pair(torch.arange(48.0).view(1, 3, 4, 4) * 255 / 47, "lab")

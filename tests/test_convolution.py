@@ -1,4 +1,5 @@
-"""Convolution by hand, the size formulas, adjoint vs inverse, checkerboards, and notebook 01's claims."""
+"""Convolution by hand, the size formulas, adjoint vs inverse, checkerboards, figures, the explorer,
+and notebook 01's promise that it shows the package's own computations."""
 import itertools
 import re
 from pathlib import Path
@@ -12,90 +13,305 @@ from torch import nn
 
 from gan_course import convolution as conv
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_convolution.ipynb"
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_convolution.ipynb"
+NOTEBOOK_TEXT = ROOT / "notebooks" / "01_convolution.py"
+SEED_ANSWER = torch.tensor([[-4., 0., 4.],
+                            [0., -2., 2.],
+                            [0., -1., 1.]])  # worked out on paper: left column minus right column
 
 
-def test_seed_example_has_the_computed_answer():
-    expected = torch.tensor([[-4.0, 0, 4], [0, -2, 2], [0, -1, 1]])
-    assert torch.equal(conv.conv2d_by_hand(conv.SEED_INPUT, conv.SEED_KERNEL), expected)
-    assert torch.equal(F.conv2d(conv.SEED_INPUT[None, None], conv.SEED_KERNEL[None, None])[0, 0], expected)
+# --- seed 003's example ------------------------------------------------------------------------------
+
+def test_seed_example_is_the_paper_answer_and_what_pytorch_computes():
+    assert conv.SEED_INPUT.shape == (5, 5) and conv.SEED_KERNEL.shape == (3, 3)
+    assert torch.equal(conv.seed_example(), SEED_ANSWER)
+    assert torch.equal(F.conv2d(conv.SEED_INPUT[None, None], conv.SEED_KERNEL[None, None])[0, 0], SEED_ANSWER)
+    assert torch.equal(conv.seed_example_with_layer(), SEED_ANSWER)
 
 
-@pytest.mark.parametrize("stride,padding,size,k", [(1, 0, 7, 3), (2, 1, 8, 4), (3, 2, 9, 5), (2, 0, 6, 1)])
-def test_by_hand_matches_pytorch(stride, padding, size, k):
-    g = torch.Generator().manual_seed(size)
-    x, w = torch.randn(size, size, generator=g), torch.randn(k, k, generator=g)
+def test_pytorch_does_not_flip_the_kernel():
+    flipped = conv.conv2d_by_hand(conv.SEED_INPUT, conv.SEED_KERNEL.flip(0, 1))
+    assert torch.equal(flipped, -SEED_ANSWER)  # a true convolution would give the opposite signs
+
+
+# --- by hand vs PyTorch -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size,k,stride,padding", [
+    (h, k, s, p) for h, k, s, p in itertools.product((5, 8), (1, 2, 3, 4), (1, 2, 3), (0, 1, 2)) if h + 2 * p >= k])
+def test_conv2d_by_hand_matches_f_conv2d(size, k, stride, padding):
+    g = torch.Generator().manual_seed(size * 100 + k * 10 + stride + padding)
+    x, w = torch.randn(size, size + 1, generator=g), torch.randn(k, k, generator=g)  # non-square input
     ours = conv.conv2d_by_hand(x, w, stride, padding)
     theirs = F.conv2d(x[None, None], w[None, None], stride=stride, padding=padding)[0, 0]
-    assert torch.allclose(ours, theirs, atol=1e-5)
+    assert ours.shape == theirs.shape
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-5)
 
 
-def test_size_formulas_match_real_layers():
-    for n, k, s, p in itertools.product((3, 8, 13), (1, 2, 3, 4), (1, 2, 3), (0, 1, 2)):
-        x = torch.zeros(1, 1, n, n)
-        if n + 2 * p >= k:
-            assert nn.Conv2d(1, 1, k, s, p)(x).shape[-1] == conv.conv_output_size(n, k, s, p)
-        for op in range(s):
-            if (n - 1) * s - 2 * p + k + op > 0:
-                layer = nn.ConvTranspose2d(1, 1, k, s, p, output_padding=op)
-                assert layer(x).shape[-1] == conv.conv_transpose_output_size(n, k, s, p, op)
-    assert conv.conv_output_size(64, 4, 2, 1) == 32 and conv.conv_transpose_output_size(32, 4, 2, 1) == 64
+def test_conv2d_by_hand_with_channels_matches_nn_conv2d():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 9, 7, generator=g)  # (C, H, W)
+    layer = nn.Conv2d(3, 1, kernel_size=(3, 2), stride=2, padding=1, bias=False)
+    with torch.no_grad():
+        theirs = layer(x[None])[0, 0]  # (H_out, W_out)
+    ours = conv.conv2d_by_hand(x, layer.weight.detach()[0], stride=2, padding=1)
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-5)
 
 
-def test_size_formula_errors():
-    with pytest.raises(ValueError, match="does not fit"):
-        conv.conv_output_size(2, 5)
-    with pytest.raises(ValueError, match="output_padding .* must be smaller"):
-        conv.conv_transpose_output_size(4, 4, 2, 1, output_padding=2)
-    with pytest.raises(ValueError, match="must be >= 1"):
-        conv.conv_output_size(4, 3, stride=0)
-    with pytest.raises(ValueError, match="2-D"):
-        conv.conv2d_by_hand(torch.zeros(1, 4, 4), conv.SEED_KERNEL)
+@pytest.mark.parametrize("n,k,stride,padding,op", [
+    (n, k, s, p, op) for n, k, s, p, op in itertools.product((3, 5), (1, 2, 3, 4), (1, 2, 3), (0, 1, 2), (0, 1, 2))
+    if op < s and (n - 1) * s - 2 * p + k + op >= 1])
+def test_conv_transpose2d_by_hand_matches_f_conv_transpose2d(n, k, stride, padding, op):
+    g = torch.Generator().manual_seed(n * 1000 + k * 100 + stride * 10 + padding + op)
+    x, w = torch.randn(n, n, generator=g, dtype=torch.float64), torch.randn(k, k, generator=g, dtype=torch.float64)
+    ours = conv.conv_transpose2d_by_hand(x, w, stride, padding, op)
+    theirs = F.conv_transpose2d(x[None, None], w[None, None], stride=stride, padding=padding, output_padding=op)[0, 0]
+    torch.testing.assert_close(ours, theirs)
 
 
-def test_transposed_is_adjoint_not_inverse():
-    gap = conv.adjoint_gap(seed=1)
-    assert gap["adjoint_gap"] < 1e-12
-    assert gap["inverse_error"] > 0.5 and gap["inverse_error_rescaled"] > 0.5
+def test_seed_example_transposed_is_exact():
+    by_hand, by_layer = conv.seed_example_transposed()
+    assert by_hand.shape == (10, 10) and torch.equal(by_hand, by_layer)
 
 
-def test_checkerboard_scores():
-    rows = {(r["method"], r["kernel"]): r for r in conv.checkerboard_table(trials=5)}
-    assert rows[("transposed", 3)]["score (ones)"] > 0.3
-    assert rows[("transposed", 4)]["score (ones)"] == pytest.approx(0, abs=1e-12)
-    assert rows[("transposed", 4)]["score (random, mean)"] > 0.05
-    assert rows[("resize-conv", 3)]["score (random, mean)"] < 1e-9
-    with pytest.raises(ValueError, match="unknown method"):
-        conv.upsample(torch.ones(1, 1, 4, 4), "bilinear")
-    assert conv.upsample(torch.ones(1, 2, 5, 5), "resize-conv", 4).shape == (1, 2, 10, 10)
+def test_stretch_and_pad_geometry():
+    big = conv.stretch_and_pad(torch.ones(3, 3), kernel=3, stride=2, padding=1, output_padding=1)
+    # 3 pixels with 1 zero between → 5; 3 − 1 − 1 = 1 zero around; +1 at the end → 8 = 6 + 3 − 1
+    assert big.shape == (8, 8) and int(big.sum()) == 9
+    assert torch.equal(big[1, 1:6], torch.tensor([1., 0., 1., 0., 1.]))
 
 
-def test_edge_response_and_plots():
-    img = torch.zeros(6, 6)
-    img[:, 3:] = 1  # dark left, bright right: [1, 0, -1] answers negative at the edge
-    r = conv.edge_response(img)
-    assert r.shape == (6, 6) and r[2, 2] == -3 and r[2, 0] == 0
-    assert isinstance(conv.plot_conv_geometry(5, 3, 2, 1), Figure)
-    assert isinstance(conv.plot_conv_geometry(4, 4, 2, 1, transposed=True), Figure)
-    with pytest.raises(ValueError, match="output_padding only exists"):
-        conv.plot_conv_geometry(5, 3, 1, 0, output_padding=1)
+# --- output-size formulas ---------------------------------------------------------------------------
+
+def test_size_formulas_agree_with_real_layers_over_a_grid():
+    grid = dict(ns=[1, 4, 7, 16], kernels=[1, 2, 3, 4, 5], strides=[1, 2, 3], paddings=[0, 1, 2], dilations=[1, 2])
+    fwd = conv.verify_output_sizes(**grid)
+    bwd = conv.verify_output_sizes(**grid, output_paddings=[0, 1, 2], transposed=True)
+    assert len(fwd) == 4 * 5 * 3 * 3 * 2 and len(bwd) == 3 * len(fwd)
+    bad = [r for r in fwd + bwd if not r["match"]]
+    assert not bad, bad[:5]
+    # both kinds of record occur: valid settings and settings both sides reject
+    assert any(r["formula"] is None for r in fwd) and any(r["formula"] is None for r in bwd)
+    assert sum(r["formula"] is not None for r in bwd) > 500
 
 
-def test_explorer_shows_messages_not_tracebacks(capsys):
-    from gan_course.widgets import conv_explorer
+def test_k4_s2_p1_halves_and_doubles():
+    for n in (4, 8, 32, 64):
+        assert conv.conv_output_size(n, 4, 2, 1) == n // 2
+        assert conv.conv_transpose_output_size(n, 4, 2, 1) == 2 * n
+    shapes = {(name, s_in): s_out for name, s_in, s_out in conv.halve_double_shapes()}
+    assert shapes[("Conv2d(16, 32, k4, s2, p1)", (1, 16, 64, 64))] == (1, 32, 32, 32)
+    assert shapes[("ConvTranspose2d(16, 8, k4, s2, p1)", (1, 16, 8, 8))] == (1, 8, 16, 16)
+    assert shapes[("Conv2d(3, 16, k3, s1, p1)", (1, 3, 64, 64))] == (1, 16, 64, 64)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: conv.conv_output_size(2, 5), "larger than the padded input"),
+    (lambda: conv.conv_output_size(4, 3, stride=0), "stride must be ≥ 1"),
+    (lambda: conv.conv_output_size(4, 3, padding=-1), "padding must be ≥ 0"),
+    (lambda: conv.conv_output_size(4, 3, dilation=3), "larger than the padded input"),
+    (lambda: conv.conv_transpose_output_size(4, 4, 2, 1, output_padding=2), r"output_padding \(2\) must be smaller"),
+    (lambda: conv.conv_transpose_output_size(4, 3, 1, 0, output_padding=1), r"output_padding \(1\) must be smaller"),
+    (lambda: conv.conv_transpose_output_size(1, 1, 1, 1), "output size -1 < 1"),
+    (lambda: conv.conv2d_by_hand(torch.zeros(2, 4, 4), conv.SEED_KERNEL), "same C"),
+])
+def test_formula_errors_are_clear(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_pytorch_returns_an_empty_tensor_where_the_formula_gives_zero():
+    """The formula raises for an output of 0 pixels; PyTorch returns a 0×0 tensor (and raises below 0)."""
+    assert F.conv_transpose2d(torch.zeros(1, 1, 1, 1), torch.zeros(1, 1, 4, 4), padding=2).shape[-1] == 0
+    with pytest.raises(ValueError, match="output size 0 < 1"):
+        conv.conv_transpose_output_size(1, 4, 1, 2)
+    record, = conv.verify_output_sizes([1], [4], [1], [2], transposed=True)
+    assert record["formula"] is None and record["layer"] is None and record["match"]
+
+
+def test_formula_rejects_non_integers():
+    with pytest.raises(TypeError):
+        conv.conv_output_size(4.0, 3)
+
+
+def test_output_padding_allowed_below_dilation_like_pytorch():
+    # PyTorch allows output_padding < max(stride, dilation); so does the formula
+    assert conv.conv_transpose_output_size(5, 3, 1, 0, output_padding=1, dilation=2) == \
+        conv.layer_output_size(5, 3, 1, 0, 1, 2, transposed=True) == 10
+
+
+def test_format_table_aligns_and_rounds():
+    text = conv.format_table([dict(name="a", v=0.123456), dict(name="bbb", v=1.0)], ["name", "v"])
+    lines = text.splitlines()
+    assert lines[0].startswith("name") and lines[2] == "a     0.1235" and lines[3] == "bbb   1.0000"
+
+
+# --- not an inverse ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_transposed_conv_is_the_adjoint_not_the_inverse(seed):
+    r = conv.adjoint_report(seed=seed)
+    assert r.adjoint_rel_gap < 1e-12
+    assert r.matrix_is_transpose and r.matrix_shape == (16, 64) and r.rank == 16
+    assert r.up_shape == r.in_shape  # the shape comes back ...
+    assert r.recon_rel_error > 0.5 and r.best_scale_rel_error > 0.5  # ... the values do not
+
+
+def test_conv_matrix_is_the_layer():
+    g = torch.Generator().manual_seed(3)
+    w = torch.randn(1, 1, 4, 4, generator=g, dtype=torch.float64)
+    x = torch.randn(1, 1, 8, 8, generator=g, dtype=torch.float64)
+    M = conv.conv_matrix(w, 8, stride=2, padding=1)  # (16, 64)
+    torch.testing.assert_close(M @ x.flatten(), F.conv2d(x, w, stride=2, padding=1).flatten())
+
+
+# --- checkerboards ----------------------------------------------------------------------------------
+
+def test_overlap_counts_match_odena():
+    k3, k4 = conv.overlap_counts(3, stride=2, n=6), conv.overlap_counts(4, stride=2, n=6)
+    assert set(k3[2:-2, 2:-2].unique().tolist()) == {1, 2, 4}  # uneven: k not divisible by s
+    assert set(k4[2:-2, 2:-2].unique().tolist()) == {4}  # even
+
+
+def test_checkerboard_score_basics():
+    assert conv.checkerboard_score(torch.ones(12, 12)) == 0.0
+    board = (torch.arange(12)[:, None] + torch.arange(12)[None, :]) % 2 * 2.0 - 1  # ±1 checkerboard
+    assert conv.checkerboard_score(board) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="even"):
+        conv.checkerboard_score(torch.ones(11, 11))
+
+
+def test_checkerboard_study_ranks_transposed_above_resize_conv():
+    rows = {r.name: r for r in conv.checkerboard_study(n=16, trials=40, seed=0)}
+    k3, k4 = rows["ConvT k3 s2"], rows["ConvT k4 s2"]
+    nearest, bilinear = rows["nearest×2 + conv k3"], rows["bilinear×2 + conv k3"]
+    assert k3.constant_weights > 0.1 and k4.constant_weights < 1e-12  # uneven vs even overlap
+    assert k3.positive_mean > 2 * k4.positive_mean > 0
+    for resize in (nearest, bilinear):
+        assert resize.constant_weights < 1e-12 and resize.signed_mean < 1e-12
+        assert k3.signed_mean > 0.3 and k4.signed_mean > 0.3
+        assert resize.noise_input_mean < k3.noise_input_mean / 5
+    assert k3.example_constant.shape == (32, 32)
+
+
+def test_checkerboard_study_is_deterministic():
+    a, b = conv.checkerboard_study(trials=10, seed=5), conv.checkerboard_study(trials=10, seed=5)
+    assert conv.checkerboard_rows(a) == conv.checkerboard_rows(b)
+
+
+# --- the edge kernel on a photo ---------------------------------------------------------------------
+
+def test_edge_kernel_sees_vertical_edges_only():
+    r = conv.step_edge_responses()
+    assert r["vertical edge"] == {"seed kernel": 3.0, "seed kernel transposed": 0.0}
+    assert r["horizontal edge"] == {"seed kernel": 0.0, "seed kernel transposed": 3.0}
+
+
+def test_apply_kernel_to_image_equals_by_hand_on_a_photo_crop():
+    photo = conv.load_gray_photo("camera", size=64)
+    assert photo.shape == (64, 64) and 0 <= float(photo.min()) and float(photo.max()) <= 1
+    out = conv.apply_kernel_to_image(photo, conv.SEED_KERNEL)
+    assert out.shape == (62, 62)
+    torch.testing.assert_close(out[:10, :10], conv.conv2d_by_hand(photo[:12, :12], conv.SEED_KERNEL.double()))
+    assert conv.load_gray_photo("astronaut", size=32).shape == (32, 32)
+    with pytest.raises(ValueError, match="unknown photo"):
+        conv.load_gray_photo("lena")
+
+
+# --- exercises --------------------------------------------------------------------------------------
+
+def test_exercise_checks(capsys):
+    assert conv.check_exercise("conv_size", 32) and not conv.check_exercise("conv_size", 33)
+    assert "right answer: 32" in capsys.readouterr().out
+    assert conv.check_exercise("convT_chain", 32)
+    assert conv.check_exercise("output_padding", 1) and not conv.check_exercise("output_padding", 0)
+    assert conv.check_exercise("seed_top_left", int(SEED_ANSWER[0, 0]))
+    assert all(conv.check_exercise("flat_kernel", k) for k in (2, 4, 6, 8))
+    assert not any(conv.check_exercise("flat_kernel", k) for k in (3, 5, 7, None, "4"))
+    capsys.readouterr()
+    assert conv.check_exercises({"conv_size": 32, "output_padding": 0}) is None
+    assert "1 of 2 right" in capsys.readouterr().out
+
+
+# --- figures and the explorer -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    dict(in_size=5, kernel=3, stride=2, padding=1),
+    dict(in_size=6, kernel=3, stride=2, padding=0),
+    dict(in_size=4, kernel=4, stride=2, padding=1, transposed=True),
+    dict(in_size=3, kernel=3, stride=2, padding=1, output_padding=1, transposed=True),
+    dict(in_size=4, kernel=1, stride=2, padding=1, output_padding=1, transposed=True),  # crops
+    dict(in_size=5, kernel=3, stride=1, padding=0, output_padding=1),  # ignored by Conv2d
+])
+def test_plot_conv_geometry_returns_a_figure(args):
+    fig = conv.plot_conv_geometry(**args)
+    assert isinstance(fig, Figure)
+    n_out = (conv.conv_transpose_output_size(args["in_size"], args["kernel"], args["stride"], args["padding"],
+                                             args.get("output_padding", 0)) if args.get("transposed")
+             else conv.conv_output_size(args["in_size"], args["kernel"], args["stride"], args["padding"]))
+    assert f"output {n_out}×{n_out}" in fig.axes[1].get_title()
+
+
+def test_plot_conv_geometry_rejects_impossible_settings():
+    with pytest.raises(ValueError):
+        conv.plot_conv_geometry(2, 5, 1, 0)
+    with pytest.raises(ValueError):
+        conv.plot_conv_geometry(4, 3, 2, 1, output_padding=2, transposed=True)
+
+
+def test_other_figures():
+    study = conv.checkerboard_study(trials=4)
+    photo = conv.load_gray_photo(size=32)
+    figs = [conv.plot_seed_example(), conv.plot_checkerboard(study),
+            conv.plot_overlap_counts({"k3": conv.overlap_counts(3)}),
+            conv.plot_edge_response(photo, {"edges": conv.apply_kernel_to_image(photo, conv.SEED_KERNEL)})]
+    assert all(isinstance(f, Figure) for f in figs)
+
+
+def test_explorer_draws_figures_and_explains_impossible_settings(capsys):
+    from gan_course.widgets import conv_explorer, sliders
 
     w = conv_explorer()
-    assert {c.description for c in w.children[:-1]} >= {"kernel", "stride", "padding", "transposed"}
+    names = [c.description for c in w.children[:-1]]
+    assert names == ["in_size", "kernel", "stride", "padding", "output_padding", "layer"]
+    capsys.readouterr()
     w.f(in_size=2, kernel=5, stride=1, padding=0, output_padding=0, transposed=False)
-    assert "not possible" in capsys.readouterr().out
+    w.f(in_size=4, kernel=3, stride=2, padding=1, output_padding=2, transposed=True)
+    out = capsys.readouterr().out
+    assert out.count("not possible") == 2 and "Traceback" not in out
+    w.f(in_size=4, kernel=4, stride=2, padding=1, output_padding=0, transposed=True)
+    assert "not possible" not in capsys.readouterr().out
+    assert sliders({"depth": (1, 6, 2, 4)})["depth"].step == 2
+    with pytest.raises(ValueError, match="outside"):
+        sliders({"depth": (1, 6, 9)})
 
 
-def test_notebook_shows_the_package_answer():
-    """Notebook 01's stored output is the package's computation, not typed-in numbers."""
+# --- the notebook shows the package's computations ---------------------------------------------------
+
+def test_notebook_calls_the_package_instead_of_redefining_it():
+    source = NOTEBOOK_TEXT.read_text()
+    assert not re.search(r"^\s*(def|class) ", source, re.M), "notebook 01 must import its code, not define it"
+    for call in ("conv.seed_example()", "conv.verify_output_sizes(", "conv.adjoint_report(",
+                 "conv.checkerboard_study(", "conv.apply_kernel_to_image(", "conv_explorer()",
+                 "conv.plot_conv_geometry(", "conv.check_exercises("):
+        assert call in source, call
+    assert "import matplotlib.pyplot" not in source  # figures come from the package
+
+
+def _stored_text() -> str:
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    grid = conv.conv2d_by_hand(conv.SEED_INPUT, conv.SEED_KERNEL).int()
-    assert str(grid) in text
-    assert "0 disagree with the formulas" in text and "✗" not in text
-    assert re.search(r"‖CᵀCx − x‖ / ‖x‖\s+= 0\.9\d\d", text)
-    assert "def conv2d_by_hand" not in "".join(c.source for c in nb.cells)  # the notebook imports it
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_notebook_stores_the_package_answers():
+    text = _stored_text()
+    assert str(conv.seed_example().int().numpy()) in text  # the "?" grid
+    assert "nn.Conv2d gives the identical grid: True" in text
+    assert text.count("disagree in 0") == 2
+    r = conv.adjoint_report(in_size=8, channels=(3, 8), kernel=4, stride=2, padding=1, seed=0)
+    assert f"= {r.recon_rel_error:.4f}" in text and "relative gap < 1e-12: True" in text
+    table = conv.format_table(conv.checkerboard_rows(conv.checkerboard_study(n=16, trials=200, seed=0)),
+                              ["name", "ones", "positive", "signed", "noise"],
+                              ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"])
+    assert table in text
+    assert text.count("✓") == 5 and "✗" not in text and "5 of 5 right" in text

@@ -16,7 +16,8 @@ def test_digits_are_real_handwritten_digits():
     train, test = load_dataset("digits", 32), load_dataset("digits", 32, split="test")
     assert train.images.shape == (1500, 1, 32, 32) and test.images.shape == (297, 1, 32, 32)
     assert train.images.dtype == torch.uint8 and train.classes == tuple("0123456789")
-    assert set(train.labels.tolist()) == set(range(10))
+    assert torch.equal(test.labels, load_dataset("digits", 8, split="test").labels)  # one fixed split at every size
+    assert torch.bincount(test.labels).min() >= 28  # stratified: about 30 test images per class
     assert train.images.max() > 200 and train.images.float().mean() < 100  # white strokes on black
     x = train.float()
     assert x.min() >= -1 and x.max() <= 1
@@ -30,9 +31,26 @@ def test_photos_are_deterministic_by_seed_and_split_by_photo():
     assert not torch.equal(a.images, load_dataset("photos", 32, n=64, seed=1).images)
     test = load_dataset("photos", 64, split="test", n=32)
     assert test.images.shape == (32, 3, 64, 64)
-    assert not set(a.classes) & set(test.classes)  # no photo in both splits
+    assert set(test.classes) == set(D.TEST_PHOTOS) and not set(a.classes) & set(test.classes)  # no photo in both
+    assert a.labels.max() < len(a.classes)
     assert a.images.float().std() > 20  # real photo content, not flat colour
     assert load_dataset("photos", 32, n=8, channels=1).images.shape == (8, 1, 32, 32)
+
+
+def test_faces_are_the_lfw_faces():
+    train, test = load_dataset("faces", 32), load_dataset("faces", 32, split="test")
+    assert train.images.shape == (80, 1, 32, 32) and test.images.shape == (20, 1, 32, 32)
+    assert train.labels is None and train.images.float().std() > 20
+
+
+def test_image_set_checks_and_describes_itself():
+    data = load_dataset("digits", 8, n=5)
+    assert repr(data) == "ImageSet('digits', 5 × 1×8×8, 10 classes)"
+    assert len(data.subset([0, 2])) == 2 and data.subset(torch.tensor([4])).labels.tolist() == data.labels[4:].tolist()
+    with pytest.raises(ValueError, match=r"contiguous uint8 \(N, C, H, W\) CPU tensor, got torch.float32"):
+        ImageSet(torch.zeros(2, 1, 4, 4), None, None, "x")
+    with pytest.raises(ValueError, match=r"labels must be int64 \(2,\)"):
+        ImageSet(torch.zeros(2, 1, 4, 4, dtype=torch.uint8), torch.zeros(3, dtype=torch.int64), None, "x")
 
 
 def test_uint8_round_trip():
@@ -41,11 +59,14 @@ def test_uint8_round_trip():
     assert y.min() == -1 and y.max() == 1
     assert torch.equal(to_uint8(y), x)
     assert torch.equal(to_uint8(torch.tensor([-3.0, 3.0])), torch.tensor([0, 255], dtype=torch.uint8))
+    with pytest.raises(ValueError, match="expects uint8"):
+        to_unit_range(y)
 
 
 def test_n_keeps_a_seeded_subset():
     a, b = load_dataset("digits", 8, n=10, seed=0), load_dataset("digits", 8, n=10, seed=0)
     assert len(a) == 10 and torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    assert not torch.equal(a.images, load_dataset("digits", 8, n=10, seed=1).images)
 
 
 # ------------------------------------------------------------------------------------------ batches
@@ -61,11 +82,11 @@ def take(stream, k):
 
 def test_batches_cover_each_epoch_and_resume_exactly():
     data = small_set(20)
-    first = take(iterate_batches(data, 6, seed=3), 9)  # 3 batches an epoch, 2 left over each epoch
+    first = take(iterate_batches(data, 6, seed=3, hflip=True), 9)  # 3 batches an epoch, 2 left over each epoch
     epoch0 = torch.cat([y for _, y in first[:3]])
     assert len(set(epoch0.tolist())) == 18
     assert not torch.equal(epoch0, torch.cat([y for _, y in first[3:6]]))
-    resumed = take(iterate_batches(data, 6, seed=3, start_step=4), 5)
+    resumed = take(iterate_batches(data, 6, seed=3, start_step=4, hflip=True), 5)  # resumes in epoch 1
     assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(first[4:], resumed))
     other = take(iterate_batches(data, 6, seed=4), 1)
     assert not torch.equal(other[0][1], first[0][1])
@@ -83,12 +104,14 @@ def test_hflip_mirrors_about_half_and_is_reproducible():
 
 def test_batch_size_larger_than_dataset():
     with pytest.raises(ValueError, match=r"batch_size must be in \[1, 20\]"):
-        next(iterate_batches(small_set(20), 21, seed=0))
+        iterate_batches(small_set(20), 21, seed=0)  # checked at the call, before the first batch
+    with pytest.raises(ValueError, match="start_step must be >= 0"):
+        iterate_batches(small_set(20), 4, seed=0, start_step=-1)
 
 
 # ------------------------------------------------------------------------------------------ errors
 def test_errors_name_what_is_valid(tmp_path):
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'; valid names: digits, photos, cifar10"):
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; valid names: digits, photos, faces, cifar10"):
         load_dataset("mnist")
     with pytest.raises(ValueError, match="image_size must be an int >= 8"):
         load_dataset("digits", 4)
@@ -98,16 +121,21 @@ def test_errors_name_what_is_valid(tmp_path):
         load_dataset("digits", channels=2)
     with pytest.raises(ValueError, match="needs root=PATH"):
         load_dataset("imagefolder")
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="does not exist; expected .*/<class>/<image>"):
         load_dataset("imagefolder", root=tmp_path / "nope")
+    (tmp_path / "empty" / "cat").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no images in ImageFolder layout in .*empty"):
+        load_dataset("imagefolder", root=tmp_path / "empty")
 
 
 @pytest.mark.parametrize("name", D.TORCHVISION_DATASETS)
-def test_missing_real_dataset_says_where_and_how(name, tmp_path):
+def test_missing_real_dataset_says_where_and_how(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path))  # the default root is $GAN_COURSE_DATA/<name>
     with pytest.raises(FileNotFoundError) as e:
-        load_dataset(name, 32, root=tmp_path / name)
+        load_dataset(name, 32)
     message = str(e.value)
     assert str(tmp_path / name) in message and "download=True" in message and "--download" in message
+    assert "name='imagefolder', root=PATH" in message
     assert D.EXPECTED_FILES[name].split()[0] in message
 
 
@@ -148,6 +176,23 @@ def test_cifar10_python_pickles(tmp_path, exists_only):
     for p in folder.iterdir():
         p.unlink()
     assert torch.equal(load_dataset("cifar10", 32, root=tmp_path).images, train.images)
+    assert (tmp_path / "cache" / "cifar10-train-32.pt").is_file()
+
+
+def test_n_decodes_only_a_seeded_subset(tmp_path, exists_only, monkeypatch):
+    from scipy.io import savemat
+
+    x = rand_uint8(32, 32, 3, 10)
+    y = np.array([10, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=np.uint8)[:, None]  # SVHN's 10 is digit 0: label = index
+    savemat(tmp_path / "train_32x32.mat", {"X": x, "y": y})
+    decoded = []
+    monkeypatch.setattr(D, "_resize_square", lambda images, size: decoded.append(1) or images)
+    data = load_dataset("svhn", 32, root=tmp_path, n=3, seed=5)
+    kept = data.labels  # (3,), the kept indices, in order
+    assert len(decoded) == 3 and kept.tolist() == sorted(kept.tolist())
+    assert torch.equal(data.images, torch.from_numpy(x[..., kept.numpy()]).permute(3, 2, 0, 1))
+    assert torch.equal(load_dataset("svhn", 32, root=tmp_path, n=3, seed=5).labels, data.labels) and len(decoded) == 3
+    assert not torch.equal(load_dataset("svhn", 32, root=tmp_path, n=3, seed=6).labels, data.labels)
 
 
 def test_stl10_binary(tmp_path, exists_only):
@@ -182,7 +227,7 @@ def test_flowers102_jpgs_and_mats(tmp_path, exists_only):
     for i in range(1, 7):
         Image.fromarray(rand_uint8(50, 70, 3, seed=i)).save(folder / "jpg" / f"image_{i:05d}.jpg")
     savemat(folder / "imagelabels.mat", {"labels": np.array([[1, 1, 2, 3, 3, 102]])})
-    savemat(folder / "setid.mat", {"trnid": np.array([[1, 2]]), "valid": np.array([[3, 4]]), "tstid": np.array([[5, 6]])})
+    savemat(folder / "setid.mat", {"trnid": [[1, 2]], "valid": [[3, 4]], "tstid": [[5, 6]]})
     data = load_dataset("flowers102", 32, root=tmp_path)
     assert data.images.shape == (2, 3, 32, 32) and data.labels.tolist() == [0, 0]  # wide images centre-cropped
     assert load_dataset("flowers102", 32, root=tmp_path, split="test").labels.tolist() == [2, 101]
@@ -203,6 +248,9 @@ def test_celeba_aligned(tmp_path, exists_only):
     (folder / "list_attr_celeba.txt").write_text("4\nSmiling Young\n" + rows([[1, -1]] * 4))
     data = load_dataset("celeba", 64, root=tmp_path)
     assert data.images.shape == (2, 3, 64, 64) and data.labels is None
+    face = np.array(Image.open(folder / "img_align_celeba" / names[0]))  # (218, 178, 3)
+    native = load_dataset("celeba", 178, root=tmp_path).images[0]  # centre square, no resampling
+    assert torch.equal(native, torch.from_numpy(face[20:198]).permute(2, 0, 1))
     assert len(load_dataset("celeba", 32, root=tmp_path, split="all")) == 4
 
 
@@ -218,9 +266,13 @@ def test_imagefolder_with_and_without_split_folders(tmp_path, exists_only):
     flat = load_dataset("imagefolder", 16, root=tmp_path / "set" / "test", split="all")
     assert flat.images.shape == (4, 3, 16, 16)
     (tmp_path / "only_train" / "train" / "cat").mkdir(parents=True)
-    with pytest.raises(FileNotFoundError, match="has no test/ folder"):
+    with pytest.raises(FileNotFoundError, match="has no test/ folder; split folders found: train"):
         load_dataset("imagefolder", root=tmp_path / "only_train", split="test")
+    with pytest.raises(FileNotFoundError, match="has no all/ folder"):
+        load_dataset("imagefolder", root=tmp_path / "set", split="all")
+    assert not (tmp_path / "set" / "cache").exists()  # the cache lives under the data root, not in the folder
+    assert len(list((tmp_path / "data-root" / "cache").glob("imagefolder-*.pt"))) == 2
 
 
 def test_every_name_is_listed():
-    assert set(DATASETS) == {"digits", "photos", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder"}
+    assert DATASETS == ("digits", "photos", "faces", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder")
