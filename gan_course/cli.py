@@ -80,10 +80,9 @@ def train_dcgan_command(args: argparse.Namespace) -> Path:
 
     profile = current_profile(args.profile)
     model_over, train_over = _overrides(args, DCGANConfig), _overrides(args, TrainConfig)
-    base = DCGANConfig.for_profile(profile)
-    if "dataset" in model_over and "channels" not in model_over:
-        model_over["channels"] = 1 if model_over["dataset"] == "digits" else 3
-    config = dataclasses.replace(base, **model_over)
+    config = DCGANConfig.for_profile(profile, **model_over)
+    # a dataset chosen without --channels keeps its own channels (digits and faces gray, photos RGB)
+    native_channels = "dataset" in model_over and "channels" not in model_over
     train = TrainConfig.for_profile(profile, **train_over)
     out = args.out or _fresh_run_dir(Path("runs") / f"dcgan-{config.dataset}-{config.image_size}", args.resume)
     has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
@@ -96,7 +95,8 @@ def train_dcgan_command(args: argparse.Namespace) -> Path:
     device = get_device(args.device)
     seed_everything(train.seed)
     data = load_dataset(config.dataset, config.image_size, root=args.data_root, download=args.download,
-                        channels=config.channels, seed=train.seed)
+                        channels=None if native_channels else config.channels, seed=train.seed)
+    config = dataclasses.replace(config, channels=data.channels)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(
         {"profile": profile, "model": "dcgan", "dcgan": config.to_dict(), "train": dataclasses.asdict(train),

@@ -350,6 +350,10 @@ def latest_checkpoint(out_dir: str | Path) -> Path:
 def _progress_bar(total: int, initial: int, enabled: bool):
     if not enabled:
         return None
+    import sys
+
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True)
+    quiet_log = not sys.stderr.isatty()  # a CI log: a line every 5 s, not one per redraw
+    return tqdm(total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True,
+                mininterval=5.0 if quiet_log else 0.1)

@@ -52,6 +52,12 @@ def test_bad_options_give_one_clear_line(tmp_path, capsys, argv, message):
     assert err.startswith("gan-course: error:") and message in err
 
 
+def test_dataset_keeps_its_own_channels(tmp_path):
+    out = tmp_path / "photos"
+    assert main(["train", "dcgan", *SMALL, "--steps", "1", "--dataset", "photos", "--out", str(out)]) == 0
+    assert json.loads((out / "config.json").read_text())["dcgan"]["channels"] == 3
+
+
 def test_resume_without_checkpoints_is_an_error(tmp_path):
     with pytest.raises(SystemExit, match="holds no step_"):
         main(["train", "dcgan", *SMALL, "--out", str(tmp_path / "empty"), "--resume"])
