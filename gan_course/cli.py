@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     _add_dataclass_options(p, DCGANConfig)
     _add_dataclass_options(p, TrainConfig)
+    nb = sub.add_parser("notebooks", help="re-execute notebooks and store their outputs",
+                        description="Execute notebooks in place (fast profile, one CPU thread, as CI runs "
+                                    "them) and re-pair them with their .py files. Needs the [dev] extras.")
+    nb.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/[0-9]*.ipynb)")
+    nb.add_argument("--profile", choices=("fast", "full"), default="fast")
+    nb.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     return parser
 
 
@@ -113,6 +119,28 @@ def train_dcgan_command(args: argparse.Namespace) -> Path:
     return out
 
 
+def execute_notebooks_command(args: argparse.Namespace) -> None:
+    """Execute each notebook from its .py text (the source of truth), store outputs, keep the pair in sync.
+
+    One thread and the fast profile by default, so stored outputs are what strict nbval in CI reproduces.
+    """
+    import os
+
+    import jupytext
+    from nbclient import NotebookClient
+
+    os.environ.update(OMP_NUM_THREADS="1", GAN_COURSE_PROFILE=args.profile)
+    paths = args.paths or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for path in paths:
+        path = Path(path).with_suffix(".ipynb")
+        nb = jupytext.read(path.with_suffix(".py"))
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        jupytext.write(nb, path)
+        print(f"{path}: executed in {time.perf_counter() - start:.1f} s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from .checkpoint import CheckpointError
 
@@ -121,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train" and args.model == "dcgan":
             train_dcgan_command(args)
+        elif args.command == "notebooks":
+            execute_notebooks_command(args)
     except (ValueError, FileNotFoundError, CheckpointError) as e:  # bad options or data: one clear line, no traceback
         print(f"gan-course: error: {e}", file=sys.stderr)
         return 2

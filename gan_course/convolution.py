@@ -32,6 +32,8 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from .plots import format_table  # noqa: F401  (tables in notebook 01 are printed with it)
+
 # Seed 003's worked example: a 5×5 input and a 3×3 vertical-edge kernel; the 3×3 output is "?".
 SEED_INPUT = torch.tensor([[1., 2., 3., 0., 1.],
                            [0., 1., 2., 1., 0.],
@@ -254,20 +256,6 @@ def verify_output_sizes(ns: Iterable[int], kernels: Iterable[int], strides: Iter
             records.append(dict(n=n, kernel=kernel, stride=stride, padding=padding, output_padding=op,
                                 dilation=d, formula=formula, layer=got, match=formula == got))
     return records
-
-
-def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Sequence[str] | None = None,
-                 decimals: int = 4) -> str:
-    """Plain-text table (no pandas): text columns left-aligned, numbers right-aligned; floats
-    with ``decimals`` places so that the printed text is the same on every machine."""
-    headers = list(headers or columns)
-    fmt = lambda v: f"{v:.{decimals}f}" if isinstance(v, float) else str(v)  # noqa: E731
-    cells = [[fmt(r[c]) for c in columns] for r in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    text = [any(isinstance(r[c], str) for r in rows) for c in columns]  # text columns align left
-    line = lambda values: "  ".join(v.ljust(w) if left else v.rjust(w)  # noqa: E731
-                                    for v, w, left in zip(values, widths, text)).rstrip()
-    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells])
 
 
 # (kernel, stride, padding, output_padding): settings met in DCGAN, U-Net and PatchGAN code

@@ -11,18 +11,20 @@ is "BCE only". Training runs through the course's one engine (``engine.GANTraine
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .color import SPACES, colorization_pair, colorization_to_rgb
+from .color import SPACES, colorization_pair, colorization_to_rgb, gray_to_rgb, lab_to_rgb, rgb_to_gray, rgb_to_lab
 from .data import ImageSet
 from .engine import Callback, GANTrainer, TrainConfig
 from .losses import bce_logits
+from .metrics import colorfulness, psnr, sharpness_ratio, ssim
 from .patchgan import GlobalDiscriminator, PatchDiscriminator
 from .runtime import Profile, check_profile
 from .unet import UNetGenerator
@@ -143,3 +145,69 @@ def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int
         out.append(colorization_to_rgb(A, G(A), space).cpu())
     G.train(was_training)
     return torch.cat(out)
+
+
+# ---------------------------------------------------------------------------------------- experiments
+def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """Mean PSNR (dB), SSIM, colourfulness and sharpness ratio of colorizations y against truth x,
+    both (N, 3, H, W) in [-1, 1]."""
+    return {"PSNR": float(psnr(y, x).mean()), "SSIM": float(ssim(y, x).mean()),
+            "colourfulness": float(colorfulness(y).mean()), "sharpness": float(sharpness_ratio(y, x).mean())}
+
+
+def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The trivial answers every colorizer must beat, for test images x: (N, 3, H, W) in [-1, 1].
+
+    ``gray copy``: the gray image in all three channels. ``mean colour``: each pixel keeps its own
+    lightness L and gets the training set's mean chroma (a, b).
+    """
+    lab = rgb_to_lab(x)  # (N, 3, H, W)
+    mean_ab = rgb_to_lab(x_train).mean((0, 2, 3))[1:]  # (2,)
+    lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
+    return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
+
+
+@dataclass
+class ColorizationRun:
+    """One trained variant: its name, seed, test metrics, training history, wall time and G."""
+
+    name: str
+    seed: int
+    metrics: dict[str, float]
+    history: dict[str, list[float]]
+    seconds: float
+    G: nn.Module
+    D: nn.Module
+
+
+def compare_colorizers(variants: Mapping[str, Pix2PixConfig], train: TrainConfig, train_data: ImageSet,
+                       test_data: ImageSet, *, seeds: Sequence[int] = (0,), device: str | torch.device = "cpu",
+                       progress: bool = False) -> list[ColorizationRun]:
+    """Train every variant with every seed on the same data for the same steps; score each on test_data."""
+    x_test = test_data.float()
+    runs = []
+    for name, config in variants.items():
+        for seed in seeds:
+            trainer = pix2pix_trainer(config, replace(train, seed=seed), train_data, device=device, progress=progress)
+            start = time.perf_counter()
+            history = trainer.fit()
+            seconds = time.perf_counter() - start
+            y = colorize(trainer.G, x_test, config.space)
+            runs.append(ColorizationRun(name, seed, colorization_metrics(y, x_test), history, seconds,
+                                        trainer.G, trainer.D))
+    return runs
+
+
+def summarize_runs(runs: Sequence[ColorizationRun], baselines: Mapping[str, dict[str, float]] | None = None,
+                   metrics: Sequence[str] = ("PSNR", "SSIM", "colourfulness", "sharpness")) -> list[dict]:
+    """Table rows: baselines first, then each variant's mean ± std over its seeds (as text)."""
+    rows = [{"method": name, "seeds": "-", **{m: f"{v[m]:.3f}" for m in metrics}} for name, v in (baselines or {}).items()]
+    for name in dict.fromkeys(r.name for r in runs):
+        group = [r for r in runs if r.name == name]
+        row = {"method": name, "seeds": str(len(group))}
+        for m in metrics:
+            values = torch.tensor([r.metrics[m] for r in group])
+            spread = f" ± {values.std().item():.3f}" if len(group) > 1 else ""
+            row[m] = f"{values.mean().item():.3f}{spread}"
+        rows.append(row)
+    return rows

@@ -98,3 +98,17 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Sequence[str] | None = None,
+                 decimals: int = 4) -> str:
+    """Plain-text table (no pandas): text columns left-aligned, numbers right-aligned; floats
+    with ``decimals`` places so that the printed text is the same on every machine."""
+    headers = list(headers or columns)
+    fmt = lambda v: f"{v:.{decimals}f}" if isinstance(v, float) else str(v)  # noqa: E731
+    cells = [[fmt(r[c]) for c in columns] for r in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    text = [any(isinstance(r[c], str) for r in rows) for c in columns]  # text columns align left
+    line = lambda values: "  ".join(v.ljust(w) if left else v.rjust(w)  # noqa: E731
+                                    for v, w, left in zip(values, widths, text)).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells])

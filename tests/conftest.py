@@ -4,7 +4,10 @@ import os
 import pytest
 import torch
 
-torch.set_num_threads(1 if os.environ.get("PYTEST_XDIST_WORKER") else min(2, os.cpu_count() or 1))
+# Notebook kernels inherit this: one OpenMP thread each, the setting their stored outputs were made
+# with (`gan-course notebooks`), and no oversubscription when two xdist workers share two cores.
+os.environ["OMP_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""pix2pix track: U-Net shapes and skips, metrics on known cases, the pix2pix objective, training."""
+import pytest
+import torch
+
+from gan_course.engine import TrainConfig
+from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpness_ratio, ssim
+from gan_course.pix2pix import (Pix2PixConfig, Pix2PixObjective, baseline_colorizations, build_pix2pix, colorize,
+                                compare_colorizers, pix2pix_trainer, summarize_runs)
+from gan_course.unet import UNetGenerator, unet_trace
+
+
+@pytest.mark.parametrize("size", [32, 64, 96])
+@pytest.mark.parametrize("skips", [True, False])
+def test_unet_shapes(size, skips):
+    G = UNetGenerator(1, 3, depth=4, width=8, skips=skips)
+    y = G(torch.randn(2, 1, size, size))
+    assert y.shape == (2, 3, size, size) and y.abs().max() <= 1
+
+
+def test_unet_trace_follows_the_seed_96_to_6():
+    rows = dict(unet_trace(UNetGenerator(1, 3, 4, 32, skips=True), 96))
+    assert [rows[f"down {i}"][1] for i in range(1, 5)] == [48, 24, 12, 6]
+    assert rows["  ⊕ skip from down 3"] == (256, 12, 12)  # 128 decoder + 128 encoder channels
+    assert rows["output"] == (3, 96, 96)
+    assert not any("skip" in k for k, _ in unet_trace(UNetGenerator(1, 3, 4, 32, skips=False), 96))
+
+
+def test_skips_carry_the_input_past_the_bottleneck():
+    """With skips, zeroing the bottleneck changes the output much less than without skips."""
+    torch.manual_seed(0)
+    A = torch.randn(4, 1, 32, 32)
+    for skips, expect_change in ((True, "small"), (False, "total")):
+        G = UNetGenerator(1, 1, 3, 8, skips=skips).eval()
+        feats = {}
+        G.down[-1].register_forward_hook(lambda m, i, o: feats.setdefault("b", o))
+        y = G(A)
+        G.down[-1].register_forward_hook(lambda m, i, o: torch.zeros_like(o))
+        y0 = G(A)
+        corr = torch.corrcoef(torch.stack([y.flatten(), y0.flatten()]))[0, 1]
+        if skips:
+            assert corr > 0.3  # the output still depends on A through the skips
+        else:
+            assert y0.std() < 1e-6  # nothing but the bottleneck reaches the decoder: constant output
+
+
+def test_unet_errors():
+    with pytest.raises(ValueError, match="divisible by 16"):
+        UNetGenerator(1, 3, depth=4)(torch.zeros(1, 1, 40, 40))
+    with pytest.raises(ValueError, match=r"\(B, 1, S, S\)"):
+        UNetGenerator(1, 3, depth=2)(torch.zeros(1, 3, 32, 32))
+
+
+def test_metrics_on_known_cases():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 3, 16, 16, generator=g) * 2 - 1
+    assert torch.isinf(psnr(x, x)).all()
+    # MSE 0.01 on a range of 2: PSNR = 10·log10(4 / 0.01) = 26.02 dB
+    assert psnr(x + 0.1, x).mean().item() == pytest.approx(26.02, abs=0.01)
+    assert ssim(x, x).mean().item() == pytest.approx(1.0, abs=1e-5)
+    gray = x[:, :1].expand(-1, 3, -1, -1)
+    assert colorfulness(gray).abs().max() < 1e-4
+    red = torch.tensor([1.0, -1, -1]).view(1, 3, 1, 1).expand(1, 3, 4, 4)
+    # pure red: rg = 255, yb = 127.5, no spread → 0.3·sqrt(255² + 127.5²)
+    assert colorfulness(red).item() == pytest.approx(0.3 * (255 ** 2 + 127.5 ** 2) ** 0.5, rel=1e-5)
+    blurred = torch.nn.functional.avg_pool2d(x, 3, 1, 1)
+    assert sharpness_ratio(blurred, x).max() < 0.5 < sharpness_ratio(x, x).min()
+    assert high_frequency_energy(torch.zeros(1, 1, 8, 8)).item() == 0
+    with pytest.raises(ValueError, match="differ in shape"):
+        psnr(x, x[:2])
+    with pytest.raises(ValueError, match="RGB"):
+        colorfulness(x[:, :1])
+
+
+def test_pix2pix_losses_on_known_inputs():
+    obj = Pix2PixObjective("gray", lambda_l1=100.0)
+    x = torch.zeros(2, 3, 8, 8)
+    batch = (x, None)
+    D = lambda A, B: torch.zeros(A.shape[0], 1, 2, 2)  # noqa: E731  logits 0 = "can't tell"
+    out_D = obj.loss_D(D, batch, x)
+    assert out_D["loss_D"].item() == pytest.approx(0.693147, abs=1e-5)  # (log 2 + log 2) / 2
+    out_G = obj.loss_G(D, batch, x + 0.5)
+    assert out_G["l1"].item() == pytest.approx(0.5)
+    assert out_G["loss_G"].item() == pytest.approx(0.693147 + 50.0, abs=1e-4)
+    l1_only = Pix2PixObjective("gray", 100.0, adversarial=False).loss_G(D, batch, x + 0.5)
+    assert l1_only["loss_G"].item() == pytest.approx(50.0) and l1_only["adv"].item() == 0
+    A = obj.generator_input(batch, torch.Generator())
+    assert A.shape == (2, 1, 8, 8)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="space must be one of gray, lab"):
+        Pix2PixConfig(space="hsv")
+    with pytest.raises(ValueError, match="divisible by 2\\*\\*depth = 16"):
+        Pix2PixConfig(image_size=40)
+    with pytest.raises(ValueError, match="need lambda_l1 > 0"):
+        Pix2PixConfig(lambda_l1=0.0, adversarial=False)
+    with pytest.raises(ValueError, match="discriminator must be one of patch, global"):
+        Pix2PixConfig(discriminator="pixel")
+    G, D = build_pix2pix(Pix2PixConfig(space="lab", discriminator="global"))
+    assert G(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)
+    assert D(torch.zeros(1, 1, 32, 32), torch.zeros(1, 2, 32, 32)).shape == (1, 1, 1, 1)
+
+
+def test_training_lowers_l1_and_beats_nothing_silently():
+    from gan_course.data import load_dataset
+
+    train_data = load_dataset("photos", 32, n=256, seed=0)
+    test_data = load_dataset("photos", 32, split="test", n=32, seed=0)
+    cfg = Pix2PixConfig(space="lab", width_G=8, width_D=8)
+    trainer = pix2pix_trainer(cfg, TrainConfig(steps=40, batch_size=16, sample_every=0, checkpoint_every=0,
+                                               log_every=5), train_data, progress=False)
+    history = trainer.fit()
+    assert sum(history["l1"][-5:]) / 5 < sum(history["l1"][:5]) / 5
+    y = colorize(trainer.G, test_data.float(), "lab")
+    assert y.shape == test_data.float().shape
+    # in lab space the lightness is given back exactly
+    from gan_course.color import rgb_to_lab
+    assert torch.allclose(rgb_to_lab(y)[:, 0], rgb_to_lab(test_data.float())[:, 0], atol=1.0)
+    with pytest.raises(ValueError, match="needs RGB images of 32×32"):
+        pix2pix_trainer(cfg, TrainConfig(), load_dataset("digits", 32))
+
+
+def test_compare_and_summarize():
+    from gan_course.data import load_dataset
+
+    train_data = load_dataset("photos", 32, n=64, seed=0)
+    test_data = load_dataset("photos", 32, split="test", n=8, seed=0)
+    runs = compare_colorizers({"a": Pix2PixConfig(width_G=8, width_D=8)},
+                              TrainConfig(steps=2, batch_size=8, sample_every=0, checkpoint_every=0),
+                              train_data, test_data, seeds=(0, 1))
+    assert [(r.name, r.seed) for r in runs] == [("a", 0), ("a", 1)]
+    base = baseline_colorizations(test_data.float(), train_data.float())
+    assert colorfulness(base["gray copy"]).max() < 1e-3 < colorfulness(base["mean colour"]).mean()
+    rows = summarize_runs(runs, {"gray copy": {"PSNR": 1.0, "SSIM": 0.5, "colourfulness": 0.0, "sharpness": 1.0}})
+    assert rows[0]["method"] == "gray copy" and rows[1]["seeds"] == "2" and "±" in rows[1]["PSNR"]
