@@ -60,3 +60,41 @@ def sharpness_ratio(x: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
     """High-frequency energy of x relative to the ground truth, per image (N,)."""
     _check(x, truth)
     return high_frequency_energy(x) / high_frequency_energy(truth).clamp_min(1e-12)
+
+
+def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150, batch_size: int = 32,
+                     seed: int = 0) -> float:
+    """Held-out accuracy of a fresh small CNN trained to tell ``real`` from ``fake`` (both
+    (N, C, H, W) in [-1, 1], N ≥ 4): 0.5 = indistinguishable (realistic), 1.0 = trivially fake.
+
+    Each set is split in half by a seeded permutation; the classifier trains on one half of both and
+    is scored on the other, so it judges images it has not seen. Unlike the GAN's own D, it was never
+    part of the game the generator played.
+    """
+    from torch import nn
+
+    _check(real, fake)
+    if real.shape[0] < 4:
+        raise ValueError(f"need at least 4 images per set, got {real.shape[0]}")
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(real.shape[0], generator=g)
+    half = real.shape[0] // 2
+    split = lambda x: (x[perm[:half]], x[perm[half:]])  # noqa: E731
+    (real_fit, real_eval), (fake_fit, fake_eval) = split(real.float()), split(fake.float())
+    x_fit = torch.cat([real_fit, fake_fit])
+    y_fit = torch.cat([torch.ones(len(real_fit)), torch.zeros(len(fake_fit))])
+    c, h = real.shape[1], real.shape[-1]
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Conv2d(c, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
+                        nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 1), nn.Flatten(0))  # (N,)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(steps):
+        idx = torch.randint(len(x_fit), (min(batch_size, len(x_fit)),), generator=g)
+        loss = F.binary_cross_entropy_with_logits(net(x_fit[idx]), y_fit[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        correct = (net(real_eval) > 0).sum() + (net(fake_eval) <= 0).sum()
+    return float(correct) / (len(real_eval) + len(fake_eval))

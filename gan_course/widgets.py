@@ -70,3 +70,14 @@ def conv_explorer(in_size: Range = (2, 8, 5), kernel: Range = (1, 5, 3), stride:
     controls["transposed"] = w.ToggleButtons(options=[("Conv2d", False), ("ConvTranspose2d", True)],
                                              value=False, description="layer")
     return explorer(plot_conv_geometry, controls)
+
+
+def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
+    """A slider over precomputed figures (label → Figure): live in a kernel, and cheap, because
+    nothing is recomputed; pair it with a static figure of the whole gallery for the book."""
+    import ipywidgets as w
+
+    labels = list(figures)
+    control = w.SelectionSlider(options=labels, value=labels[-1], description=description,
+                                continuous_update=False, style={"description_width": "initial"})
+    return explorer(lambda choice: figures[choice], {"choice": control})

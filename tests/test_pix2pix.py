@@ -1,4 +1,6 @@
 """pix2pix track: U-Net shapes and skips, metrics on known cases, the pix2pix objective, training."""
+import re
+
 import pytest
 import torch
 
@@ -133,3 +135,42 @@ def test_compare_and_summarize():
     assert colorfulness(base["gray copy"]).max() < 1e-3 < colorfulness(base["mean colour"]).mean()
     rows = summarize_runs(runs, {"gray copy": {"PSNR": 1.0, "SSIM": 0.5, "colourfulness": 0.0, "sharpness": 1.0}})
     assert rows[0]["method"] == "gray copy" and rows[1]["seeds"] == "2" and "±" in rows[1]["PSNR"]
+
+
+def test_realism_accuracy_separates_only_what_differs():
+    from gan_course.data import load_dataset
+    from gan_course.metrics import realism_accuracy
+
+    x = load_dataset("photos", 16, split="test", n=128, seed=0).float()
+    same = realism_accuracy(x[:64], x[64:], steps=60)
+    gray = realism_accuracy(x, x.mean(1, keepdim=True).expand(-1, 3, -1, -1), steps=60)
+    assert same < 0.7 < gray
+    with pytest.raises(ValueError, match="at least 4"):
+        realism_accuracy(x[:2], x[:2])
+
+
+def test_gallery_slider_switches_precomputed_figures(capsys):
+    from gan_course.widgets import gallery_slider
+
+    w = gallery_slider({"a": "figure a", "b": "figure b"})
+    assert w.children[0].options == ("a", "b") and w.children[0].value == "b"
+
+
+def _stream_text(name):
+    import nbformat
+    from pathlib import Path
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / name, as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_notebook_summaries_match_their_measured_verdicts():
+    """The words in the summaries are the verdicts the stored outputs printed."""
+    text = _stream_text("04_l1_vs_bce.ipynb")
+    assert re.search(r"BCE alone 'realistic'.*False", text)  # summary: "does *not* hold"
+    assert re.search(r"BCE alone 'wrong'.*True", text)
+    assert re.search(r"both 'best' accuracy.*False", text)
+    text = _stream_text("02_unet.ipynb")
+    assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
+    assert "best variant beats the mean-colour baseline on PSNR: False" in text
+    assert "'U-Net with skips': False, 'no skips': False" in text  # not blurrier than the truth
