@@ -6,6 +6,10 @@ One concept per module, in course order:
 - ``data``         embedded offline datasets and torchvision ones, batches in [-1, 1]
 - ``color``        gray and Lab views for colorization
 - ``convolution``  convolution and transposed convolution, by hand and checked (notebook 01)
+- ``unet``         U-Net generator with switchable skips (notebook 02)
+- ``patchgan``     PatchGAN and global discriminators, receptive fields (notebook 03)
+- ``pix2pix``      the pix2pix colorization objective and experiments (notebooks 02–04)
+- ``metrics``      PSNR, SSIM, colourfulness, sharpness, held-out realism
 - ``dcgan``        DCGAN generator and discriminator (seed 001)
 - ``losses``       adversarial losses on logits and the unconditional GAN objective
 - ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume

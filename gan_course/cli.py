@@ -4,8 +4,9 @@
     gan-course train dcgan --dataset photos --image-size 64 --steps 500
     GAN_COURSE_PROFILE=full gan-course train dcgan --dataset imagefolder --data-root PATH/cifar10
     gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
+    gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
 
-Every field of the model config (``DCGANConfig``) and of ``TrainConfig`` is an option of the same
+Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an option of the same
 name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run folder holds
 ``config.json``, ``checkpoints/``, ``samples/``, ``loss_curves.png`` and ``metrics.json``.
 """
@@ -17,7 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()) -> None:
     """One ``--field-name`` option per dataclass field, default None (= keep the profile's value)."""
@@ -33,28 +34,38 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Seq
             group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=kind.__name__.upper())
 
 
+def _models() -> dict[str, tuple[type, Callable, str]]:
+    """Model name → (its config class, its trainer factory, help). A literal dict, not a registry."""
+    from .dcgan import DCGANConfig, dcgan_trainer
+    from .pix2pix import Pix2PixConfig, pix2pix_trainer
+
+    return {"dcgan": (DCGANConfig, dcgan_trainer, "DCGAN (seed 001) on an embedded or real dataset"),
+            "pix2pix": (Pix2PixConfig, pix2pix_trainer, "pix2pix gray → colour (seed 003) with a U-Net and PatchGAN")}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from .dcgan import DCGANConfig
     from .engine import TrainConfig
 
     parser = argparse.ArgumentParser(prog="gan-course", description="Train the gan-course models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = sub.add_parser("train", help="train a model", description="Train a model and write a run folder.")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
-    p = models.add_parser("dcgan", help="DCGAN (seed 001) on an embedded or real dataset",
-                          description="Train a DCGAN; options default to the profile's config.")
-    p.add_argument("--profile", choices=("fast", "full"), default=None,
-                   help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)")
-    p.add_argument("--data-root", type=Path, default=None,
-                   help="folder of a real dataset (default: $GAN_COURSE_DATA or ~/.cache/gan-course/datasets)")
-    p.add_argument("--download", action="store_true", help="download a torchvision dataset if it is missing")
-    p.add_argument("--out", type=Path, default=None, help="run folder (default: runs/dcgan-DATASET-SIZE, or -2, -3, ... if taken)")
-    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out (default folder: runs/dcgan-DATASET-SIZE)")
-    p.add_argument("--overwrite", action="store_true", help="start afresh even if --out holds checkpoints")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    _add_dataclass_options(p, DCGANConfig)
-    _add_dataclass_options(p, TrainConfig)
+    for name, (config_cls, _, help_text) in _models().items():
+        p = models.add_parser(name, help=help_text, description=f"Train {name}; options default to the profile's config.")
+        p.add_argument("--profile", choices=("fast", "full"), default=None,
+                       help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)")
+        p.add_argument("--data-root", type=Path, default=None,
+                       help="folder of a real dataset (default: $GAN_COURSE_DATA or ~/.cache/gan-course/datasets)")
+        p.add_argument("--download", action="store_true", help="download a torchvision dataset if it is missing")
+        p.add_argument("--out", type=Path, default=None,
+                       help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken)")
+        p.add_argument("--resume", action="store_true",
+                       help=f"continue from the latest checkpoint in --out (default folder: runs/{name}-DATASET-SIZE)")
+        p.add_argument("--overwrite", action="store_true", help="start afresh even if --out holds checkpoints")
+        p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)")
+        p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+        _add_dataclass_options(p, config_cls)
+        _add_dataclass_options(p, TrainConfig)
     nb = sub.add_parser("notebooks", help="re-execute notebooks and store their outputs",
                         description="Execute notebooks in place (fast profile, one CPU thread, as CI runs "
                                     "them) and re-pair them with their .py files. Needs the [dev] extras.")
@@ -78,19 +89,22 @@ def _fresh_run_dir(base: Path, resume: bool) -> Path:
     return Path(f"{base}-{n}")
 
 
-def train_dcgan_command(args: argparse.Namespace) -> Path:
+def train_command(args: argparse.Namespace) -> Path:
+    """Train ``args.model`` with the profile's configs overridden by the options given; return the run folder."""
     from .data import load_dataset
-    from .dcgan import DCGANConfig, dcgan_trainer
     from .engine import TrainConfig
     from .runtime import current_profile, get_device, seed_everything
 
+    config_cls, make_trainer, _ = _models()[args.model]
     profile = current_profile(args.profile)
-    model_over, train_over = _overrides(args, DCGANConfig), _overrides(args, TrainConfig)
-    config = DCGANConfig.for_profile(profile, **model_over)
+    model_over, train_over = _overrides(args, config_cls), _overrides(args, TrainConfig)
+    config = config_cls.for_profile(profile, **model_over)
+    channels = getattr(config, "channels", 3)  # pix2pix colorizes RGB images
     # a dataset chosen without --channels keeps its own channels (digits and faces gray, photos RGB)
-    native_channels = "dataset" in model_over and "channels" not in model_over
+    native_channels = "dataset" in model_over and "channels" not in model_over and hasattr(config, "channels")
     train = TrainConfig.for_profile(profile, **train_over)
-    out = args.out or _fresh_run_dir(Path("runs") / f"dcgan-{config.dataset}-{config.image_size}", args.resume)
+    base = Path("runs") / f"{args.model}-{config.dataset}-{config.image_size}"
+    out = args.out or _fresh_run_dir(base, args.resume)
     has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
     if has_checkpoints and not (args.resume or args.overwrite):
         raise SystemExit(f"error: {out} already holds checkpoints; pass --resume to continue that run, "
@@ -101,16 +115,17 @@ def train_dcgan_command(args: argparse.Namespace) -> Path:
     device = get_device(args.device)
     seed_everything(train.seed)
     data = load_dataset(config.dataset, config.image_size, root=args.data_root, download=args.download,
-                        channels=None if native_channels else config.channels, seed=train.seed)
-    config = dataclasses.replace(config, channels=data.channels)
+                        channels=None if native_channels else channels, seed=train.seed)
+    if hasattr(config, "channels"):
+        config = dataclasses.replace(config, channels=data.channels)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(
-        {"profile": profile, "model": "dcgan", "dcgan": config.to_dict(), "train": dataclasses.asdict(train),
+        {"profile": profile, "model": args.model, args.model: config.to_dict(), "train": dataclasses.asdict(train),
          "data": {"name": data.name, "n_images": len(data)}}, indent=2) + "\n")
-    trainer = dcgan_trainer(config, train, data, device=device, out_dir=out, progress=args.progress)
+    trainer = make_trainer(config, train, data, device=device, out_dir=out, progress=args.progress)
     if args.resume:
         print(f"resuming from {trainer.resume()} (step {trainer.step})")
-    print(f"training dcgan on {data.name} ({len(data)} images, {config.channels}×{config.image_size}²) "
+    print(f"training {args.model} on {data.name} ({len(data)} images, {data.channels}×{config.image_size}²) "
           f"for {train.steps} steps, profile={profile}, device={device}")
     start = time.perf_counter()
     history = trainer.fit()
@@ -147,8 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "train" and args.model == "dcgan":
-            train_dcgan_command(args)
+        if args.command == "train":
+            train_command(args)
         elif args.command == "notebooks":
             execute_notebooks_command(args)
     except (ValueError, FileNotFoundError, CheckpointError) as e:  # bad options or data: one clear line, no traceback

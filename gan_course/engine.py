@@ -48,6 +48,9 @@ class GANObjective(Protocol):
     def loss_G(self, D: nn.Module, batch: Batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """``{"loss_G", ...}``: any further scalar terms (e.g. ``"l1"``) are logged too."""
 
+    # Optional: ``to_image(g_input, g_output) -> images`` for sample grids when G's output is not an
+    # image by itself (pix2pix in Lab space predicts only the colour channels).
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -126,7 +129,8 @@ class SampleGrids(Callback):
         self.written = trainer.step
         trainer.flush()
         name = f"step_{trainer.step:06d}"
-        save_figure(show_images(trainer.sample(), title=f"step {trainer.step}"), self.out_dir / "samples" / f"{name}.png")
+        save_figure(show_images(trainer.sample_images(), title=f"step {trainer.step}"),
+                    self.out_dir / "samples" / f"{name}.png")
         if trainer.history["step"]:
             save_figure(plot_history(trainer.history), self.out_dir / "loss_curves.png")
 
@@ -268,6 +272,13 @@ class GANTrainer:
             return self.G(self.fixed_input if g_input is None else g_input.to(self.device)).float().cpu()
         finally:
             self.G.train(was_training)
+
+    def sample_images(self) -> torch.Tensor:
+        """Images of G's output on the fixed input, (B, 1|3, H, W) in [-1, 1]: the objective's
+        optional ``to_image(g_input, g_output)`` turns other outputs (e.g. Lab chroma) into pictures."""
+        out = self.sample()
+        to_image = getattr(self.objective, "to_image", None)
+        return out if to_image is None else to_image(self.fixed_input.cpu(), out)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:

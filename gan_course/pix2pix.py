@@ -105,6 +105,10 @@ class Pix2PixObjective:
     def generator_input(self, batch, rng: torch.Generator) -> torch.Tensor:
         return self.pair(batch)[0]
 
+    def to_image(self, A: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+        """G's output for condition A as RGB (N, 3, H, W) in [-1, 1] (sample grids)."""
+        return colorization_to_rgb(A, output, self.space)
+
     def loss_D(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         A, B = self.pair(batch)
         d_real, d_fake = D(A, B), D(A, x_fake)

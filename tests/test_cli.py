@@ -66,3 +66,12 @@ def test_resume_without_checkpoints_is_an_error(tmp_path):
 def test_console_script_is_installed():
     done = subprocess.run([sys.executable, "-m", "gan_course.cli", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "train" in done.stdout
+
+
+def test_train_pix2pix(tmp_path):
+    out = tmp_path / "p2p"
+    assert main(["train", "pix2pix", "--no-progress", "--profile", "fast", "--steps", "2", "--batch-size", "8",
+                 "--width-g", "8", "--width-d", "8", "--space", "lab", "--sample-every", "2", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "pix2pix" and config["pix2pix"]["space"] == "lab"
+    assert (out / "samples" / "step_000002.png").exists() and (out / "checkpoints" / "step_000002.pt").exists()
