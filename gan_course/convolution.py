@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from .exercises import Exercise, checkers
 from .plots import format_table  # noqa: F401  (tables in notebook 01 are printed with it)
 
 # Seed 003's worked example: a 5×5 input and a 3×3 vertical-edge kernel; the 3×3 output is "?".
@@ -542,14 +543,6 @@ def step_edge_responses(size: int = 6) -> dict[str, dict[str, float]]:
 # Exercises with self-checks
 # ----------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Exercise:
-    question: str
-    solution: Callable[[], object]
-    accept: Callable[[object], bool] | None = None  # when several answers are right
-    explain: str = ""
-
-
 def _flat_transposed(k: object) -> bool:
     if not isinstance(k, (int, np.integer)) or not 2 <= k <= 8:
         return False
@@ -579,25 +572,7 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def check_exercise(name: str, answer: object) -> bool:
-    """Print ✓ or ✗ for ``answer`` to ``EXERCISES[name]`` (with the right answer when wrong)."""
-    ex = EXERCISES[name]
-    expected = ex.solution()
-    ok = ex.accept(answer) if ex.accept else answer == expected
-    if answer is None or answer is Ellipsis:
-        ok = False
-    mark = "✓" if ok else "✗"
-    print(f"{mark} {ex.question}\n  your answer: {answer}")
-    if not ok:
-        print(f"  right answer: {expected}" + (f" ({ex.explain})" if ex.explain else ""))
-    return ok
-
-
-def check_exercises(answers: Mapping[str, object]) -> None:
-    """``check_exercise`` for each ``{name: answer}``, then a count (returns None, so a notebook cell
-    ending with this call shows only the printed lines)."""
-    right = sum(check_exercise(name, answer) for name, answer in answers.items())
-    print(f"{right} of {len(answers)} right")
+check_exercise, check_exercises = checkers(EXERCISES)
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
+from .exercises import Exercise, checkers
 from .patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
 from .plots import image_grid
 
@@ -412,13 +413,6 @@ def plot_score_maps(rows: Mapping[str, tuple[torch.Tensor, torch.Tensor]], annot
 # Exercises
 # ----------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Exercise:
-    question: str
-    solution: Callable[[], object]
-    explain: str = ""
-
-
 def _seed_without_last_layer() -> int:
     layers = [m for m in seed_patch_discriminator() if isinstance(m, nn.Conv2d)][:-1]
     return receptive_field(layers).size
@@ -446,20 +440,6 @@ EXERCISES: dict[str, Exercise] = {
 }
 
 
-def check_exercise(name: str, answer: object) -> bool:
-    """Print ✓ or ✗ for ``answer`` to ``EXERCISES[name]`` (with the right answer when wrong)."""
-    ex = EXERCISES[name]
-    expected = ex.solution()
-    ok = answer is not None and answer is not Ellipsis and answer == expected
-    print(f"{'✓' if ok else '✗'} {ex.question}\n  your answer: {answer}")
-    if not ok:
-        print(f"  right answer: {expected}" + (f" ({ex.explain})" if ex.explain else ""))
-    return ok
-
-
-def check_exercises(answers: Mapping[str, object]) -> None:
-    """``check_exercise`` for each ``{name: answer}``, then a count (returns None)."""
-    right = sum(check_exercise(name, answer) for name, answer in answers.items())
-    print(f"{right} of {len(answers)} right")
+check_exercise, check_exercises = checkers(EXERCISES)
 
 
