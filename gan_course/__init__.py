@@ -10,6 +10,8 @@ One concept per module, in course order:
 - ``patchgan``     PatchGAN and global discriminators, receptive fields (notebook 03)
 - ``pix2pix``      the pix2pix colorization objective and experiments (notebooks 02–04)
 - ``metrics``      PSNR, SSIM, colourfulness, sharpness, held-out realism
+- ``evaluation``   offline feature network; FID, KID, precision/recall, density/coverage, modes
+- ``exercises``    self-checking notebook exercises
 - ``dcgan``        DCGAN generator and discriminator (seed 001)
 - ``losses``       adversarial losses on logits and the unconditional GAN objective
 - ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume

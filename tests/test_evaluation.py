@@ -1,0 +1,81 @@
+"""Offline sample-quality metrics on known cases, and the feature network on real digits."""
+import math
+
+import pytest
+import torch
+
+from gan_course.evaluation import (FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall,
+                                   stability, train_feature_net)
+
+
+def gaussian(n, d=8, seed=0, shift=0.0):
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) + shift
+
+
+def test_fid_known_cases():
+    a = gaussian(400)
+    assert fid(a, a) == pytest.approx(0.0, abs=1e-6)
+    # same covariance, mean moved by δ in every one of 8 dims: FID = ‖δ‖² = 8 · 0.5²
+    assert fid(a, a + 0.5) == pytest.approx(2.0, rel=1e-6)
+    assert fid(a, gaussian(400, seed=1)) < 0.5 < fid(a, gaussian(400, seed=1) * 2)
+
+
+def test_kid_known_cases():
+    a, b = gaussian(300), gaussian(300, seed=1)
+    assert abs(kid(a, b)) < 0.02  # same distribution: unbiased estimate around 0
+    assert kid(a, gaussian(300, seed=1, shift=1.0)) > 0.2
+
+
+def clusters(n_per, centres, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.cat([c + 0.1 * torch.randn(n_per, c.shape[0], generator=g, dtype=torch.float64) for c in centres])
+
+
+def test_precision_recall_density_coverage():
+    centres = [torch.eye(10, dtype=torch.float64)[i] * 5 for i in range(10)]
+    real, same = clusters(30, centres, seed=0), clusters(30, centres, seed=1)
+    p, r = precision_recall(real, same)
+    assert p > 0.8 and r > 0.8  # k-NN estimates of two samples of one distribution (small N, 10-D)
+    density, coverage = density_coverage(real, same)
+    assert 0.7 < density < 1.3 and coverage > 0.8
+    one_mode = clusters(300, centres[:1], seed=2)  # a collapsed generator: one class only
+    p, r = precision_recall(real, one_mode)
+    _, coverage = density_coverage(real, one_mode)
+    assert p > 0.9 and r < 0.2 and coverage < 0.15  # precise but not diverse
+    far = clusters(30, [c + 100 for c in centres], seed=3)
+    assert precision_recall(real, far) == (0.0, 0.0) and density_coverage(real, far) == (0.0, 0.0)
+    with pytest.raises(ValueError, match=r"\(N, d\) and \(M, d\)"):
+        fid(real, real[:, :3])
+
+
+def test_mode_coverage():
+    one = mode_coverage(torch.full((100,), 3), 10)
+    assert one.covered == 1 and one.kl_to_uniform == pytest.approx(math.log(10))
+    flat = mode_coverage(torch.arange(100) % 10, 10)
+    assert flat.covered == 10 and flat.kl_to_uniform == pytest.approx(0.0, abs=1e-12)
+    assert sum(flat.histogram) == 100
+
+
+def test_stability_counts_spikes():
+    n = 100
+    loss_G = [1.0 + 0.01 * (i % 3) for i in range(n)]
+    loss_G[60] = 5.0
+    h = {"loss_D": [0.5] * n, "loss_G": loss_G, "d_real": [0.8] * n, "d_fake": [0.3] * n}
+    s = stability(h)
+    assert s["spikes"] == 1 and s["gap_D"] == pytest.approx(0.5) and s["var_loss_G"] > 0
+
+
+def test_feature_net_learns_real_digits():
+    from gan_course.data import load_dataset
+
+    train, test = load_dataset("digits", 16), load_dataset("digits", 16, split="test")
+    net = train_feature_net(train.float(), train.labels, 10, steps=150, seed=0)
+    feats, pred = embed(net, test.float())
+    assert feats.shape == (len(test), 64)
+    assert (pred == test.labels).double().mean() > 0.8
+    # real-vs-real floor: two halves of the test set are far closer than test vs noise
+    half = len(test) // 2
+    noise, _ = embed(net, torch.rand(half, 1, 16, 16) * 2 - 1)
+    assert fid(feats[:half], feats[half:]) < fid(feats[:half], noise)
+    with pytest.raises(ValueError, match=r"FeatureNet expects \(N, 1, H, W\)"):
+        FeatureNet(1).features(torch.zeros(2, 3, 16, 16))
