@@ -15,8 +15,8 @@ offline and comes with its real-vs-real floor. In feature space:
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -161,3 +161,24 @@ def _check_features(a: torch.Tensor, b: torch.Tensor, minimum: int) -> None:
         raise ValueError(f"features must be (N, d) and (M, d), got {tuple(a.shape)} and {tuple(b.shape)}")
     if min(len(a), len(b)) < minimum:
         raise ValueError(f"need at least {minimum} samples per set, got {len(a)} and {len(b)}")
+
+
+def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor, n_classes: int,
+                              **train_kwargs) -> FeatureNet:
+    """The feature network cached at ``path`` (weights_only, checked against the data's shape), or a
+    freshly trained one written there atomically."""
+    from .checkpoint import load_checkpoint, load_state, save_checkpoint
+
+    path = Path(path)
+    if path.is_file():
+        state = load_checkpoint(path, kind="feature_net")
+        net = FeatureNet(state["channels"], state["n_classes"])
+        if (state["channels"], state["n_classes"], state["image_size"]) != (x.shape[1], n_classes, x.shape[-1]):
+            raise ValueError(f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
+                             f"{state['n_classes']} classes; the data is {x.shape[1]}×{x.shape[-1]}² with {n_classes}")
+        load_state(net, state["weights"], name="feature net")
+        return net.eval()
+    net = train_feature_net(x, y, n_classes, **train_kwargs)
+    save_checkpoint(path, {"kind": "feature_net", "channels": x.shape[1], "n_classes": n_classes,
+                           "image_size": x.shape[-1], "weights": net.state_dict()})
+    return net

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from gan_course.evaluation import (FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall,
-                                   stability, train_feature_net)
+from gan_course.evaluation import (FeatureNet, density_coverage, embed, fid, kid, load_or_train_feature_net,
+                                   mode_coverage, precision_recall, stability, train_feature_net)
 
 
 def gaussian(n, d=8, seed=0, shift=0.0):
@@ -79,3 +79,33 @@ def test_feature_net_learns_real_digits():
     assert fid(feats[:half], feats[half:]) < fid(feats[:half], noise)
     with pytest.raises(ValueError, match=r"FeatureNet expects \(N, 1, H, W\)"):
         FeatureNet(1).features(torch.zeros(2, 3, 16, 16))
+
+
+def test_feature_net_cache_round_trip(tmp_path):
+    x = torch.rand(64, 1, 16, 16) * 2 - 1
+    y = torch.arange(64) % 4
+    a = load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, steps=3)
+    b = load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, steps=3)  # loaded, not retrained
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    with pytest.raises(ValueError, match="holds a feature net for 1×16² images and 4 classes"):
+        load_or_train_feature_net(tmp_path / "f.pt", x, y, 10)
+
+
+def test_sweep_scores_every_point_and_checkpoint():
+    from gan_course.data import load_dataset
+    from gan_course.dcgan import DCGANConfig
+    from gan_course.engine import TrainConfig
+    from gan_course.sweep import real_floor, run_sweep
+
+    data = load_dataset("digits", 16).subset(slice(0, 256))
+    net = train_feature_net(data.float(), data.labels, 10, steps=20)
+    grid = {"b16 z8": (16, 8), "b32 z16": (32, 16)}
+    runs = run_sweep(grid, DCGANConfig(image_size=16, width=8), TrainConfig(sample_every=0, checkpoint_every=0),
+                     data, net, data.float()[:64], epochs=0.5, n_samples=64, n_checkpoints=2)
+    assert [(r.name, r.steps) for r in runs] == [("b16 z8", 8), ("b32 z16", 4)]
+    for r in runs:
+        assert [c["step"] for c in r.checkpoints] == [r.steps // 2, r.steps] and set(r.weights) == {r.steps // 2, r.steps}
+        assert r.scores["FID"] >= 0 and 0 <= r.scores["coverage"] <= 1 and r.seconds > 0
+        assert {"var_loss_D", "spikes", "gap_D"} <= set(r.stability)
+    floor = real_floor(net, data.float()[:64], data.float()[64:128])
+    assert floor["FID"] < runs[0].scores["FID"]
