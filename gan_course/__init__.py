@@ -12,6 +12,8 @@ One concept per module, in course order:
 - ``metrics``      PSNR, SSIM, colourfulness, sharpness, held-out realism
 - ``evaluation``   offline feature network; FID, KID, precision/recall, density/coverage, modes
 - ``exercises``    self-checking notebook exercises
+- ``sweep``        seed 001's batch × latent sweep, scored offline
+- ``shipped``      the small trained weights in data/ (``gan-course ship`` rebuilds them)
 - ``dcgan``        DCGAN generator and discriminator (seed 001)
 - ``losses``       adversarial losses on logits and the unconditional GAN objective
 - ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume

@@ -218,7 +218,8 @@ class GANTrainer:
                 if self.step % cfg.log_every == 0 or self.step == total:
                     rows = self.flush()
                     if bar is not None and rows:
-                        bar.set_postfix(loss_D=f"{rows[-1]['loss_D']:.3f}", loss_G=f"{rows[-1]['loss_G']:.3f}")
+                        bar.set_postfix(loss_D=f"{rows[-1]['loss_D']:.3f}", loss_G=f"{rows[-1]['loss_G']:.3f}",
+                                        refresh=False)
                 if bar is not None:
                     bar.update(1)
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and self.out_dir is not None:

@@ -1,0 +1,64 @@
+"""Small trained weights shipped in the repository's ``data/`` folder, so that later notebooks (06
+inversion, 07 inpainting) load a DCGAN instead of training one, and notebook 05 loads its feature
+network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 2 minutes on 2 CPU cores).
+
+- ``dcgan-digits-32.pt``: G and D of the fast-profile DCGAN (32×32 digits, width 32, z 100), trained
+  for ``DCGAN_STEPS`` steps of batch 32.
+- ``featnet-digits-32.pt``: the ``FeatureNet`` that notebook 05's metrics use for digits.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint, load_state, save_checkpoint
+from .data import load_dataset
+from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
+from .engine import TrainConfig
+from .evaluation import FeatureNet, load_or_train_feature_net
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DCGAN_STEPS = 2000
+FEATNET_STEPS = 400
+
+
+def _path(name: str, data_dir: Path | None) -> Path:
+    path = (data_dir or DATA_DIR) / f"{name}.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"shipped weights {path} not found: rebuild them with `gan-course ship` "
+                                "(from a checkout of the repository, where data/ lives)")
+    return path
+
+
+def load_shipped_dcgan(data_dir: Path | None = None) -> tuple[DCGANGenerator, DCGANDiscriminator, DCGANConfig]:
+    """(G, D, config) of the shipped digits DCGAN, in eval mode."""
+    state = load_checkpoint(_path("dcgan-digits-32", data_dir), kind="dcgan_weights")
+    config = DCGANConfig(**state["config"])
+    G, D = build_dcgan(config)
+    load_state(G, state["G"], name="generator")
+    load_state(D, state["D"], name="discriminator")
+    return G.eval(), D.eval(), config
+
+
+def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
+    """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
+    digits = load_dataset("digits", 32)
+    return load_or_train_feature_net(_path("featnet-digits-32", data_dir), digits.float()[:1], digits.labels[:1], 10)
+
+
+def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:
+    """Train and write every shipped file (overwriting): what ``gan-course ship`` runs."""
+    data_dir = data_dir or DATA_DIR
+    digits = load_dataset("digits", 32)
+    feat_path = data_dir / "featnet-digits-32.pt"
+    feat_path.unlink(missing_ok=True)
+    load_or_train_feature_net(feat_path, digits.float(), digits.labels, 10, steps=FEATNET_STEPS, seed=0)
+    config = DCGANConfig.for_profile("fast")
+    trainer = dcgan_trainer(config, TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0,
+                                                            checkpoint_every=0), digits, progress=progress)
+    trainer.fit()
+    dcgan_path = save_checkpoint(data_dir / "dcgan-digits-32.pt", {
+        "kind": "dcgan_weights", "config": config.to_dict(), "steps": DCGAN_STEPS,
+        "G": trainer.G.state_dict(), "D": trainer.D.state_dict()})
+    return [feat_path, dcgan_path]

@@ -1,0 +1,32 @@
+"""The weights shipped in data/ load with weights_only, generate, and keep their promises."""
+import pytest
+import torch
+
+from gan_course.evaluation import embed, mode_coverage
+from gan_course.shipped import DATA_DIR, load_shipped_dcgan, load_shipped_feature_net
+
+
+def test_shipped_dcgan_generates_digits_of_every_class():
+    G, D, config = load_shipped_dcgan()
+    assert (config.dataset, config.image_size, config.channels) == ("digits", 32, 1)
+    z = torch.randn(300, config.z_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        x = G(z)
+        logits = D(x)
+    assert x.shape == (300, 1, 32, 32) and x.abs().max() <= 1 and logits.shape == (300,)
+    _, classes = embed(load_shipped_feature_net(), x)
+    assert mode_coverage(classes, 10).covered >= 8  # a trained generator, not noise or one mode
+
+
+def test_shipped_feature_net_classifies_held_out_digits():
+    from gan_course.data import load_dataset
+
+    test = load_dataset("digits", 32, split="test")
+    _, pred = embed(load_shipped_feature_net(), test.float())
+    assert (pred == test.labels).double().mean() > 0.9
+
+
+def test_missing_shipped_file_says_how_to_rebuild(tmp_path):
+    with pytest.raises(FileNotFoundError, match="gan-course ship"):
+        load_shipped_dcgan(tmp_path)
+    assert (DATA_DIR / "dcgan-digits-32.pt").is_file()
