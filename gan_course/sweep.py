@@ -98,3 +98,54 @@ def run_sweep(grid: Mapping[str, tuple[int, int]], config: DCGANConfig, train: T
                                  {k: v for k, v in final.items() if k != "step"}, stability(history),
                                  scorer.rows, trainer, scorer.weights))
     return runs
+
+
+def sweep_rows(runs: Sequence[SweepRun], floor: Mapping[str, float] | None = None) -> list[dict]:
+    """Table rows: the real-vs-real floor first, then each run's final scores, stability and wall time."""
+    keys = ("FID", "KID", "precision", "recall", "coverage", "classes", "KL(uniform)")
+    rows = [{"config": "real vs real (floor)", "seed": "-", "steps": "-", **{k: floor[k] for k in keys},
+             "spikes": "-", "gap_D": "-"}] if floor else []
+    for r in runs:
+        rows.append({"config": r.name, "seed": str(r.seed), "steps": str(r.steps), **{k: r.scores[k] for k in keys},
+                     "spikes": str(int(r.stability["spikes"])), "gap_D": r.stability["gap_D"]})
+    return rows
+
+
+@torch.no_grad()
+def checkpoint_samples(run: SweepRun, z: torch.Tensor) -> dict[int, torch.Tensor]:
+    """G(z) at every scored checkpoint of a run (step → (N, C, H, W) in [-1, 1])."""
+    G = run.trainer.G
+    current = {k: v.clone() for k, v in G.state_dict().items()}
+    was_training = G.training
+    G.eval()
+    out = {}
+    for step, weights in run.weights.items():
+        G.load_state_dict(weights)
+        out[step] = G(z[:, :run.z_dim]).cpu()
+    G.load_state_dict(current)
+    G.train(was_training)
+    return out
+
+
+@torch.no_grad()
+def interpolate(G: torch.nn.Module, z0: torch.Tensor, z1: torch.Tensor, n: int = 8) -> torch.Tensor:
+    """G along the straight line from z0 to z1 (each (z_dim,)): (n, C, H, W) in [-1, 1]."""
+    t = torch.linspace(0, 1, n)[:, None]
+    return G(((1 - t) * z0 + t * z1))  # (n, z_dim) → images
+
+
+def plot_projection(features: torch.Tensor, classes: torch.Tensor, title: str = ""):
+    """2-D PCA of features (N, d), points coloured by predicted class."""
+    from matplotlib.figure import Figure
+
+    f = features.double() - features.double().mean(0)
+    _, _, v = torch.linalg.svd(f, full_matrices=False)
+    xy = (f @ v[:2].T).numpy()  # (N, 2)
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.add_subplot()
+    points = ax.scatter(xy[:, 0], xy[:, 1], c=classes.numpy(), cmap="tab10", s=8, vmin=-0.5, vmax=9.5)
+    fig.colorbar(points, ax=ax, ticks=range(10), label="predicted class")
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.set_title(title)
+    return fig

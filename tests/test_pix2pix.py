@@ -174,3 +174,12 @@ def test_notebook_summaries_match_their_measured_verdicts():
     assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
     assert "best variant beats the mean-colour baseline on PSNR: False" in text
     assert "'U-Net with skips': False, 'no skips': False" in text  # not blurrier than the truth
+
+
+def test_notebook_05_summary_matches_its_table():
+    text = _stream_text("05_dcgan.ipynb")
+    fid = {name: float(re.search(rf"^{re.escape(name)}\s+0\s+\d+\s+([\d.]+)", text, re.M).group(1))
+           for name in ("b16 z50", "b32 z100", "b64 z200")}
+    assert fid["b16 z50"] < fid["b32 z100"] < fid["b64 z200"]  # "small < medium < large"
+    assert re.search(r"b64 z200\s+FID by step.*metric picks step (\d+), the last is (?!\1)\d+", text)
+    assert "samples per predicted class" in text
