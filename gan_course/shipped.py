@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
-from .data import load_dataset
+from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
 from .engine import TrainConfig
 from .evaluation import FeatureNet, load_or_train_feature_net
@@ -62,3 +62,14 @@ def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[P
         "kind": "dcgan_weights", "config": config.to_dict(), "steps": DCGAN_STEPS,
         "G": trainer.G.state_dict(), "D": trainer.D.state_dict()})
     return [feat_path, dcgan_path]
+
+
+def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
+    """The feature network that judges samples of ``data``'s distribution: the shipped one for 32×32
+    digits, else one trained on ``data``'s labels and cached under ``default_data_root()/cache``."""
+    if (data.name, data.image_size, data.channels) == ("digits", 32, 1):
+        return load_shipped_feature_net()
+    if data.labels is None or data.classes is None:
+        raise ValueError(f"{data.name} has no class labels to train a feature network on")
+    path = default_data_root() / "cache" / f"featnet-{data.name}-{data.channels}x{data.image_size}.pt"
+    return load_or_train_feature_net(path, data.float(), data.labels, len(data.classes), steps=steps)

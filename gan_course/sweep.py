@@ -108,6 +108,14 @@ def sweep_rows(runs: Sequence[SweepRun], floor: Mapping[str, float] | None = Non
     for r in runs:
         rows.append({"config": r.name, "seed": str(r.seed), "steps": str(r.steps), **{k: r.scores[k] for k in keys},
                      "spikes": str(int(r.stability["spikes"])), "gap_D": r.stability["gap_D"]})
+    for name in dict.fromkeys(r.name for r in runs):  # spread over seeds, where there are several
+        group = [r for r in runs if r.name == name]
+        if len(group) > 1:
+            spread = lambda vals: f"{torch.tensor(vals).mean():.3f} ± {torch.tensor(vals).std():.3f}"  # noqa: E731
+            rows.append({"config": name, "seed": "mean ± std", "steps": str(group[0].steps),
+                         **{k: spread([r.scores[k] for r in group]) for k in keys},
+                         "spikes": spread([r.stability["spikes"] for r in group]),
+                         "gap_D": spread([r.stability["gap_D"] for r in group])})
     return rows
 
 

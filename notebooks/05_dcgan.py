@@ -36,7 +36,7 @@ from gan_course.engine import TrainConfig
 from gan_course.evaluation import embed
 from gan_course.plots import format_table, plot_history, show_image_rows, show_images
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
-from gan_course.shipped import load_shipped_dcgan, load_shipped_feature_net
+from gan_course.shipped import feature_net_for, load_shipped_dcgan, load_shipped_feature_net
 from gan_course.sweep import (SEED_001_GRID, checkpoint_samples, interpolate, plot_projection, real_floor,
                               run_sweep, sweep_rows)
 from gan_course.widgets import gallery_slider
@@ -49,16 +49,18 @@ print(describe_runtime(profile, device, seed=0))
 # %% [markdown]
 # ## 1. The judge: a feature network and its floor
 #
-# A small CNN trained on the training digits (shipped in `data/`, rebuilt by `gan-course ship`). Its
+# A small CNN trained on the training images (for digits it is shipped in `data/`, rebuilt by
+# `gan-course ship`; for another dataset it is trained once and cached). Its
 # penultimate layer is the feature space for every score. The floor compares the real training images
 # with the held-out test images: no generator can be expected to beat it.
 
 # %%
-train_data = load_dataset("digits", 32)
-test_data = load_dataset("digits", 32, split="test")
-net = load_shipped_feature_net()
+config = DCGANConfig.for_profile(profile)  # fast: 32×32 digits; full: 64×64 CIFAR-10
+train_data = load_dataset(config.dataset, config.image_size, channels=config.channels)
+test_data = load_dataset(config.dataset, config.image_size, split="test", channels=config.channels)
+net = feature_net_for(train_data)
 _, predicted = embed(net, test_data.float())
-print(f"feature net accuracy on held-out digits: {(predicted == test_data.labels).double().mean():.3f}")
+print(f"feature net accuracy on held-out {test_data.name}: {(predicted == test_data.labels).double().mean():.3f}")
 floor = real_floor(net, train_data.float()[:len(test_data)], test_data.float())
 
 # %% [markdown]
@@ -71,7 +73,6 @@ floor = real_floor(net, train_data.float()[:len(test_data)], test_data.float())
 # %%
 knobs = dict(fast=dict(epochs=3, seeds=(0,), n_samples=300),
              full=dict(epochs=80, seeds=(0, 1, 2), n_samples=5000))[profile]
-config = DCGANConfig.for_profile(profile)
 train = TrainConfig.for_profile(profile, sample_every=0, checkpoint_every=0)
 print(f"{config.dataset} {config.image_size}², width {config.width}, {knobs['epochs']} epochs, seeds {knobs['seeds']}")
 
@@ -138,7 +139,7 @@ gallery_slider(frames, description="t")
 # %%
 with torch.no_grad():
     samples = G(torch.randn(1000, g_config.z_dim, generator=torch.Generator().manual_seed(4)))
-features, classes = embed(net, samples)
+features, classes = embed(load_shipped_feature_net(), samples)  # the shipped G makes digits
 print("samples per predicted class:", torch.bincount(classes, minlength=10).tolist())
 plot_projection(features, classes, title="generated digits, feature space (PCA)")
 

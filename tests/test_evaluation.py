@@ -109,3 +109,36 @@ def test_sweep_scores_every_point_and_checkpoint():
         assert {"var_loss_D", "spikes", "gap_D"} <= set(r.stability)
     floor = real_floor(net, data.float()[:64], data.float()[64:128])
     assert floor["FID"] < runs[0].scores["FID"]
+    from gan_course.sweep import sweep_rows
+
+    two_seeds = run_sweep({"b16 z8": (16, 8)}, DCGANConfig(image_size=16, width=8),
+                          TrainConfig(sample_every=0, checkpoint_every=0), data, net, data.float()[:64], epochs=0.25,
+                          seeds=(0, 1), n_samples=32, n_checkpoints=1)
+    rows = sweep_rows(two_seeds, floor)
+    assert [r["seed"] for r in rows] == ["-", "0", "1", "mean ± std"] and "±" in rows[-1]["FID"]
+
+
+def test_fid_and_kid_agree_with_torchmetrics_on_custom_features():
+    """The kept library, fed our feature network as its feature module, computes the same scores."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.image.kid import KernelInceptionDistance
+
+    torch.manual_seed(0)
+    net = FeatureNet(1).eval()
+
+    class Features(torch.nn.Module):
+        num_features = 64  # tells torchmetrics the size without probing with a 3×299×299 image
+
+        def forward(self, x):
+            return net.features(x)
+
+    a, b = torch.rand(200, 1, 16, 16) * 2 - 1, torch.rand(200, 1, 16, 16) * 1.5 - 1
+    fa, _ = embed(net, a)
+    fb, _ = embed(net, b)
+    tm_fid = FrechetInceptionDistance(feature=Features())
+    tm_kid = KernelInceptionDistance(feature=Features(), subsets=1, subset_size=200)
+    for metric in (tm_fid, tm_kid):
+        metric.update(a, real=True)
+        metric.update(b, real=False)
+    assert fid(fa, fb) == pytest.approx(tm_fid.compute().item(), rel=1e-4)
+    assert kid(fa, fb) == pytest.approx(tm_kid.compute()[0].item(), rel=2e-2)  # float32 inside torchmetrics

@@ -30,3 +30,18 @@ def test_missing_shipped_file_says_how_to_rebuild(tmp_path):
     with pytest.raises(FileNotFoundError, match="gan-course ship"):
         load_shipped_dcgan(tmp_path)
     assert (DATA_DIR / "dcgan-digits-32.pt").is_file()
+
+
+def test_feature_net_for_other_datasets_is_trained_once_and_cached(tmp_path, monkeypatch):
+    from gan_course.data import load_dataset
+    from gan_course.shipped import feature_net_for
+
+    monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path))
+    photos = load_dataset("photos", 16, n=64)
+    net = feature_net_for(photos, steps=3)
+    assert net.n_classes == len(photos.classes) and list((tmp_path / "cache").glob("featnet-photos-3x16.pt"))
+    again = feature_net_for(photos, steps=3)
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    faces = load_dataset("faces", 16)
+    with pytest.raises(ValueError, match="no class labels"):
+        feature_net_for(faces)
