@@ -15,6 +15,7 @@ One concept per module, in course order:
 - ``sweep``        seed 001's batch × latent sweep, scored offline
 - ``shipped``      the small trained weights in data/ (``gan-course ship`` rebuilds them)
 - ``inversion``    image → z for a pretrained G: optimisation, a learned encoder, hybrid
+- ``encoder_decoder`` seed 000: image → feature tensor → image GAN, R1 penalty, feature matching
 - ``dcgan``        DCGAN generator and discriminator (seed 001)
 - ``losses``       adversarial losses on logits and the unconditional GAN objective
 - ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume

@@ -43,7 +43,8 @@ class GANObjective(Protocol):
         """What G receives for this batch: z for an unconditional GAN, the condition A for pix2pix."""
 
     def loss_D(self, D: nn.Module, batch: Batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
-        """``{"loss_D", "d_real", "d_fake"}`` (the last two are D's logits); ``x_fake`` is detached."""
+        """``{"loss_D", "d_real", "d_fake", ...}`` (d_* are D's logits; further scalar terms, e.g. a
+        gradient penalty ``"r1"``, are logged too); ``x_fake`` is detached."""
 
     def loss_G(self, D: nn.Module, batch: Batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """``{"loss_G", ...}``: any further scalar terms (e.g. ``"l1"``) are logged too."""
@@ -196,7 +197,7 @@ class GANTrainer:
         stats = {"loss_D": out_D["loss_D"], "loss_G": out_G["loss_G"],
                  "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),
                  "d_fake": torch.sigmoid(out_D["d_fake"].float()).mean()}
-        stats.update((k, v) for k, v in out_G.items() if k != "loss_G" and v.dim() == 0)
+        stats.update((k, v) for k, v in {**out_D, **out_G}.items() if k not in stats and v.dim() == 0)
         return {k: v.detach() for k, v in stats.items()}
 
     def fit(self, steps: int | None = None) -> dict[str, list[float]]:
