@@ -31,7 +31,7 @@ from torch import nn
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
 from .plots import plot_history, save_figure, show_images
-from .runtime import Profile, check_profile
+from .runtime import Profile, check_profile, eval_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
 
@@ -268,12 +268,8 @@ class GANTrainer:
     @torch.no_grad()
     def sample(self, g_input: torch.Tensor | None = None) -> torch.Tensor:
         """G(g_input) in eval mode (BatchNorm running statistics, nothing updated); default the fixed input."""
-        was_training = self.G.training
-        self.G.eval()
-        try:
+        with eval_mode(self.G):
             return self.G(self.fixed_input if g_input is None else g_input.to(self.device)).float().cpu()
-        finally:
-            self.G.train(was_training)
 
     def sample_images(self) -> torch.Tensor:
         """Images of G's output on the fixed input, (B, 1|3, H, W) in [-1, 1]: the objective's

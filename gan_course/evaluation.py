@@ -167,18 +167,26 @@ def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor
                               **train_kwargs) -> FeatureNet:
     """The feature network cached at ``path`` (weights_only, checked against the data's shape), or a
     freshly trained one written there atomically."""
-    from .checkpoint import load_checkpoint, load_state, save_checkpoint
+    from .checkpoint import save_checkpoint
 
     path = Path(path)
     if path.is_file():
-        state = load_checkpoint(path, kind="feature_net")
-        net = FeatureNet(state["channels"], state["n_classes"])
-        if (state["channels"], state["n_classes"], state["image_size"]) != (x.shape[1], n_classes, x.shape[-1]):
-            raise ValueError(f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
-                             f"{state['n_classes']} classes; the data is {x.shape[1]}×{x.shape[-1]}² with {n_classes}")
-        load_state(net, state["weights"], name="feature net")
-        return net.eval()
+        return load_feature_net(path, expect=(x.shape[1], x.shape[-1], n_classes))
     net = train_feature_net(x, y, n_classes, **train_kwargs)
     save_checkpoint(path, {"kind": "feature_net", "channels": x.shape[1], "n_classes": n_classes,
                            "image_size": x.shape[-1], "weights": net.state_dict()})
     return net
+
+
+def load_feature_net(path: str | Path, expect: tuple[int, int, int] | None = None) -> FeatureNet:
+    """A saved ``FeatureNet`` (weights_only), in eval mode; ``expect`` = (channels, image_size,
+    n_classes) the data needs, checked with a clear error."""
+    from .checkpoint import load_checkpoint, load_state
+
+    state = load_checkpoint(path, kind="feature_net")
+    if expect is not None and (state["channels"], state["image_size"], state["n_classes"]) != expect:
+        raise ValueError(f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
+                         f"{state['n_classes']} classes; the data is {expect[0]}×{expect[1]}² with {expect[2]}")
+    net = FeatureNet(state["channels"], state["n_classes"])
+    load_state(net, state["weights"], name="feature net")
+    return net.eval()

@@ -32,6 +32,7 @@ from torch import nn
 from .exercises import Exercise, checkers
 from .patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
 from .plots import image_grid
+from .runtime import eval_mode
 
 CONDITIONAL = (PatchDiscriminator, GlobalDiscriminator)  # called D(A, B) with A the first channel
 
@@ -60,14 +61,10 @@ def _in_channels(D: nn.Module) -> int:
 def output_grid(D: nn.Module, image_size: int) -> tuple[int, int]:
     """(h, w) of the logit grid D returns for one image_size × image_size input (a real forward
     pass in eval mode; the module's train/eval state is restored)."""
-    was_training = D.training
-    D.eval()
-    try:
-        param = next(D.parameters())
-        x = torch.zeros(1, _in_channels(D), image_size, image_size, dtype=param.dtype, device=param.device)
+    param = next(D.parameters())
+    x = torch.zeros(1, _in_channels(D), image_size, image_size, dtype=param.dtype, device=param.device)
+    with eval_mode(D):
         h, w = discriminate(D, x).shape[-2:]  # (1, 1, h, w)
-    finally:
-        D.train(was_training)
     return int(h), int(w)
 
 
@@ -156,9 +153,7 @@ def gradient_window(D: nn.Module, image_size: int, cell: tuple[int, int], seed: 
     measure where the gradient is nonzero. D runs in eval mode (BatchNorm uses its running
     statistics, so one image's pixels cannot reach another cell through the batch mean); D's
     train/eval state and its weights are left as they were."""
-    was_training = D.training
-    D.eval()
-    try:
+    with eval_mode(D):
         D64 = _as_float64(D)
         g = torch.Generator().manual_seed(seed)
         x = torch.randn(1, _in_channels(D), image_size, image_size, generator=g, dtype=torch.float64,
@@ -169,8 +164,6 @@ def gradient_window(D: nn.Module, image_size: int, cell: tuple[int, int], seed: 
         if not (0 <= row < h and 0 <= col < w):
             raise ValueError(f"cell {cell} is outside the {h}×{w} output grid for {image_size}×{image_size} inputs")
         logits[0, 0, row, col].backward()
-    finally:
-        D.train(was_training)
     grad = x.grad[0].abs().sum(0).cpu()  # (H, W)
     rows = torch.nonzero(grad.sum(1)).flatten()
     cols = torch.nonzero(grad.sum(0)).flatten()
@@ -216,14 +209,9 @@ def generate(G: nn.Module, A: torch.Tensor, batch_size: int = 256) -> torch.Tens
 
     Unlike ``pix2pix.colorize`` this returns G's raw output B̂ (ab for ``lab``), which is what D judges.
     """
-    was_training = G.training
-    G.eval()
-    try:
-        device = next(G.parameters()).device
-        out = torch.cat([G(a.to(device)).float().cpu() for a in A.split(batch_size)])
-    finally:
-        G.train(was_training)
-    return out
+    device = next(G.parameters()).device
+    with eval_mode(G):
+        return torch.cat([G(a.to(device)).float().cpu() for a in A.split(batch_size)])
 
 
 def mixed_batch_scores(D: nn.Module, A: torch.Tensor, B_real: torch.Tensor, B_fake: torch.Tensor,
@@ -307,19 +295,17 @@ def window_check_rows(cases: Sequence[tuple[str, nn.Module, int, tuple[int, int]
 def zero_activation_share(D: nn.Module, image_size: int, seed: int = 0) -> list[float]:
     """For each activation module (ReLU, LeakyReLU) of D, in order: the share of its outputs that are
     exactly 0 on one random N(0, 1) input (eval mode; D's state restored)."""
-    was_training = D.training
-    D.eval()
     shares: list[float] = []
     hooks = [m.register_forward_hook(lambda _m, _i, out: shares.append(float((out == 0).float().mean())))
              for m in D.modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
     try:
         g = torch.Generator().manual_seed(seed)
         x = torch.randn(1, _in_channels(D), image_size, image_size, generator=g)  # (1, C, S, S)
-        discriminate(D, x.to(next(D.parameters()).device))
+        with eval_mode(D):
+            discriminate(D, x.to(next(D.parameters()).device))
     finally:
         for h in hooks:
             h.remove()
-        D.train(was_training)
     return shares
 
 

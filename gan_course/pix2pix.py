@@ -26,7 +26,7 @@ from .engine import Callback, GANTrainer, TrainConfig
 from .losses import bce_logits
 from .metrics import colorfulness, psnr, sharpness_ratio, ssim
 from .patchgan import GlobalDiscriminator, PatchDiscriminator
-from .runtime import Profile, check_profile
+from .runtime import Profile, check_profile, eval_mode
 from .unet import UNetGenerator
 
 DISCRIMINATORS = ("patch", "global")
@@ -140,14 +140,12 @@ def pix2pix_trainer(config: Pix2PixConfig, train: TrainConfig, data: ImageSet, *
 @torch.no_grad()
 def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int = 256) -> torch.Tensor:
     """RGB images x: (N, 3, H, W) in [-1, 1] → G's colorization of their gray version, (N, 3, H, W)."""
-    was_training = G.training
-    G.eval()
     device = next(G.parameters()).device
     out = []
-    for chunk in x.split(batch_size):
-        A, _ = colorization_pair(chunk.to(device), space)
-        out.append(colorization_to_rgb(A, G(A), space).cpu())
-    G.train(was_training)
+    with eval_mode(G):
+        for chunk in x.split(batch_size):
+            A, _ = colorization_pair(chunk.to(device), space)
+            out.append(colorization_to_rgb(A, G(A), space).cpu())
     return torch.cat(out)
 
 

@@ -9,9 +9,10 @@ Each notebook's setup cell calls these explicitly; nothing here runs at import t
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
-from typing import Literal
+from typing import Iterator, Literal
 
 import numpy as np
 import torch
@@ -74,3 +75,17 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
     """One line for a notebook's setup cell: the same text on every CPU machine."""
     return f"profile={profile} device={device.type} seed={seed}"
+
+
+@contextlib.contextmanager
+def eval_mode(*modules: torch.nn.Module) -> Iterator[None]:
+    """Run the block with ``modules`` in eval mode (BatchNorm running statistics, no dropout), then
+    restore each one's train/eval state, even if the block raises."""
+    states = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, state in zip(modules, states):
+            m.train(state)

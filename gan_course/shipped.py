@@ -16,7 +16,7 @@ from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
 from .engine import TrainConfig
-from .evaluation import FeatureNet, load_or_train_feature_net
+from .evaluation import FeatureNet, load_feature_net, load_or_train_feature_net
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DCGAN_STEPS = 2000
@@ -43,8 +43,7 @@ def load_shipped_dcgan(data_dir: Path | None = None) -> tuple[DCGANGenerator, DC
 
 def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
     """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
-    digits = load_dataset("digits", 32)
-    return load_or_train_feature_net(_path("featnet-digits-32", data_dir), digits.float()[:1], digits.labels[:1], 10)
+    return load_feature_net(_path("featnet-digits-32", data_dir), expect=(1, 32, 10))
 
 
 def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:

@@ -17,6 +17,7 @@ from .data import ImageSet
 from .dcgan import DCGANConfig, dcgan_trainer
 from .engine import Callback, GANTrainer, TrainConfig
 from .evaluation import FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall, stability
+from .runtime import eval_mode
 
 # name → (batch_size, z_dim): seed 001's small / medium / large configurations
 SEED_001_GRID: dict[str, tuple[int, int]] = {"b16 z50": (16, 50), "b32 z100": (32, 100), "b64 z200": (64, 200)}
@@ -26,27 +27,27 @@ SEED_001_GRID: dict[str, tuple[int, int]] = {"b16 z50": (16, 50), "b32 z100": (3
 def score_generator(G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int,
                     seed: int = 0) -> dict[str, float]:
     """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
-    was_training = G.training
-    G.eval()
     z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
-    f_fake, classes = embed(net, G(z))
-    G.train(was_training)
-    p, r = precision_recall(f_real, f_fake)
-    density, coverage = density_coverage(f_real, f_fake)
-    modes = mode_coverage(classes, net.n_classes)
-    return {"FID": fid(f_real, f_fake), "KID": kid(f_real, f_fake), "precision": p, "recall": r,
-            "density": density, "coverage": coverage, "classes": float(modes.covered), "KL(uniform)": modes.kl_to_uniform}
+    with eval_mode(G):
+        f_fake, classes = embed(net, G(z))
+    return feature_scores(f_real, f_fake, classes, net.n_classes)
 
 
 def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
     """The same scores between two disjoint sets of real images: the best a generator can hope for."""
     f_a, _ = embed(net, real_a)
     f_b, classes = embed(net, real_b)
-    p, r = precision_recall(f_a, f_b)
-    density, coverage = density_coverage(f_a, f_b)
-    modes = mode_coverage(classes, net.n_classes)
-    return {"FID": fid(f_a, f_b), "KID": kid(f_a, f_b), "precision": p, "recall": r, "density": density,
-            "coverage": coverage, "classes": float(modes.covered), "KL(uniform)": modes.kl_to_uniform}
+    return feature_scores(f_a, f_b, classes, net.n_classes)
+
+
+def feature_scores(f_real: torch.Tensor, f_fake: torch.Tensor, fake_classes: torch.Tensor,
+                   n_classes: int) -> dict[str, float]:
+    """Every sweep score of one feature set (and its predicted classes) against real features."""
+    p, r = precision_recall(f_real, f_fake)
+    density, coverage = density_coverage(f_real, f_fake)
+    modes = mode_coverage(fake_classes, n_classes)
+    return {"FID": fid(f_real, f_fake), "KID": kid(f_real, f_fake), "precision": p, "recall": r,
+            "density": density, "coverage": coverage, "classes": float(modes.covered), "KL(uniform)": modes.kl_to_uniform}
 
 
 class ScoreEvery(Callback):
@@ -124,14 +125,12 @@ def checkpoint_samples(run: SweepRun, z: torch.Tensor) -> dict[int, torch.Tensor
     """G(z) at every scored checkpoint of a run (step → (N, C, H, W) in [-1, 1])."""
     G = run.trainer.G
     current = {k: v.clone() for k, v in G.state_dict().items()}
-    was_training = G.training
-    G.eval()
     out = {}
-    for step, weights in run.weights.items():
-        G.load_state_dict(weights)
-        out[step] = G(z[:, :run.z_dim]).cpu()
+    with eval_mode(G):
+        for step, weights in run.weights.items():
+            G.load_state_dict(weights)
+            out[step] = G(z[:, :run.z_dim]).cpu()
     G.load_state_dict(current)
-    G.train(was_training)
     return out
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .runtime import eval_mode
+
 
 class UNetGenerator(nn.Module):
     """A: (B, in_channels, S, S) in [-1, 1] → (B, out_channels, S, S) in [-1, 1] (Tanh).
@@ -70,20 +72,18 @@ class UNetGenerator(nn.Module):
 def unet_trace(G: UNetGenerator, image_size: int) -> list[tuple[str, tuple[int, ...]]]:
     """The (C, H, W) shape after every encoder and decoder block for one (1, in, S, S) input,
     with the concatenations the skips add: a printable walk down and up the U."""
-    was_training = G.training
-    G.eval()
     h = torch.zeros(1, G.in_channels, image_size, image_size)
-    rows, feats = [("input A", tuple(h.shape[1:]))], []
-    for i, block in enumerate(G.down):
-        h = block(h)
-        feats.append(h)
-        rows.append((f"down {i + 1}", tuple(h.shape[1:])))
-    for j, block in enumerate(G.up):
-        if j > 0 and G.skips:
-            h = torch.cat([h, feats[-1 - j]], 1)
-            rows.append((f"  ⊕ skip from down {len(feats) - j}", tuple(h.shape[1:])))
-        h = block(h)
-        rows.append((f"up {j + 1}", tuple(h.shape[1:])))
-    rows.append(("output", tuple(G.head(h).shape[1:])))
-    G.train(was_training)
+    with eval_mode(G):
+        rows, feats = [("input A", tuple(h.shape[1:]))], []
+        for i, block in enumerate(G.down):
+            h = block(h)
+            feats.append(h)
+            rows.append((f"down {i + 1}", tuple(h.shape[1:])))
+        for j, block in enumerate(G.up):
+            if j > 0 and G.skips:
+                h = torch.cat([h, feats[-1 - j]], 1)
+                rows.append((f"  ⊕ skip from down {len(feats) - j}", tuple(h.shape[1:])))
+            h = block(h)
+            rows.append((f"up {j + 1}", tuple(h.shape[1:])))
+        rows.append(("output", tuple(G.head(h).shape[1:])))
     return rows
