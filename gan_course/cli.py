@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_dataclass_options(p, TrainConfig)
     ship = sub.add_parser("ship", help="rebuild the small trained weights shipped in data/",
                           description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
-                                      "and write them to data/ (about 2 minutes on 2 CPU cores).")
+                                      "and write them to data/ (about 3 minutes on 2 CPU cores).")
     ship.add_argument("--out", type=Path, default=None, help="folder (default: the repository's data/)")
     nb = sub.add_parser("notebooks", help="re-execute notebooks and store their outputs",
                         description="Execute notebooks in place (fast profile, one CPU thread, as CI runs "

@@ -12,11 +12,23 @@ reconstruct it, trained adversarially through the course's one engine.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .compression import quantize_uint8
+from .data import ImageSet
+from .dcgan import DCGANDiscriminator
+from .engine import Callback, GANTrainer, TrainConfig
+from .experiments import Run
 from .losses import bce_logits
+from .metrics import psnr, sharpness_ratio, ssim
+from .runtime import Profile, check_profile, eval_mode
 
 
 class FeatureEncoder(nn.Module):
@@ -74,9 +86,26 @@ class EncoderDecoder(nn.Module):
         self.encoder = FeatureEncoder(channels, width, depth, bottleneck)
         self.decoder = FeatureDecoder(self.encoder.widths, channels, bottleneck, skips)
 
-    def forward(self, x: torch.Tensor, zero_bottleneck: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, zero_bottleneck: bool = False, quantize: bool = False) -> torch.Tensor:
+        """x: (N, C, S, S) in [-1, 1] → x̂, same shape. ``quantize`` rounds f to 8 bits per value
+        (``compression.quantize_uint8``: what storing f as bytes would cost)."""
         f, skip_maps = self.encoder(x)
-        return self.decoder(torch.zeros_like(f) if zero_bottleneck else f, skip_maps)
+        if zero_bottleneck:
+            f = torch.zeros_like(f)
+        elif quantize:
+            f = quantize_uint8(f)
+        return self.decoder(f, skip_maps)
+
+    def feature_shape(self, image_size: int) -> tuple[int, int, int]:
+        """(C, H, W) of f for image_size × image_size inputs."""
+        side = image_size // 2 ** len(self.encoder.widths)
+        return (self.encoder.to_f.out_channels, side, side)
+
+    def values_to_decoder(self, image_size: int) -> dict[str, int]:
+        """Per image, how many numbers reach the decoder: through f (C·H·W) and through the skips."""
+        sides = [image_size // 2 ** (i + 1) for i in range(len(self.encoder.widths))]
+        skip_values = sum(w * s * s for w, s in zip(self.encoder.widths, sides)) if self.decoder.skips else 0
+        return {"f": math.prod(self.feature_shape(image_size)), "skips": skip_values}
 
 
 def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
@@ -117,3 +146,88 @@ class ReconstructionGAN:
             loss = loss + self.feature_matching * out["fm"]
         out["loss_G"] = loss
         return {k: (v if k == "loss_G" else v.detach()) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class ReconstructionConfig:
+    """The encoder–decoder GAN and its loss; how long to train lives in ``TrainConfig``."""
+
+    dataset: str = "photos"
+    image_size: int = 32
+    channels: int = 3
+    width: int = 16
+    depth: int = 4  # seed 000: 4 downsampling blocks, so f is C×2×2 at 32×32
+    bottleneck: int = 12  # C
+    skips: bool = False
+    width_D: int = 8  # seed 000's "reduced discriminator capacity": half the encoder's width
+    lambda_l1: float = 100.0
+    r1_gamma: float = 0.0
+    feature_matching: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.image_size % 2 ** self.depth or self.image_size // 2 ** self.depth < 1:
+            raise ValueError(f"image_size {self.image_size} must be divisible by 2**depth = {2 ** self.depth}")
+        if min(self.width, self.width_D, self.bottleneck, self.depth) < 1:
+            raise ValueError("width, width_D, bottleneck and depth must all be >= 1")
+        if min(self.lambda_l1, self.r1_gamma, self.feature_matching) < 0:
+            raise ValueError("lambda_l1, r1_gamma and feature_matching must be >= 0")
+
+    @classmethod
+    def for_profile(cls, profile: Profile, **overrides) -> "ReconstructionConfig":
+        """``fast``: 32×32 photo patches, encoder width 16, D width 8. ``full``: CIFAR-10 32×32 (seed
+        000's data), encoder width 64, D width 32."""
+        check_profile(profile)
+        base = cls() if profile == "fast" else cls(dataset="cifar10", width=64, width_D=32, bottleneck=48)
+        return replace(base, **overrides)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_reconstruction_gan(config: ReconstructionConfig) -> tuple[EncoderDecoder, DCGANDiscriminator]:
+    """(G = encoder + decoder, D = a DCGAN discriminator of width ``width_D``)."""
+    G = EncoderDecoder(config.channels, config.width, config.depth, config.bottleneck, config.skips)
+    D = DCGANDiscriminator(width=config.width_D, image_size=config.image_size, channels=config.channels)
+    return G, D
+
+
+def reconstruction_trainer(config: ReconstructionConfig, train: TrainConfig, data: ImageSet, *,
+                           device: str | torch.device = "cpu", out_dir: str | Path | None = None,
+                           callbacks: Iterable[Callback] = (), progress: bool = True) -> GANTrainer:
+    """A ``GANTrainer`` for a fresh encoder–decoder GAN on ``data``; call ``.fit()`` on it."""
+    if (data.channels, data.image_size) != (config.channels, config.image_size):
+        raise ValueError(f"the config expects {config.channels}×{config.image_size}×{config.image_size} images, "
+                         f"got {data.name} with {data.channels}×{data.image_size}×{data.image_size}")
+    torch.manual_seed(train.seed)
+    G, D = build_reconstruction_gan(config)
+    objective = ReconstructionGAN(config.lambda_l1, config.r1_gamma, config.feature_matching)
+    return GANTrainer(G, D, objective, data, train, device=device, out_dir=out_dir, callbacks=callbacks,
+                      kind="reconstruction", meta=config.to_dict(), progress=progress)
+
+
+@torch.no_grad()
+def reconstruct(G: EncoderDecoder, x: torch.Tensor, *, zero_bottleneck: bool = False, quantize: bool = True,
+                batch_size: int = 256) -> torch.Tensor:
+    """x̂ = G(x) in eval mode for x: (N, C, S, S) in [-1, 1], on the CPU; f rounded to 8 bits by default."""
+    device = next(G.parameters()).device
+    with eval_mode(G):
+        return torch.cat([G(chunk.to(device), zero_bottleneck, quantize).float().cpu() for chunk in x.split(batch_size)])
+
+
+def reconstruction_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """Mean PSNR (dB), SSIM and sharpness ratio (1 = as detailed as x, < 1 blurrier) of x̂ against x."""
+    return {"PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean()),
+            "sharpness": float(sharpness_ratio(x_hat, x).mean())}
+
+
+def rate_distortion_rows(runs: Sequence[Run], x: torch.Tensor, family: str = "GAN encoder–decoder") -> list[dict]:
+    """``compression.codec_rows``-style rows for trained encoder–decoders (``experiments.Run``s): bytes =
+    C·H·W values of f at 8 bits + 8 bytes of per-image range; reconstructions from the quantised f."""
+    rows = []
+    for run in runs:
+        shape = "×".join(map(str, run.G.feature_shape(x.shape[-1])))
+        n_bytes = run.G.values_to_decoder(x.shape[-1])["f"] + 8
+        scores = reconstruction_metrics(reconstruct(run.G, x), x)
+        rows.append({"family": family, "method": f"{run.name} (f {shape})", "bytes": float(n_bytes),
+                     "PSNR": scores["PSNR"], "SSIM": scores["SSIM"]})
+    return rows

@@ -11,7 +11,6 @@ is "BCE only". Training runs through the course's one engine (``engine.GANTraine
 """
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from torch import nn
 from .color import SPACES, colorization_pair, colorization_to_rgb, gray_to_rgb, lab_to_rgb, rgb_to_gray, rgb_to_lab
 from .data import ImageSet
 from .engine import Callback, GANTrainer, TrainConfig
+from .experiments import Run, train_variants
 from .losses import bce_logits
 from .metrics import colorfulness, psnr, sharpness_ratio, ssim
 from .patchgan import GlobalDiscriminator, PatchDiscriminator
@@ -169,47 +169,11 @@ def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, 
     return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
 
 
-@dataclass
-class ColorizationRun:
-    """One trained variant: its name, seed, test metrics, training history, wall time and G."""
-
-    name: str
-    seed: int
-    metrics: dict[str, float]
-    history: dict[str, list[float]]
-    seconds: float
-    G: nn.Module
-    D: nn.Module
-
-
 def compare_colorizers(variants: Mapping[str, Pix2PixConfig], train: TrainConfig, train_data: ImageSet,
                        test_data: ImageSet, *, seeds: Sequence[int] = (0,), device: str | torch.device = "cpu",
-                       progress: bool = False) -> list[ColorizationRun]:
+                       progress: bool = False) -> list[Run]:
     """Train every variant with every seed on the same data for the same steps; score each on test_data."""
     x_test = test_data.float()
-    runs = []
-    for name, config in variants.items():
-        for seed in seeds:
-            trainer = pix2pix_trainer(config, replace(train, seed=seed), train_data, device=device, progress=progress)
-            start = time.perf_counter()
-            history = trainer.fit()
-            seconds = time.perf_counter() - start
-            y = colorize(trainer.G, x_test, config.space)
-            runs.append(ColorizationRun(name, seed, colorization_metrics(y, x_test), history, seconds,
-                                        trainer.G, trainer.D))
-    return runs
-
-
-def summarize_runs(runs: Sequence[ColorizationRun], baselines: Mapping[str, dict[str, float]] | None = None,
-                   metrics: Sequence[str] = ("PSNR", "SSIM", "colourfulness", "sharpness")) -> list[dict]:
-    """Table rows: baselines first, then each variant's mean ± std over its seeds (as text)."""
-    rows = [{"method": name, "seeds": "-", **{m: f"{v[m]:.3f}" for m in metrics}} for name, v in (baselines or {}).items()]
-    for name in dict.fromkeys(r.name for r in runs):
-        group = [r for r in runs if r.name == name]
-        row = {"method": name, "seeds": str(len(group))}
-        for m in metrics:
-            values = torch.tensor([r.metrics[m] for r in group])
-            spread = f" ± {values.std().item():.3f}" if len(group) > 1 else ""
-            row[m] = f"{values.mean().item():.3f}{spread}"
-        rows.append(row)
-    return rows
+    return train_variants(
+        variants, lambda config, cfg: pix2pix_trainer(config, cfg, train_data, device=device, progress=progress),
+        lambda config, G: colorization_metrics(colorize(G, x_test, config.space), x_test), train, seeds)

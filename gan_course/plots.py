@@ -112,3 +112,23 @@ def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Seque
     line = lambda values: "  ".join(v.ljust(w) if left else v.rjust(w)  # noqa: E731
                                     for v, w, left in zip(values, widths, text)).rstrip()
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells])
+
+
+def plot_rate_distortion(rows: Sequence[Mapping], metrics: Sequence[str] = ("PSNR", "SSIM"),
+                         title: str = "quality vs bytes per image") -> Figure:
+    """One curve per ``family`` of rows with ``bytes`` and each metric (``compression.codec_rows``,
+    ``encoder_decoder.rate_distortion_rows``); bytes on a log axis."""
+    fig = Figure(figsize=(5 * len(metrics), 3.4))
+    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+    for ax, metric in zip(axes, metrics):
+        for family in dict.fromkeys(r["family"] for r in rows):
+            points = sorted((r["bytes"], r[metric]) for r in rows if r["family"] == family)
+            ax.plot(*zip(*points), marker="o", label=family)
+        ax.set_xscale("log")
+        ax.set_xlabel("bytes per image")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

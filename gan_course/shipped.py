@@ -1,10 +1,12 @@
 """Small trained weights shipped in the repository's ``data/`` folder, so that later notebooks (06
 inversion, 07 inpainting) load a DCGAN instead of training one, and notebook 05 loads its feature
-network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 2 minutes on 2 CPU cores).
+network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 3 minutes on 2 CPU cores).
 
 - ``dcgan-digits-32.pt``: G and D of the fast-profile DCGAN (32×32 digits, width 32, z 100), trained
   for ``DCGAN_STEPS`` steps of batch 32.
 - ``featnet-digits-32.pt``: the ``FeatureNet`` that notebook 05's metrics use for digits.
+- ``latent-encoder-digits-32.pt``: a ``LatentEncoder`` x → z for the shipped DCGAN (notebook 06's
+  "learned encoder" inversion), trained on G's samples for ``LATENT_ENCODER_STEPS`` steps.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
 from .engine import TrainConfig
 from .evaluation import FeatureNet, load_feature_net, load_or_train_feature_net
+from .inversion import LatentEncoder, train_latent_encoder
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DCGAN_STEPS = 2000
 FEATNET_STEPS = 400
+LATENT_ENCODER_STEPS = 1500
 
 
 def _path(name: str, data_dir: Path | None) -> Path:
@@ -46,6 +50,23 @@ def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
     return load_feature_net(_path("featnet-digits-32", data_dir), expect=(1, 32, 10))
 
 
+def load_shipped_latent_encoder(data_dir: Path | None = None) -> LatentEncoder:
+    """E: x → z for the shipped DCGAN's G (1×32×32 digits → z of 100), in eval mode."""
+    state = load_checkpoint(_path("latent-encoder-digits-32", data_dir), kind="latent_encoder")
+    E = LatentEncoder(**state["config"])
+    load_state(E, state["weights"], name="latent encoder")
+    return E.eval()
+
+
+def build_latent_encoder(G: DCGANGenerator, config: DCGANConfig, data_dir: Path | None = None) -> Path:
+    """Train the shipped latent encoder for G and write it (what ``gan-course ship`` runs after the DCGAN)."""
+    E, _ = train_latent_encoder(G, config.z_dim, config.channels, config.image_size, steps=LATENT_ENCODER_STEPS,
+                                width=16, seed=0)
+    encoder_config = {"z_dim": E.z_dim, "channels": E.channels, "image_size": E.image_size, "width": E.width}
+    return save_checkpoint((data_dir or DATA_DIR) / "latent-encoder-digits-32.pt", {
+        "kind": "latent_encoder", "config": encoder_config, "steps": LATENT_ENCODER_STEPS, "weights": E.state_dict()})
+
+
 def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:
     """Train and write every shipped file (overwriting): what ``gan-course ship`` runs."""
     data_dir = data_dir or DATA_DIR
@@ -60,7 +81,7 @@ def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[P
     dcgan_path = save_checkpoint(data_dir / "dcgan-digits-32.pt", {
         "kind": "dcgan_weights", "config": config.to_dict(), "steps": DCGAN_STEPS,
         "G": trainer.G.state_dict(), "D": trainer.D.state_dict()})
-    return [feat_path, dcgan_path]
+    return [feat_path, dcgan_path, build_latent_encoder(trainer.G, config, data_dir)]
 
 
 def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:

@@ -32,8 +32,9 @@
 # %matplotlib inline
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
+from gan_course.experiments import summarize_runs
 from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics, colorize,
-                                compare_colorizers, summarize_runs)
+                                compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.unet import UNetGenerator, unet_trace

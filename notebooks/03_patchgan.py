@@ -45,8 +45,9 @@ from gan_course.color import colorization_pair
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
 from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
+from gan_course.experiments import summarize_runs
 from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, build_pix2pix, colorization_metrics,
-                                colorize, compare_colorizers, summarize_runs)
+                                colorize, compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 

@@ -47,3 +47,70 @@ def test_training_through_the_engine_with_every_stabiliser():
     history = trainer.fit()
     assert {"r1", "fm", "l1", "adv"} <= set(history) and len(history["r1"]) == 8
     assert history["l1"][-1] < history["l1"][0]
+
+
+def test_config_profiles_and_errors():
+    from gan_course.encoder_decoder import ReconstructionConfig
+
+    assert ReconstructionConfig.for_profile("full").dataset == "cifar10"
+    assert ReconstructionConfig.for_profile("fast", bottleneck=4).bottleneck == 4
+    with pytest.raises(ValueError, match="divisible"):
+        ReconstructionConfig(image_size=24, depth=4)
+    with pytest.raises(ValueError, match=">= 0"):
+        ReconstructionConfig(r1_gamma=-1.0)
+
+
+def test_trainer_rejects_data_of_the_wrong_shape():
+    from gan_course.encoder_decoder import ReconstructionConfig, reconstruction_trainer
+
+    with pytest.raises(ValueError, match="expects 3×32×32"):
+        reconstruction_trainer(ReconstructionConfig(), TrainConfig(steps=1, batch_size=4), load_dataset("digits", 32, n=16))
+
+
+def test_counts_of_numbers_reaching_the_decoder():
+    G = EncoderDecoder(channels=3, width=16, depth=4, bottleneck=12, skips=True)
+    assert G.feature_shape(32) == (12, 2, 2)
+    # skips: 16·16² + 32·8² + 64·4² + 128·2² = 7,680 numbers, more than the 3,072 of the image
+    assert G.values_to_decoder(32) == {"f": 48, "skips": 7680}
+    assert EncoderDecoder(depth=2, bottleneck=12).values_to_decoder(32) == {"f": 768, "skips": 0}
+
+
+def test_trained_models_feed_rate_distortion_rows_without_changing_them():
+    from gan_course.encoder_decoder import (ReconstructionConfig, rate_distortion_rows, reconstruct,
+                                            reconstruction_metrics, reconstruction_trainer)
+    from gan_course.experiments import summarize_runs, train_variants
+
+    data = load_dataset("photos", 32, n=64)
+    x = load_dataset("photos", 32, split="test", n=32).float()
+    config = ReconstructionConfig(width=8, width_D=8)
+    runs = train_variants({"small": config},
+                          lambda c, t: reconstruction_trainer(c, t, data, progress=False),
+                          lambda c, G: reconstruction_metrics(reconstruct(G, x), x),
+                          TrainConfig(steps=4, batch_size=16, sample_every=0), seeds=(0, 1))
+    assert [r.seed for r in runs] == [0, 1] and set(runs[0].metrics) == {"PSNR", "SSIM", "sharpness"}
+    rows = rate_distortion_rows(runs[:1], x)
+    assert rows[0]["bytes"] == 48 + 8 and rows[0]["method"] == "small (f 12×2×2)"
+    assert rows[0]["PSNR"] == pytest.approx(runs[0].metrics["PSNR"])  # scoring left BatchNorm untouched
+    assert "±" in summarize_runs(runs)[0]["PSNR"]
+    exact = reconstruct(runs[0].G, x, quantize=False)
+    assert (exact - reconstruct(runs[0].G, x)).abs().max() < 0.1  # 8-bit f changes little
+
+
+def test_notebook_06_summary_matches_its_verdicts():
+    import re
+
+    from test_pix2pix import _stream_text
+
+    text = _stream_text("06_inversion.ipynb")
+    assert "GAN PSNR rises with the size of f: True" in text
+    assert "GAN sizes that beat bicubic at the same bytes: none" in text
+    assert re.search(r"beat the 3-byte mean colour .*: \[200\.0, 776\.0\]", text)  # not the 4-block model
+    skips = re.search(r"4 blocks \+ skips\s+48\s+7680\s+([\d.]+)\s+([\d.]+)", text)
+    assert abs(float(skips.group(1)) - float(skips.group(2))) < 0.1  # zeroing f changes nothing
+    no_skips = re.search(r"^4 blocks\s+48\s+0\s+([\d.]+)\s+([\d.]+)", text, re.M)
+    assert float(no_skips.group(1)) - float(no_skips.group(2)) > 3  # without skips it destroys the output
+    assert "R1 lowers the variance of loss_D: True" in text and "narrows D's gap between real and reconstructed: True" in text
+    assert float(re.search(r"from R1 or feature matching \(dB\): ([\d.]+)", text).group(1)) < 1
+    assert "blurrier than the truth (sharpness < 1): []" in text
+    assert "G's samples: best PSNR hybrid, worst encoder" in text and "real digits: best PSNR hybrid" in text
+    assert "real digits harder than G's samples for every method: True" in text

@@ -25,3 +25,34 @@ def test_three_inversions_of_the_shipped_generator():
 def test_encoder_shapes():
     E = LatentEncoder(z_dim=20, channels=3, image_size=64)
     assert E(torch.zeros(2, 3, 64, 64)).shape == (2, 20)
+
+
+def test_shipped_latent_encoder_and_the_comparison_table():
+    from gan_course.inversion import compare_inversions
+    from gan_course.shipped import load_shipped_latent_encoder
+
+    G, _, config = load_shipped_dcgan()
+    E = load_shipped_latent_encoder()
+    assert (E.z_dim, E.channels, E.image_size) == (config.z_dim, config.channels, config.image_size)
+    with torch.no_grad():
+        x = G(torch.randn(8, config.z_dim, generator=torch.Generator().manual_seed(2)))
+    rows, results = compare_inversions(G, E, x, steps=20, hybrid_steps=20)
+    by = {r["method"]: r for r in rows}
+    assert set(by) == {"optimise z", "encoder", "hybrid"} == set(results)
+    assert by["encoder"]["PSNR"] > 15  # the shipped encoder is trained: far better than a random z
+    assert by["hybrid"]["MSE"] < by["encoder"]["MSE"]
+    assert all(r["ms/image"] > 0 for r in rows)
+
+
+def test_latent_encoder_from_another_model_is_refused(tmp_path):
+    import pytest
+
+    from gan_course.checkpoint import CheckpointError, save_checkpoint
+    from gan_course.shipped import load_shipped_latent_encoder
+
+    other = LatentEncoder(z_dim=20, channels=3, image_size=64, width=8)
+    save_checkpoint(tmp_path / "latent-encoder-digits-32.pt", {
+        "kind": "latent_encoder", "config": {"z_dim": 100, "channels": 1, "image_size": 32, "width": 16},
+        "weights": other.state_dict()})
+    with pytest.raises(CheckpointError, match="does not fit this latent encoder"):
+        load_shipped_latent_encoder(tmp_path)

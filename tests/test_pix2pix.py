@@ -6,8 +6,9 @@ import torch
 
 from gan_course.engine import TrainConfig
 from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpness_ratio, ssim
+from gan_course.experiments import summarize_runs
 from gan_course.pix2pix import (Pix2PixConfig, Pix2PixObjective, baseline_colorizations, build_pix2pix, colorize,
-                                compare_colorizers, pix2pix_trainer, summarize_runs)
+                                compare_colorizers, pix2pix_trainer)
 from gan_course.unet import UNetGenerator, unet_trace
 
 

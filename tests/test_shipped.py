@@ -45,3 +45,17 @@ def test_feature_net_for_other_datasets_is_trained_once_and_cached(tmp_path, mon
     faces = load_dataset("faces", 16)
     with pytest.raises(ValueError, match="no class labels"):
         feature_net_for(faces)
+
+
+def test_ship_rebuilds_every_file_loadably(tmp_path, monkeypatch):
+    """`gan-course ship`'s pipeline end to end, with a few steps instead of thousands."""
+    import gan_course.shipped as shipped
+
+    for name in ("DCGAN_STEPS", "FEATNET_STEPS", "LATENT_ENCODER_STEPS"):
+        monkeypatch.setattr(shipped, name, 2)
+    paths = shipped.build_shipped(tmp_path, progress=False)
+    assert sorted(p.name for p in paths) == sorted(p.name for p in DATA_DIR.glob("*.pt"))
+    G, _, config = shipped.load_shipped_dcgan(tmp_path)
+    E = shipped.load_shipped_latent_encoder(tmp_path)
+    assert E(G(torch.zeros(1, config.z_dim))).shape == (1, config.z_dim)
+    assert shipped.load_shipped_feature_net(tmp_path).features(torch.zeros(1, 1, 32, 32)).dim() == 2

@@ -1,0 +1,109 @@
+"""Honest baselines for a learned bottleneck: classic codecs given the same number of bytes.
+
+An encoder that squeezes a 32×32×3 image (3,072 bytes as uint8) into a feature tensor f ∈ ℝ^(C×H×W)
+is a lossy codec. Whether it learned anything is only clear beside codecs that learned nothing:
+
+- ``bicubic_roundtrip``: keep the image at 1/k of its side (3·(S/k)² uint8 values), upsample back
+  bicubically. ×2 keeps 768 bytes of a 32×32 RGB image, ×4 keeps 192.
+- ``jpeg_roundtrip``: JPEG at the highest quality whose *payload* (the entropy-coded scan, see
+  ``jpeg_payload_bytes``) fits a byte budget. Headers (quantisation and Huffman tables, ≈ 600 bytes)
+  are left out: they are the same for every image of a given quality, so a codec for a dataset would
+  share them — counting them would make JPEG look hopeless at these sizes.
+- ``quantize_uint8``: the learned side gets the same treatment: f rounded to 8 bits per value
+  (per-image min and max kept as two float32 numbers, 8 bytes), so C·H·W + 8 bytes per image.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import to_uint8, to_unit_range
+
+
+def _check_images(x: torch.Tensor) -> None:
+    if x.dim() != 4 or x.shape[1] not in (1, 3):
+        raise ValueError(f"images must be (N, 1 or 3, H, W) in [-1, 1], got {tuple(x.shape)}")
+
+
+def bicubic_roundtrip(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int]:
+    """x: (N, C, S, S) in [-1, 1] → (bicubic down by ``factor`` (antialiased), stored as uint8, bicubic
+    up again, (N, C, S, S) in [-1, 1]; bytes kept per image)."""
+    _check_images(x)
+    if factor < 1 or x.shape[-1] % factor:
+        raise ValueError(f"factor must be >= 1 and divide the image side {x.shape[-1]}, got {factor}")
+    small = F.interpolate(x.float(), scale_factor=1 / factor, mode="bicubic", antialias=True, align_corners=False)
+    small = to_unit_range(to_uint8(small))  # (N, C, S/k, S/k): what would be stored
+    up = F.interpolate(small, size=x.shape[-2:], mode="bicubic", align_corners=False).clamp(-1, 1)
+    return up, small[0].numel()
+
+
+def jpeg_payload_bytes(jpeg: bytes) -> int:
+    """Bytes of a baseline JPEG's entropy-coded data: after the start-of-scan (SOS, FF DA) segment,
+    up to the end-of-image marker (FF D9)."""
+    i = 2  # skip SOI (FF D8)
+    while i + 4 <= len(jpeg):
+        if jpeg[i] != 0xFF:
+            raise ValueError(f"not a JPEG stream: expected a marker at byte {i}")
+        marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2:i + 4], "big")
+        if marker == 0xDA:
+            end = len(jpeg) - 2 if jpeg[-2:] == b"\xff\xd9" else len(jpeg)
+            return end - (i + 2 + length)
+        i += 2 + length
+    raise ValueError("not a JPEG stream: no start-of-scan marker")
+
+
+def _encode_jpeg(image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def jpeg_roundtrip(x: torch.Tensor, max_bytes: int) -> tuple[torch.Tensor, float]:
+    """Each image of x: (N, C, S, S) in [-1, 1] through JPEG at the highest quality (1–95) whose payload
+    is at most ``max_bytes`` (quality 1 where even that is larger). Returns (decoded images, mean
+    payload bytes actually used per image) — compare that number, not the budget."""
+    from PIL import Image
+
+    _check_images(x)
+    out, used = [], []
+    for img in to_uint8(x).permute(0, 2, 3, 1).numpy():  # (S, S, C) uint8
+        pil = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
+        lo, hi, best = 1, 95, _encode_jpeg(pil, 1)
+        while lo <= hi:  # payload grows with quality: binary search for the largest that fits
+            mid = (lo + hi) // 2
+            data = _encode_jpeg(pil, mid)
+            if jpeg_payload_bytes(data) <= max_bytes:
+                best, lo = data, mid + 1
+            else:
+                hi = mid - 1
+        used.append(jpeg_payload_bytes(best))
+        decoded = torch.from_numpy(np.array(Image.open(io.BytesIO(best))))
+        out.append(decoded.reshape(*img.shape[:2], -1).permute(2, 0, 1))
+    return to_unit_range(torch.stack(out).contiguous()), sum(used) / len(used)
+
+
+def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
+    """f: (N, ...) → f rounded to 256 levels between each sample's min and max, same shape and dtype."""
+    flat = f.flatten(1)
+    lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
+    scale = (hi - lo).clamp_min(1e-12) / 255
+    return (((flat - lo) / scale).round() * scale + lo).view_as(f)
+
+
+def codec_rows(x: torch.Tensor, jpeg_budgets: Sequence[int], bicubic_factors: Sequence[int] = (2, 4, 8)) -> list[dict]:
+    """Rate–distortion rows for the classic codecs on x: (N, C, S, S) in [-1, 1]: ``family``,
+    ``method``, ``bytes`` per image, ``PSNR`` (dB) and ``SSIM``, one row per setting."""
+    from .metrics import psnr, ssim
+
+    rows = []
+    settings = [("bicubic", f"bicubic ÷{k}", lambda k=k: bicubic_roundtrip(x, k)) for k in bicubic_factors]
+    settings += [("JPEG", f"JPEG ≤ {b} B", lambda b=b: jpeg_roundtrip(x, b)) for b in jpeg_budgets]
+    for family, method, run in settings:
+        x_hat, n_bytes = run()
+        rows.append({"family": family, "method": method, "bytes": round(float(n_bytes), 1),
+                     "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())})
+    return rows

@@ -1,0 +1,57 @@
+"""The codec baselines notebook 06 holds a learned bottleneck against: byte counts and known cases."""
+import io
+
+import pytest
+import torch
+
+from gan_course.compression import (bicubic_roundtrip, codec_rows, jpeg_payload_bytes, jpeg_roundtrip,
+                                    quantize_uint8)
+from gan_course.data import load_dataset
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return load_dataset("photos", 32, split="test").float()[:16]
+
+
+def test_bicubic_keeps_the_stated_bytes_and_is_exact_on_constants(photos):
+    for k, n in ((2, 768), (4, 192), (8, 48), (32, 3)):
+        y, kept = bicubic_roundtrip(photos, k)
+        assert kept == n and y.shape == photos.shape and y.abs().max() <= 1
+    flat = torch.full((2, 3, 32, 32), 0.2)
+    y, _ = bicubic_roundtrip(flat, 4)
+    assert (y - flat).abs().max() < 1 / 127.5  # only the uint8 rounding remains
+    with pytest.raises(ValueError, match="divide the image side"):
+        bicubic_roundtrip(photos, 3)
+
+
+def test_jpeg_payload_excludes_headers_and_budget_is_respected(photos):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 200, 30)).save(buffer, format="JPEG", quality=50)
+    data = buffer.getvalue()
+    assert 0 < jpeg_payload_bytes(data) < 100 < len(data)  # tables dominate a flat image's file
+    with pytest.raises(ValueError, match="not a JPEG"):
+        jpeg_payload_bytes(b"\xff\xd8\x00\x00\x00\x00")
+    small, used_small = jpeg_roundtrip(photos, 100)
+    large, used_large = jpeg_roundtrip(photos, 600)
+    assert used_small <= 100 < used_large <= 600
+    err = lambda y: (y - photos).pow(2).mean()  # noqa: E731
+    assert err(large) < err(small)  # more bytes, closer to the photo
+
+
+def test_quantize_uint8_has_256_levels_and_error_below_half_a_step():
+    f = torch.randn(3, 12, 2, 2)
+    q = quantize_uint8(f)
+    step = (f.flatten(1).amax(1) - f.flatten(1).amin(1)) / 255
+    assert ((q - f).flatten(1).abs().amax(1) <= step / 2 + 1e-6).all()
+    assert all(len(torch.unique(row)) <= 256 for row in q.flatten(1))
+
+
+def test_codec_rows_rank_more_bytes_higher(photos):
+    rows = codec_rows(photos, jpeg_budgets=(60, 400), bicubic_factors=(2, 8))
+    by = {r["method"]: r for r in rows}
+    assert by["bicubic ÷2"]["PSNR"] > by["bicubic ÷8"]["PSNR"]
+    assert by["JPEG ≤ 400 B"]["PSNR"] > by["JPEG ≤ 60 B"]["PSNR"]
+    assert {r["family"] for r in rows} == {"bicubic", "JPEG"}
