@@ -5,6 +5,8 @@
     GAN_COURSE_PROFILE=full gan-course train dcgan --dataset imagefolder --data-root PATH/cifar10
     gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
     gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
+    gan-course train reconstruction --r1-gamma 1        # seed 000's encoder–decoder GAN
+    gan-course bench inpainting --n 64 --restarts 8     # batched vs per-image inpainting, one run
 
 Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an option of the same
 name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run folder holds
@@ -37,10 +39,13 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Seq
 def _models() -> dict[str, tuple[type, Callable, str]]:
     """Model name → (its config class, its trainer factory, help). A literal dict, not a registry."""
     from .dcgan import DCGANConfig, dcgan_trainer
+    from .encoder_decoder import ReconstructionConfig, reconstruction_trainer
     from .pix2pix import Pix2PixConfig, pix2pix_trainer
 
     return {"dcgan": (DCGANConfig, dcgan_trainer, "DCGAN (seed 001) on an embedded or real dataset"),
-            "pix2pix": (Pix2PixConfig, pix2pix_trainer, "pix2pix gray → colour (seed 003) with a U-Net and PatchGAN")}
+            "pix2pix": (Pix2PixConfig, pix2pix_trainer, "pix2pix gray → colour (seed 003) with a U-Net and PatchGAN"),
+            "reconstruction": (ReconstructionConfig, reconstruction_trainer,
+                               "encoder–decoder GAN image → f → image (seed 000), R1 and feature matching switchable")}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
         _add_dataclass_options(p, config_cls)
         _add_dataclass_options(p, TrainConfig)
+    bench = sub.add_parser("bench", help="benchmarks: side-by-side throughputs and their ratio",
+                           description="Measure batched inpainting (all images × restarts as one batch of z) "
+                                       "against a per-image loop, in one run.")
+    bench.add_argument("what", choices=("inpainting",))
+    bench.add_argument("--n", type=int, default=32, help="images (default 32)")
+    bench.add_argument("--restarts", type=int, default=4, help="restarts per image (default 4)")
+    bench.add_argument("--steps", type=int, default=30, help="optimisation steps (default 30)")
+    bench.add_argument("--loop-images", type=int, default=None,
+                       help="images for the per-image loop (default all n; fewer keeps a slow loop short)")
+    bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
     ship = sub.add_parser("ship", help="rebuild the small trained weights shipped in data/",
                           description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
                                       "and write them to data/ (about 3 minutes on 2 CPU cores).")
@@ -175,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed_everything(0)
             for path in build_shipped(args.out):
                 print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        elif args.command == "bench":
+            from .benchmark import bench_inpainting, format_bench
+            from .runtime import get_device
+
+            device = get_device(args.device)
+            print(format_bench(bench_inpainting(args.n, args.restarts, args.steps, device, args.loop_images), str(device)))
         elif args.command == "notebooks":
             execute_notebooks_command(args)
     except (ValueError, FileNotFoundError, CheckpointError) as e:  # bad options or data: one clear line, no traceback

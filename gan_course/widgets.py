@@ -81,3 +81,17 @@ def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
     control = w.SelectionSlider(options=labels, value=labels[-1], description=description,
                                 continuous_update=False, style={"description_width": "initial"})
     return explorer(lambda choice: figures[choice], {"choice": control})
+
+
+def inpainting_explorer(G, D, x, z_dim: int, steps: int = 40,
+                        lams: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
+    """Mask type, λ and restarts for ``inpainting.plot_inpainting`` on images x (keep x to a few
+    images: every change re-runs the optimisation, ``steps`` steps)."""
+    import ipywidgets as w
+
+    from .inpainting import MASKS, plot_inpainting
+
+    controls = {"mask": w.Dropdown(options=MASKS, value="center", description="mask"),
+                "lam": w.SelectionSlider(options=list(lams), value=0.003, description="λ", continuous_update=False),
+                **sliders({"restarts": (1, 8, 1)})}
+    return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, steps=steps)

@@ -1,0 +1,171 @@
+"""Yeh et al. inpainting: masks, weights on a known case, losses, restarts, Poisson blending against a
+direct sparse solve, the classical baselines, metrics and the benchmark."""
+import numpy as np
+import pytest
+import torch
+
+from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, check_mask, composite, contextual_loss,
+                                   hole_psnr, hole_ssim, importance_weights, inpaint, inpainting_metrics,
+                                   make_mask, mean_fill, perceptual_loss, poisson_blend, poisson_blend_reference)
+from gan_course.shipped import load_shipped_dcgan
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return load_shipped_dcgan()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from gan_course.data import load_dataset
+
+    return load_dataset("digits", 32, split="test").float()[:8]
+
+
+@pytest.mark.parametrize("kind", MASKS)
+def test_each_mask_is_binary_seeded_and_leaves_known_pixels(kind):
+    m = make_mask(kind, 6, 32, seed=3)
+    assert m.shape == (6, 1, 32, 32) and set(m.unique().tolist()) <= {0.0, 1.0}
+    assert torch.equal(m, make_mask(kind, 6, 32, seed=3))
+    check_mask(m, torch.zeros(6, 1, 32, 32))  # some known, some missing in every image
+    share = 1 - m.mean().item()
+    expected = {"center": (0.25, 0.25), "random_pixels": (0.75, 0.85), "random_blocks": (0.1, 0.26),
+                "half": (0.5, 0.5), "strokes": (0.05, 0.4)}[kind]
+    assert expected[0] <= share <= expected[1]
+    if kind in ("random_blocks", "half", "strokes", "random_pixels"):
+        assert not torch.equal(m[0], m[1])  # not the same hole in every image
+
+
+def test_mask_errors_say_what_was_expected():
+    y = torch.zeros(2, 1, 8, 8)
+    with pytest.raises(ValueError, match="unknown mask 'circle'"):
+        make_mask("circle", 1, 32)
+    with pytest.raises(ValueError, match=r"mask must be \(N, 1, H, W\)"):
+        check_mask(torch.ones(2, 1, 4, 4), y)
+    with pytest.raises(ValueError, match="binary"):
+        check_mask(torch.full((2, 1, 8, 8), 0.5), y)
+    with pytest.raises(ValueError, match="no known pixels"):
+        check_mask(torch.zeros(2, 1, 8, 8), y)
+    with pytest.raises(ValueError, match="no missing pixels"):
+        check_mask(torch.ones(2, 1, 8, 8), y)
+
+
+def test_importance_weights_known_case():
+    m = torch.ones(1, 1, 5, 5)
+    m[0, 0, 2, 2] = 0  # one missing pixel in the middle
+    w = importance_weights(m, window=3)[0, 0]
+    assert w[2, 2] == 0  # missing pixels weigh nothing
+    assert torch.allclose(w[1:4, 1:4].sum() - w[2, 2], torch.tensor(8 / 9))  # 8 neighbours see 1 of 9 missing
+    assert w[0, 0] == 0 and w[1, 1] == pytest.approx(1 / 9)
+    with pytest.raises(ValueError, match="odd"):
+        importance_weights(m, window=4)
+
+
+def test_losses_on_known_inputs():
+    x_gen, y = torch.ones(2, 1, 2, 2), torch.zeros(2, 1, 2, 2)
+    w = torch.tensor([1.0, 0.5, 0.0, 0.0]).view(1, 1, 2, 2).expand(2, 1, 2, 2)
+    assert contextual_loss(x_gen, y, w).tolist() == [1.5, 1.5]  # Σ W·|G(z) − y|
+    d = torch.tensor([0.0, 2.0])
+    assert torch.allclose(perceptual_loss(d, "yeh"), torch.log(1 - torch.sigmoid(d)))
+    assert torch.allclose(perceptual_loss(d, "nonsat"), -torch.log(torch.sigmoid(d)))
+    with pytest.raises(ValueError, match="perceptual form"):
+        perceptual_loss(d, "wgan")
+    with pytest.raises(ValueError, match="weighting"):
+        InpaintConfig(weighting="soft")
+
+
+def test_poisson_blend_matches_a_direct_sparse_solve(digits):
+    for kind in ("center", "half", "strokes"):  # a hole touching the border too
+        m = make_mask(kind, 2, 32, seed=1)
+        x_gen = torch.tanh(torch.randn(2, 1, 32, 32, generator=torch.Generator().manual_seed(0)) * 0.2)
+        y = digits[:2] * m
+        blended = poisson_blend(x_gen, y, m, tol=1e-10).double()
+        for i in range(2):
+            ref = poisson_blend_reference(x_gen[i, 0].double().numpy(), y[i, 0].double().numpy(), m[i, 0].numpy())
+            assert np.abs(blended[i, 0].numpy() - np.clip(ref, -1, 1)).max() < 1e-4
+        assert torch.equal(blended[m.expand_as(blended) == 1], y.double()[m.expand_as(y) == 1])  # known pixels kept
+
+
+def test_poisson_blend_of_a_shifted_patch_recovers_the_truth(digits):
+    """If G(ẑ) is the truth plus a constant, the blend removes the constant: gradients are what counts."""
+    m = make_mask("center", 2, 32)
+    blended = poisson_blend(digits[:2] + 0.3, digits[:2] * m, m, tol=1e-10)
+    assert (blended - digits[:2]).abs().max() < 1e-4
+
+
+def test_inpainting_lowers_its_loss_and_restarts_keep_the_best(gan, digits):
+    G, D, config = gan
+    m = make_mask("center", 4, 32)
+    cfg = InpaintConfig(steps=15, lr=0.05, restarts=3)
+    result = inpaint(G, D, digits[:4] * m, m, config.z_dim, cfg, seed=2)
+    assert result.history[-1] < result.history[0]
+    assert result.loss.shape == (4, 3) and torch.equal(result.best, result.loss.argmin(1))
+    assert result.z.shape == (4, config.z_dim) and result.z.abs().max() <= cfg.z_clip
+    assert torch.equal(result.composite * m, digits[:4] * m)  # known pixels are the input's
+    assert torch.allclose(result.composite * (1 - m), result.x_gen * (1 - m))
+    single = inpaint(G, D, digits[:4] * m, m, config.z_dim, InpaintConfig(steps=15, lr=0.05), seed=2)
+    assert (result.loss.min(1).values <= single.loss[:, 0] + 1e-6).all()  # restart 0 is the single run's start
+    stopped = inpaint(G, D, digits[:2] * m[:2], m[:2], config.z_dim, InpaintConfig(steps=50, grad_tol=1e9))
+    assert stopped.steps == 1  # the gradient-norm rule stops at once
+
+
+def test_baselines_run_and_keep_known_pixels(digits):
+    m = make_mask("random_blocks", 4, 32, seed=5)
+    y = digits[:4] * m
+    for name, fill in BASELINES.items():
+        out = fill(y, m)
+        assert out.shape == y.shape and out.abs().max() <= 1, name
+        assert torch.equal(out * m, y * m), name
+    rgb = torch.rand(2, 3, 32, 32) * 2 - 1
+    mm = make_mask("center", 2, 32)
+    assert BASELINES["Telea"](rgb * mm, mm).shape == (2, 3, 32, 32)
+    assert torch.allclose(mean_fill(torch.ones(1, 1, 8, 8), make_mask("center", 1, 8)), torch.ones(1, 1, 8, 8))
+
+
+def test_hole_metrics_only_see_the_hole(digits):
+    m = make_mask("center", 2, 32)
+    damaged_outside = composite(digits[:2] * 0 - 1, m, digits[:2])  # exact in the hole, wrong outside
+    assert (hole_psnr(damaged_outside, digits[:2], m) > 60).all()
+    assert (hole_ssim(damaged_outside, digits[:2], m) > 0.5).all()
+    scores = inpainting_metrics(damaged_outside, digits[:2], m)
+    assert scores["PSNR"] < 20 < scores["PSNR hole"]
+
+
+def test_benchmark_reports_both_paths():
+    from gan_course.benchmark import bench_inpainting
+
+    r = bench_inpainting(n=4, restarts=2, steps=2, loop_images=2)
+    assert r["batched_per_s"] > 0 and r["loop_per_s"] > 0 and r["speedup"] == pytest.approx(
+        r["batched_per_s"] / r["loop_per_s"])
+
+
+def test_widget_and_figure(gan, digits):
+    from matplotlib.figure import Figure
+
+    from gan_course.inpainting import plot_inpainting
+    from gan_course.widgets import inpainting_explorer
+
+    G, D, config = gan
+    assert isinstance(plot_inpainting(G, D, digits[:2], config.z_dim, "strokes", steps=2), Figure)
+    widget = inpainting_explorer(G, D, digits[:2], config.z_dim, steps=2)
+    assert {c.description for c in widget.children[:-1]} == {"mask", "λ", "restarts"}
+
+
+def test_notebook_07_summary_matches_its_verdicts():
+    import re
+
+    from test_pix2pix import _stream_text
+
+    text = _stream_text("07_inpainting.ipynb")
+    margins = {m.group(1): float(m.group(2)) for m in
+               re.finditer(r"^(\w+)\s+best PSNR hole: GAN \+ Poisson\s+GAN \+ Poisson − best classical: ([+-][\d.]+) dB",
+                           text, re.M)}
+    assert set(margins) == set(MASKS)  # the GAN with blending is best on every mask ...
+    assert margins["half"] > 4 and 2 <= margins["random_blocks"] <= margins["center"] <= 3  # ... by these margins
+    assert max(margins["random_pixels"], margins["strokes"]) < 0.5
+    assert "4 restarts reach a lower loss than 1: True" in text
+    assert "4 restarts change PSNR hole by +1.7" in text
+    assert "λ with the best PSNR hole: λ = 1" in text and "λ = 0.003 vs λ = 0: -0.004 dB" in text
+    assert "importance-weighted vs binary W: +2.7" in text
+    assert f"Poisson blending raises PSNR hole for masks: {list(MASKS)}" in text
+    assert re.search(r"^4 restarts\s+[\d.]+\s+60\s+[\d.]+\s+[\d.]+\s+0\.812$", text, re.M)  # 26 of 32
