@@ -7,6 +7,7 @@
     gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
     gan-course train reconstruction --r1-gamma 1        # seed 000's encoder–decoder GAN
     gan-course bench inpainting --n 64 --restarts 8     # batched vs per-image inpainting, one run
+    gan-course book                                     # the course site, offline, into book/_build/html
 
 Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an option of the same
 name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run folder holds
@@ -81,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--loop-images", type=int, default=None,
                        help="images for the per-image loop (default all n; fewer keeps a slow loop short)")
     bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
+    book = sub.add_parser("book", help="build the course site (jupyter-book 1.x) offline from the stored outputs",
+                          description="Check the notebooks' stored outputs, install the site's local scripts "
+                                      "(npm ci, once) and run jupyter-book with warnings as errors.")
+    book.add_argument("--dir", type=Path, default=Path("book"), help="the book folder (default: book)")
     ship = sub.add_parser("ship", help="rebuild the small trained weights shipped in data/",
                           description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
                                       "and write them to data/ (about 3 minutes on 2 CPU cores).")
@@ -196,6 +201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             device = get_device(args.device)
             print(format_bench(bench_inpainting(args.n, args.restarts, args.steps, device, args.loop_images), str(device)))
+        elif args.command == "book":
+            from .book import build_book
+
+            start = time.perf_counter()
+            html = build_book(args.dir)
+            pages = len([p for p in html.rglob("*.html") if "_static" not in p.parts])
+            print(f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}")
         elif args.command == "notebooks":
             execute_notebooks_command(args)
     except (ValueError, FileNotFoundError, CheckpointError) as e:  # bad options or data: one clear line, no traceback

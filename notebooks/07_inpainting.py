@@ -33,6 +33,7 @@
 import time
 
 import torch
+from IPython.display import display
 
 from gan_course.data import load_dataset
 from gan_course.inpainting import (MASKS, InpaintConfig, compare_inpainters, importance_weights, make_mask,
@@ -115,7 +116,9 @@ for kind in MASKS:
 
 # %%
 gallery = {kind: show_image_rows({k: v[:8] for k, v in images[kind].items()}) for kind in MASKS}
-gallery["half"]
+for kind in MASKS:  # the static gallery: every mask, every method (the slider below browses the same figures)
+    print(kind)
+    display(gallery[kind])
 
 # %% tags=["nbval-ignore-output"]
 gallery_slider(gallery, description="mask")

@@ -22,9 +22,10 @@ def readme_commands() -> list[str]:
 
 
 def test_readme_has_install_main_job_and_test_commands():
-    install, main_job, tests = readme_commands()
+    install, main_job, book, tests = readme_commands()
     assert install == 'pip install -e ".[dev]"'
     assert main_job.startswith("gan-course train dcgan")
+    assert book == "gan-course book"
     assert tests.startswith("pytest") and "--nbval" in tests and "tests" in tests and "notebooks" in tests
 
 
@@ -32,7 +33,7 @@ def test_ci_runs_exactly_the_readme_commands_in_a_fresh_venv():
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     commands = readme_commands()
     positions = [ci_lines.index(c) for c in commands]  # ValueError if CI lacks one verbatim
-    assert positions == sorted(positions), "CI must run install, main job, tests in the README's order"
+    assert positions == sorted(positions), "CI must run install, main job, book, tests in the README's order"
     assert any(line.startswith("python3 -m venv") for line in ci_lines[:positions[0]])
 
 
