@@ -117,8 +117,11 @@ def train_command(args: argparse.Namespace) -> Path:
     """Train ``args.model`` with the profile's configs overridden by the options given; return the run folder."""
     from .data import load_dataset
     from .engine import TrainConfig
+    from . import distributed
     from .runtime import current_profile, get_device, seed_everything
 
+    place, dist_device = distributed.setup(args.device)  # torchrun: join the group; else one process
+    say = print if place.is_main else (lambda *a, **k: None)
     config_cls, make_trainer, _ = _models()[args.model]
     profile = current_profile(args.profile)
     model_over, train_over = _overrides(args, config_cls), _overrides(args, TrainConfig)
@@ -130,31 +133,35 @@ def train_command(args: argparse.Namespace) -> Path:
     base = Path("runs") / f"{args.model}-{config.dataset}-{config.image_size}"
     out = args.out or _fresh_run_dir(base, args.resume)
     has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
+    distributed.barrier()  # every rank chose the same folder before rank 0 creates it
     if has_checkpoints and not (args.resume or args.overwrite):
         raise SystemExit(f"error: {out} already holds checkpoints; pass --resume to continue that run, "
                          "--overwrite to start again, or --out to choose another folder")
     if args.resume and not has_checkpoints:
         raise SystemExit(f"error: --resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint")
 
-    device = get_device(args.device)
+    device = dist_device or get_device(args.device)
     seed_everything(train.seed)
     data = load_dataset(config.dataset, config.image_size, root=args.data_root, download=args.download,
                         channels=None if native_channels else channels, seed=train.seed)
     if hasattr(config, "channels"):
         config = dataclasses.replace(config, channels=data.channels)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(
-        {"profile": profile, "model": args.model, args.model: config.to_dict(), "train": dataclasses.asdict(train),
-         "data": {"name": data.name, "n_images": len(data)}}, indent=2) + "\n")
+    if place.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(
+            {"profile": profile, "model": args.model, args.model: config.to_dict(), "train": dataclasses.asdict(train),
+             "data": {"name": data.name, "n_images": len(data)}, "world_size": place.world_size}, indent=2) + "\n")
     trainer = make_trainer(config, train, data, device=device, out_dir=out, progress=args.progress)
     if args.resume:
-        print(f"resuming from {trainer.resume()} (step {trainer.step})")
-    print(f"training {args.model} on {data.name} ({len(data)} images, {data.channels}×{config.image_size}²) "
-          f"for {train.steps} steps, profile={profile}, device={device}")
+        say(f"resuming from {trainer.resume()} (step {trainer.step})")
+    ranks = f" on {place.world_size} ranks (batch {train.batch_size} each)" if place.world_size > 1 else ""
+    say(f"training {args.model} on {data.name} ({len(data)} images, {data.channels}×{config.image_size}²) "
+          f"for {train.steps} steps, profile={profile}, device={device}{ranks}")
     start = time.perf_counter()
     history = trainer.fit()
-    print(f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
+    say(f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
           f"loss_D={history['loss_D'][-1]:.3f}, loss_G={history['loss_G'][-1]:.3f}; run folder {out}")
+    distributed.teardown()
     return out
 
 

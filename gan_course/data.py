@@ -160,35 +160,41 @@ def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root:
 
 
 def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: int = 0,
-                    device: str | torch.device | None = None, hflip: bool = False
-                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+                    device: str | torch.device | None = None, hflip: bool = False, rank: int = 0,
+                    world_size: int = 1) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """An endless stream of (x: (B, C, H, W) float32 in [-1, 1] on ``device``, labels (B,) or None).
 
     Each epoch is a fresh permutation (incomplete last batch dropped). The batch at global step k
     depends only on (seed, k), so ``start_step=k`` resumes the stream exactly where it stood.
-    ``hflip`` mirrors each image with probability 1/2.
+    ``hflip`` mirrors each image with probability 1/2. With ``world_size`` > 1 (distributed training)
+    every rank walks the same permutation in global batches of ``batch_size × world_size`` and takes
+    slice ``rank`` of each: the ranks' batches are disjoint; ``world_size=1`` is the plain stream.
     """
-    if not 1 <= batch_size <= len(data):
-        raise ValueError(f"batch_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), "
-                         f"got {batch_size}")
+    if not 0 <= rank < world_size:
+        raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
+    if not 1 <= batch_size * world_size <= len(data):
+        raise ValueError(f"batch_size × world_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), "
+                         f"got {batch_size} × {world_size}")
     if start_step < 0:
         raise ValueError(f"start_step must be >= 0, got {start_step}")
-    return _batches(data, batch_size, seed, start_step, device, hflip)
+    return _batches(data, batch_size, seed, start_step, device, hflip, rank, world_size)
 
 
 def _batches(data: ImageSet, batch_size: int, seed: int, start_step: int, device: str | torch.device | None,
-             hflip: bool) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+             hflip: bool, rank: int, world_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """The generator behind ``iterate_batches`` (which checks its arguments when called, not at first batch)."""
-    per_epoch = len(data) // batch_size
+    per_epoch = len(data) // (batch_size * world_size)
     step, epoch, perm = start_step, -1, None
     while True:
         e, i = divmod(step, per_epoch)
         if e != epoch:
             epoch, perm = e, torch.randperm(len(data), generator=_generator(seed, 0, e))
-        idx = perm[i * batch_size:(i + 1) * batch_size]
+        start = (i * world_size + rank) * batch_size
+        idx = perm[start:start + batch_size]
         x = to_unit_range(data.images[idx].to(device, non_blocking=True))  # (B, C, H, W), only this batch
         if hflip:
-            flip = torch.rand(batch_size, generator=_generator(seed, 1, step)) < 0.5  # (B,)
+            flip = torch.rand(batch_size * world_size, generator=_generator(seed, 1, step))  # (B·W,), one draw per global batch
+            flip = flip[rank * batch_size:(rank + 1) * batch_size] < 0.5  # (B,)
             x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(-1), x)
         yield x, None if data.labels is None else data.labels[idx].to(device)
         step += 1

@@ -111,6 +111,7 @@ class EncoderDecoder(nn.Module):
 def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
     """E‖∇ₓ D(x)‖² over real images (differentiable: create_graph=True, for D's update)."""
     x = x_real.detach().requires_grad_(True)
+    D = getattr(D, "module", D)  # under DDP: the bare D (DDP does not support torch.autograd.grad)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
     return grad.pow(2).flatten(1).sum(1).mean()
 

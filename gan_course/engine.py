@@ -31,6 +31,7 @@ from torch import nn
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
 from .plots import plot_history, save_figure, show_images
+from . import distributed
 from .runtime import Profile, check_profile, eval_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
@@ -69,6 +70,7 @@ class TrainConfig:
     sample_every: int = 100  # 0 turns sample grids and loss-curve PNGs off
     checkpoint_every: int = 250  # 0 turns periodic checkpoints off (a final one is still written)
     n_samples: int = 64
+    sync_bn: bool = False  # distributed runs on CUDA: BatchNorm statistics over all ranks (SyncBatchNorm)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "log_every", "n_samples"):
@@ -151,7 +153,17 @@ class GANTrainer:
         if config.batch_size > len(data):
             raise ValueError(f"batch_size {config.batch_size} is larger than the dataset ({len(data)} images)")
         self.device = torch.device(device)
+        self.dist = distributed.info()  # rank 0 of 1 unless torchrun started this process
+        if self.dist.world_size > 1 and config.sync_bn and self.device.type == "cuda":
+            G, D = nn.SyncBatchNorm.convert_sync_batchnorm(G), nn.SyncBatchNorm.convert_sync_batchnorm(D)
         self.G, self.D = G.to(self.device), D.to(self.device)
+        # what trains: DDP wrappers when distributed (gradients averaged across ranks), else G and D
+        self._G_train, self._D_train = self.G, self.D
+        if self.dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._G_train, self._D_train = DDP(self.G, device_ids=ids), DDP(self.D, device_ids=ids)
         self.objective, self.data, self.config = objective, data, config
         self.kind, self.meta = kind, dict(meta or {})
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -159,7 +171,8 @@ class GANTrainer:
         betas = (config.beta1, config.beta2)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas)
-        self.rng = torch.Generator(self.device).manual_seed(config.seed)  # z and any other sampling
+        # z and any other sampling; each rank its own stream (rank 0's is the one-process stream)
+        self.rng = torch.Generator(self.device).manual_seed(config.seed + 7919 * self.dist.rank)
         self.step = 0
         self.history: dict[str, list[float]] = {}
         self.elapsed = 0.0  # seconds of training before this session (restored on resume)
@@ -171,13 +184,13 @@ class GANTrainer:
         fixed_rng = torch.Generator(self.device).manual_seed(config.seed + 1)
         self.fixed_input = objective.generator_input(fixed_batch, fixed_rng)
         self.callbacks = list(callbacks)
-        if self.out_dir is not None and config.sample_every:
+        if self.out_dir is not None and config.sample_every and self.dist.is_main:
             self.callbacks.append(SampleGrids(self.out_dir, config.sample_every))
 
     # ------------------------------------------------------------------ training
     def train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """One D update then one G update on the same fakes; returns detached device scalars."""
-        G, D, obj = self.G, self.D, self.objective
+        G, D, obj = self._G_train, self._D_train, self.objective
         x_fake = G(obj.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
 
         # D step: real → real_label, G's output (detached: no gradient into G) → 0
@@ -189,7 +202,7 @@ class GANTrainer:
         # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
         D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
-        out_G = obj.loss_G(D, batch, x_fake)
+        out_G = obj.loss_G(self.D, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
         out_G["loss_G"].backward()
         self.opt_G.step()
         D.requires_grad_(True)
@@ -208,8 +221,10 @@ class GANTrainer:
         cfg = self.config
         self.G.train(), self.D.train()
         batches = iterate_batches(self.data, cfg.batch_size, seed=cfg.seed, start_step=self.step,
-                                  device=self.device, hflip=cfg.hflip)
-        bar = _progress_bar(total, self.step, self.progress)
+                                  device=self.device, hflip=cfg.hflip, rank=self.dist.rank,
+                                  world_size=self.dist.world_size)
+        bar = _progress_bar(total, self.step, self.progress and self.dist.is_main)
+        writes = self.out_dir is not None and self.dist.is_main  # rank 0 writes files for everyone
         self._t0 = time.perf_counter() - self.elapsed
         try:
             for batch in batches:
@@ -223,19 +238,20 @@ class GANTrainer:
                                         refresh=False)
                 if bar is not None:
                     bar.update(1)
-                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and self.out_dir is not None:
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and writes:
                     self.save_checkpoint()
                 for cb in self.callbacks:
                     cb.on_step_end(self)
                 if self.step >= total:
                     break
             self.flush()
-            if self.out_dir is not None:
+            if writes:
                 if self.last_checkpoint is None or not self.last_checkpoint.name.endswith(f"{self.step:06d}.pt"):
                     self.save_checkpoint()
                 self.write_metrics()
             for cb in self.callbacks:
                 cb.on_train_end(self)
+            distributed.barrier()  # no rank leaves before rank 0 has written the final checkpoint
         finally:
             if bar is not None:
                 bar.close()
@@ -306,6 +322,8 @@ class GANTrainer:
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self.rng.set_state(state["rng"])
+        if self.dist.rank > 0:  # the checkpoint holds rank 0's stream; other ranks derive theirs afresh
+            self.rng.manual_seed(self.config.seed + 7919 * self.dist.rank + 104_729 * state["step"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["cuda_rng"])

@@ -103,8 +103,12 @@ def test_hflip_mirrors_about_half_and_is_reproducible():
 
 
 def test_batch_size_larger_than_dataset():
-    with pytest.raises(ValueError, match=r"batch_size must be in \[1, 20\]"):
+    with pytest.raises(ValueError, match=r"batch_size × world_size must be in \[1, 20\]"):
         iterate_batches(small_set(20), 21, seed=0)  # checked at the call, before the first batch
+    with pytest.raises(ValueError, match=r"got 8 × 3"):
+        iterate_batches(small_set(20), 8, seed=0, world_size=3)
+    with pytest.raises(ValueError, match=r"rank must be in \[0, 2\)"):
+        iterate_batches(small_set(20), 4, seed=0, rank=2, world_size=2)
     with pytest.raises(ValueError, match="start_step must be >= 0"):
         iterate_batches(small_set(20), 4, seed=0, start_step=-1)
 
@@ -276,3 +280,13 @@ def test_imagefolder_with_and_without_split_folders(tmp_path, exists_only):
 
 def test_every_name_is_listed():
     assert DATASETS == ("digits", "photos", "faces", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder")
+
+
+def test_ranks_get_disjoint_slices_of_the_one_process_stream():
+    data = small_set(24)
+    one = iterate_batches(data, 8, seed=3)
+    ranks = [iterate_batches(data, 4, seed=3, rank=r, world_size=2) for r in range(2)]
+    for _ in range(5):  # across an epoch boundary (3 global batches per epoch)
+        whole = next(one)[0]
+        parts = [next(r)[0] for r in ranks]
+        assert torch.equal(torch.cat(parts), whole)  # rank slices tile the one-process batch

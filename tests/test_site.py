@@ -112,3 +112,20 @@ def test_math_page_really_uses_mathjax(browser):
     tab.wait_for_function("() => window.MathJax && MathJax.startup.promise.then(() => true)")
     assert tab.evaluate("document.querySelectorAll('main .math mjx-container').length") >= 10
     tab.close()
+
+
+def test_build_refuses_unexecuted_or_failed_notebooks(tmp_path):
+    from gan_course.book import build_book, check_notebook_outputs
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0", execution_count=1, outputs=[
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])])])
+    nbformat.write(nb, tmp_path / "01_bad.ipynb")
+    with pytest.raises(ValueError, match="stored an error .ZeroDivisionError"):
+        check_notebook_outputs([tmp_path / "01_bad.ipynb"])
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, tmp_path / "02_unrun.ipynb")
+    with pytest.raises(ValueError, match="never executed"):
+        check_notebook_outputs([tmp_path / "02_unrun.ipynb"])
+    check_notebook_outputs(sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))  # the real ones are clean
+    with pytest.raises(FileNotFoundError, match="no _config.yml"):
+        build_book(tmp_path)
