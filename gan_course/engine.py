@@ -71,6 +71,10 @@ class TrainConfig:
     checkpoint_every: int = 250  # 0 turns periodic checkpoints off (a final one is still written)
     n_samples: int = 64
     sync_bn: bool = False  # distributed runs on CUDA: BatchNorm statistics over all ranks (SyncBatchNorm)
+    # speed switches; "auto" = on with CUDA, off elsewhere (so CPU runs stay exact and resumable)
+    precision: str = "auto"  # "bf16": forward passes and losses under bf16 autocast; "fp32"
+    channels_last: str = "auto"  # "on" | "off": NHWC memory format for G, D and image batches
+    fused_adam: str = "auto"  # "on" | "off": one fused kernel per optimiser step
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "log_every", "n_samples"):
@@ -79,6 +83,10 @@ class TrainConfig:
         for name in ("sample_every", "checkpoint_every", "seed"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name, allowed in (("precision", ("auto", "fp32", "bf16")), ("channels_last", ("auto", "on", "off")),
+                              ("fused_adam", ("auto", "on", "off"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.lr_G <= 0 or self.lr_D <= 0:
             raise ValueError(f"learning rates must be > 0, got lr_G={self.lr_G}, lr_D={self.lr_D}")
 
@@ -156,7 +164,14 @@ class GANTrainer:
         self.dist = distributed.info()  # rank 0 of 1 unless torchrun started this process
         if self.dist.world_size > 1 and config.sync_bn and self.device.type == "cuda":
             G, D = nn.SyncBatchNorm.convert_sync_batchnorm(G), nn.SyncBatchNorm.convert_sync_batchnorm(D)
-        self.G, self.D = G.to(self.device), D.to(self.device)
+        on_cuda = self.device.type == "cuda"
+        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
+        self.channels_last = config.channels_last == "on" or (config.channels_last == "auto" and on_cuda)
+        fused = config.fused_adam == "on" or (config.fused_adam == "auto" and on_cuda)
+        if on_cuda:
+            torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        self.G, self.D = G.to(self.device, memory_format=memory_format), D.to(self.device, memory_format=memory_format)
         # what trains: DDP wrappers when distributed (gradients averaged across ranks), else G and D
         self._G_train, self._D_train = self.G, self.D
         if self.dist.world_size > 1:
@@ -169,8 +184,8 @@ class GANTrainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.progress = progress
         betas = (config.beta1, config.beta2)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas, fused=fused or None)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas, fused=fused or None)
         # z and any other sampling; each rank its own stream (rank 0's is the one-process stream)
         self.rng = torch.Generator(self.device).manual_seed(config.seed + 7919 * self.dist.rank)
         self.step = 0
@@ -191,23 +206,29 @@ class GANTrainer:
     def train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """One D update then one G update on the same fakes; returns detached device scalars."""
         G, D, obj = self._G_train, self._D_train, self.objective
-        x_fake = G(obj.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
+        if self.channels_last:
+            batch = (batch[0].contiguous(memory_format=torch.channels_last), batch[1])
+        autocast = lambda: torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16)  # noqa: E731
+        with autocast():  # forward passes and losses; backward runs outside, in the parameters' fp32
+            x_fake = G(obj.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
 
         # D step: real → real_label, G's output (detached: no gradient into G) → 0
         self.opt_D.zero_grad(set_to_none=True)
-        out_D = obj.loss_D(D, batch, x_fake.detach())
+        with autocast():
+            out_D = obj.loss_D(D, batch, x_fake.detach())
         out_D["loss_D"].backward()
         self.opt_D.step()
 
         # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
         D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
-        out_G = obj.loss_G(self.D, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
+        with autocast():
+            out_G = obj.loss_G(self.D, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
         out_G["loss_G"].backward()
         self.opt_G.step()
         D.requires_grad_(True)
 
-        stats = {"loss_D": out_D["loss_D"], "loss_G": out_G["loss_G"],
+        stats = {"loss_D": out_D["loss_D"].float(), "loss_G": out_G["loss_G"].float(),
                  "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),
                  "d_fake": torch.sigmoid(out_D["d_fake"].float()).mean()}
         stats.update((k, v) for k, v in {**out_D, **out_G}.items() if k not in stats and v.dim() == 0)
