@@ -1,4 +1,4 @@
-"""One GAN training engine for every model in the course (DCGAN, pix2pix, the inversion GAN).
+"""One GAN training engine for every model in the course (DCGAN, pix2pix, the encoder–decoder GAN).
 
 The engine knows nothing about a particular model, in the spirit of minGPT's trainer. What makes a
 GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed from a batch and how
@@ -14,7 +14,11 @@ GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed fr
   ``checkpoint_every`` steps, callbacks, and a ``tqdm.auto`` progress bar;
 - resume: a checkpoint holds models, optimisers, RNG states, the step and the history, and the data
   stream is a pure function of (seed, step), so a resumed CPU run is bit-identical to one that was
-  never interrupted.
+  never interrupted;
+- speed on CUDA (``TrainConfig.precision`` / ``channels_last`` / ``fused_adam``, "auto" = on there):
+  bf16 autocast around forward passes and losses, NHWC memory format, fused Adam, cudnn.benchmark;
+- several processes under ``torchrun`` (see ``distributed``): DDP-wrapped updates, rank-sharded
+  batches, rank-0 files.
 """
 from __future__ import annotations
 
