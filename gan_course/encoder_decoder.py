@@ -27,7 +27,7 @@ from .dcgan import DCGANDiscriminator
 from .engine import Callback, GANTrainer, TrainConfig
 from .experiments import Run
 from .losses import bce_logits
-from .metrics import psnr, sharpness_ratio, ssim
+from .metrics import image_quality
 from .runtime import Profile, check_profile, eval_mode
 
 
@@ -216,9 +216,8 @@ def reconstruct(G: EncoderDecoder, x: torch.Tensor, *, zero_bottleneck: bool = F
 
 
 def reconstruction_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB), SSIM and sharpness ratio (1 = as detailed as x, < 1 blurrier) of x̂ against x."""
-    return {"PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean()),
-            "sharpness": float(sharpness_ratio(x_hat, x).mean())}
+    """Mean PSNR (dB), SSIM and sharpness ratio of x̂ against x (``metrics.image_quality``)."""
+    return image_quality(x_hat, x)
 
 
 def rate_distortion_rows(runs: Sequence[Run], x: torch.Tensor, family: str = "GAN encoder–decoder") -> list[dict]:

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runtime import freeze
+
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
 WEIGHTINGS = ("importance", "binary")
 PERCEPTUAL = ("yeh", "nonsat")
@@ -192,8 +194,7 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
     m = check_mask(mask, y)
     device = next(G.parameters()).device
     y, m = y.to(device), m.to(device)
-    for net in (G, D):
-        net.eval().requires_grad_(False)
+    freeze(G, D)
     n, k = y.shape[0], config.restarts
     weights = importance_weights(m, config.window) if config.weighting == "importance" else m
     y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)  # (N·K, C, H, W): restarts of image i together

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .runtime import freeze
+
 
 @dataclass
 class Inversion:
@@ -25,18 +27,12 @@ class Inversion:
     history: list[float]  # mean loss per optimisation step
 
 
-def _frozen(G: nn.Module) -> nn.Module:
-    G.eval()
-    for p in G.parameters():
-        p.requires_grad_(False)
-    return G
-
 
 def invert_by_optimization(G: nn.Module, x: torch.Tensor, z_dim: int, *, steps: int = 200, lr: float = 0.05,
                            z_init: torch.Tensor | None = None, seed: int = 0) -> Inversion:
     """Adam on z (N, z_dim) minimising the per-image MSE ‖G(z) − x‖², x: (N, C, H, W) in [-1, 1].
     G is put in eval mode with frozen weights; only z moves."""
-    G = _frozen(G)
+    freeze(G)
     if z_init is None:
         z_init = torch.randn(x.shape[0], z_dim, generator=torch.Generator().manual_seed(seed))
     z = z_init.clone().to(x.device).requires_grad_(True)
@@ -78,7 +74,7 @@ def train_latent_encoder(G: nn.Module, z_dim: int, channels: int, image_size: in
                          batch_size: int = 64, lr: float = 1e-3, width: int = 32,
                          seed: int = 0) -> tuple[LatentEncoder, list[float]]:
     """Fit E on G's samples: minimise ‖E(G(z)) − z‖² + ‖G(E(G(z))) − G(z)‖² (latent + image terms)."""
-    G = _frozen(G)
+    freeze(G)
     torch.manual_seed(seed)
     E = LatentEncoder(z_dim, channels, image_size, width)
     opt = torch.optim.Adam(E.parameters(), lr=lr)
@@ -100,7 +96,8 @@ def train_latent_encoder(G: nn.Module, z_dim: int, channels: int, image_size: in
 @torch.no_grad()
 def invert_by_encoder(G: nn.Module, E: LatentEncoder, x: torch.Tensor) -> Inversion:
     """One forward pass: z = E(x)."""
-    G, E = _frozen(G), E.eval()
+    freeze(G)
+    E.eval()
     z = E(x)
     x_hat = G(z)
     return Inversion(z, x_hat, F.mse_loss(x_hat, x, reduction="none").flatten(1).mean(1), [])

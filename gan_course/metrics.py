@@ -62,6 +62,13 @@ def sharpness_ratio(x: torch.Tensor, truth: torch.Tensor) -> torch.Tensor:
     return high_frequency_energy(x) / high_frequency_energy(truth).clamp_min(1e-12)
 
 
+def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """Means over images of ``PSNR`` (dB), ``SSIM`` and ``sharpness`` (ratio: 1 = as detailed as x,
+    < 1 blurrier, > 1 noisier) of y against x, both (N, C, H, W) in [-1, 1]."""
+    return {"PSNR": float(psnr(y, x).mean()), "SSIM": float(ssim(y, x).mean()),
+            "sharpness": float(sharpness_ratio(y, x).mean())}
+
+
 def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150, batch_size: int = 32,
                      seed: int = 0) -> float:
     """Held-out accuracy of a fresh small CNN trained to tell ``real`` from ``fake`` (both
@@ -83,7 +90,7 @@ def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150
     (real_fit, real_eval), (fake_fit, fake_eval) = split(real.float()), split(fake.float())
     x_fit = torch.cat([real_fit, fake_fit])
     y_fit = torch.cat([torch.ones(len(real_fit)), torch.zeros(len(fake_fit))])
-    c, h = real.shape[1], real.shape[-1]
+    c = real.shape[1]
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Conv2d(c, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
                         nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)

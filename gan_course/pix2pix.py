@@ -24,7 +24,7 @@ from .data import ImageSet
 from .engine import Callback, GANTrainer, TrainConfig
 from .experiments import Run, train_variants
 from .losses import bce_logits
-from .metrics import colorfulness, psnr, sharpness_ratio, ssim
+from .metrics import colorfulness, image_quality
 from .patchgan import GlobalDiscriminator, PatchDiscriminator
 from .runtime import Profile, check_profile, eval_mode
 from .unet import UNetGenerator
@@ -153,8 +153,9 @@ def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int
 def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
     """Mean PSNR (dB), SSIM, colourfulness and sharpness ratio of colorizations y against truth x,
     both (N, 3, H, W) in [-1, 1]."""
-    return {"PSNR": float(psnr(y, x).mean()), "SSIM": float(ssim(y, x).mean()),
-            "colourfulness": float(colorfulness(y).mean()), "sharpness": float(sharpness_ratio(y, x).mean())}
+    quality = image_quality(y, x)
+    return {"PSNR": quality["PSNR"], "SSIM": quality["SSIM"], "colourfulness": float(colorfulness(y).mean()),
+            "sharpness": quality["sharpness"]}
 
 
 def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:

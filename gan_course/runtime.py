@@ -77,6 +77,13 @@ def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
     return f"profile={profile} device={device.type} seed={seed}"
 
 
+def freeze(*modules: torch.nn.Module) -> None:
+    """Put pretrained ``modules`` in eval mode with no parameter needing a gradient (inversion,
+    inpainting: only z moves)."""
+    for m in modules:
+        m.eval().requires_grad_(False)
+
+
 @contextlib.contextmanager
 def eval_mode(*modules: torch.nn.Module) -> Iterator[None]:
     """Run the block with ``modules`` in eval mode (BatchNorm running statistics, no dropout), then

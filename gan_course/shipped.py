@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer

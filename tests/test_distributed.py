@@ -2,6 +2,7 @@
 
 Weights = parameters: BatchNorm running statistics are each rank's own until DDP broadcasts rank 0's
 at the next forward (and checkpoints hold rank 0's)."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ SCRIPT = textwrap.dedent('''
     import torch
 
     from gan_course import distributed
-    from gan_course.data import load_dataset
+    from gan_course.data import iterate_batches, load_dataset
     from gan_course.dcgan import DCGANConfig, dcgan_trainer
     from gan_course.engine import TrainConfig
 
@@ -29,8 +30,7 @@ SCRIPT = textwrap.dedent('''
     if phase == "resume":
         trainer.resume(out / "run" / "checkpoints" / "step_000003.pt")
     trainer.fit(3 if phase == "first" else 6)
-    first_batch = next(iter(__import__("gan_course.data", fromlist=["x"]).iterate_batches(
-        trainer.data, 8, seed=0, rank=place.rank, world_size=place.world_size)))[0]
+    first_batch = next(iterate_batches(trainer.data, 8, seed=0, rank=place.rank, world_size=place.world_size))[0]
     params = lambda m: {k: p.detach() for k, p in m.named_parameters()}  # BN buffers follow rank 0 at each forward
     torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step,
                 "world": place.world_size, "batch": first_batch}, out / f"{phase}-rank{place.rank}.pt")
@@ -43,7 +43,7 @@ def _torchrun(tmp_path, phase):
     script.write_text(SCRIPT)
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                     str(script), str(tmp_path), phase], check=True, timeout=240,
-                   env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+                   env={**os.environ, "OMP_NUM_THREADS": "1"})
     return [torch.load(tmp_path / f"{phase}-rank{r}.pt", weights_only=True) for r in range(2)]
 
 
@@ -71,7 +71,7 @@ def test_torchrun_cli_with_gradient_penalty_writes_one_run_folder(tmp_path):
                            "--r1-gamma", "1", "--feature-matching", "1", "--steps", "4", "--batch-size", "8",
                            "--sample-every", "2", "--checkpoint-every", "2", "--no-progress", "--profile", "fast",
                            "--out", str(out)], capture_output=True, text=True, timeout=240,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("training reconstruction") == 1 and "on 2 ranks (batch 8 each)" in done.stdout
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000002.pt", "step_000004.pt"]
