@@ -161,7 +161,7 @@ def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root:
 
 def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: int = 0,
                     device: str | torch.device | None = None, hflip: bool = False, rank: int = 0,
-                    world_size: int = 1) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+                    world_size: int = 1, on_device: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """An endless stream of (x: (B, C, H, W) float32 in [-1, 1] on ``device``, labels (B,) or None).
 
     Each epoch is a fresh permutation (incomplete last batch dropped). The batch at global step k
@@ -169,6 +169,10 @@ def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: i
     ``hflip`` mirrors each image with probability 1/2. With ``world_size`` > 1 (distributed training)
     every rank walks the same permutation in global batches of ``batch_size × world_size`` and takes
     slice ``rank`` of each: the ranks' batches are disjoint; ``world_size=1`` is the plain stream.
+
+    ``on_device``: copy the whole uint8 set to ``device`` once and batch there — gather, convert to
+    [-1, 1] and flip on the device, with one small copy per epoch (the permutation and that epoch's
+    flips) instead of one image copy per step. The stream is the same, value for value.
     """
     if not 0 <= rank < world_size:
         raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
@@ -177,27 +181,45 @@ def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: i
                          f"got {batch_size} × {world_size}")
     if start_step < 0:
         raise ValueError(f"start_step must be >= 0, got {start_step}")
-    return _batches(data, batch_size, seed, start_step, device, hflip, rank, world_size)
+    return _batches(data, batch_size, seed, start_step, device, hflip, rank, world_size, on_device)
 
 
 def _batches(data: ImageSet, batch_size: int, seed: int, start_step: int, device: str | torch.device | None,
-             hflip: bool, rank: int, world_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+             hflip: bool, rank: int, world_size: int, on_device: bool,
+             ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """The generator behind ``iterate_batches`` (which checks its arguments when called, not at first batch)."""
     per_epoch = len(data) // (batch_size * world_size)
-    step, epoch, perm = start_step, -1, None
+    images, labels = data.images, data.labels  # uint8 (N, C, H, W), int64 (N,) or None
+    if on_device:  # the whole set crosses to the device once
+        images = images.to(device)
+        labels = None if labels is None else labels.to(device)
+    step, epoch, perm, flips = start_step, -1, None, None
     while True:
         e, i = divmod(step, per_epoch)
         if e != epoch:
-            epoch, perm = e, torch.randperm(len(data), generator=_generator(seed, 0, e))
+            epoch, perm = e, torch.randperm(len(data), generator=_generator(seed, 0, e))  # (N,)
+            if on_device:  # one copy per epoch: the permutation and every step's flips
+                perm = perm.to(device)
+                if hflip:
+                    steps = range(e * per_epoch, (e + 1) * per_epoch)
+                    flips = torch.stack([_flips(seed, s, rank, batch_size, world_size) for s in steps]).to(device)
         start = (i * world_size + rank) * batch_size
-        idx = perm[start:start + batch_size]
-        x = to_unit_range(data.images[idx].to(device, non_blocking=True))  # (B, C, H, W), only this batch
+        idx = perm[start:start + batch_size]  # (B,)
+        if on_device:
+            x = to_unit_range(images[idx])  # (B, C, H, W), gathered on the device
+        else:
+            x = to_unit_range(images[idx].to(device, non_blocking=True))  # (B, C, H, W), only this batch crosses
         if hflip:
-            flip = torch.rand(batch_size * world_size, generator=_generator(seed, 1, step))  # (B·W,), one draw per global batch
-            flip = flip[rank * batch_size:(rank + 1) * batch_size] < 0.5  # (B,)
-            x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(-1), x)
-        yield x, None if data.labels is None else data.labels[idx].to(device)
+            flip = flips[i] if on_device else _flips(seed, step, rank, batch_size, world_size).to(x.device)  # (B,)
+            x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+        yield x, None if labels is None else labels[idx].to(device)
         step += 1
+
+
+def _flips(seed: int, step: int, rank: int, batch_size: int, world_size: int) -> torch.Tensor:
+    """(B,) bool: which of this rank's images at ``step`` are mirrored; one draw per global batch."""
+    draw = torch.rand(batch_size * world_size, generator=_generator(seed, 1, step))  # (B·W,)
+    return draw[rank * batch_size:(rank + 1) * batch_size] < 0.5
 
 
 def _generator(seed: int, stream: int, index: int) -> torch.Generator:

@@ -122,6 +122,11 @@ class ReconstructionGAN:
     def __init__(self, lambda_l1: float = 100.0, r1_gamma: float = 0.0, feature_matching: float = 0.0):
         self.lambda_l1, self.r1_gamma, self.feature_matching = lambda_l1, r1_gamma, feature_matching
 
+    @property
+    def double_backward(self) -> bool:
+        """True when loss_D differentiates D twice (the R1 penalty): the engine then keeps D eager under compile."""
+        return self.r1_gamma > 0
+
     def generator_input(self, batch, rng: torch.Generator) -> torch.Tensor:
         return batch[0]  # G sees the image itself
 

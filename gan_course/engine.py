@@ -15,16 +15,26 @@ GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed fr
 - resume: a checkpoint holds models, optimisers, RNG states, the step and the history, and the data
   stream is a pure function of (seed, step), so a resumed CPU run is bit-identical to one that was
   never interrupted;
-- speed on CUDA (``TrainConfig.precision`` / ``channels_last`` / ``fused_adam``, "auto" = on there):
-  bf16 autocast around forward passes and losses, NHWC memory format, fused Adam, cudnn.benchmark;
+- speed on CUDA (``TrainConfig.precision`` / ``channels_last`` / ``fused_adam`` / ``data_on_device``,
+  "auto" = on there): bf16 autocast around forward passes and losses, NHWC memory format, fused Adam,
+  the uint8 dataset held on the GPU and batched and flipped there, cudnn.benchmark;
+- optional ``torch.compile`` (``TrainConfig.compile``), of G and D separately, in the default mode.
+  Two known limits are handled, not hidden: CUDA graphs ("reduce-overhead") are not used, because
+  BatchNorm updates its running-statistics buffers in place every training step and graph replay
+  cannot own those mutations; and an objective that differentiates D twice (the R1 penalty's
+  ``create_graph=True``) keeps D eager, since compiled graphs do not support double backward. If
+  compiling fails on the first step, the trainer restores the state from before that step, trains
+  eagerly and warns; ``trainer.compiled`` says what runs compiled and why not;
 - several processes under ``torchrun`` (see ``distributed``): DDP-wrapped updates, rank-sharded
   batches, rank-0 files.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Protocol
@@ -79,6 +89,8 @@ class TrainConfig:
     precision: str = "auto"  # "bf16": forward passes and losses under bf16 autocast; "fp32"
     channels_last: str = "auto"  # "on" | "off": NHWC memory format for G, D and image batches
     fused_adam: str = "auto"  # "on" | "off": one fused kernel per optimiser step
+    data_on_device: str = "auto"  # "on" | "off": the uint8 set on the device once, batched and flipped there
+    compile: str = "off"  # torch.compile backend for G and D: "inductor" (its default), "aot_eager" (no codegen)
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "log_every", "n_samples"):
@@ -88,7 +100,8 @@ class TrainConfig:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name, allowed in (("precision", ("auto", "fp32", "bf16")), ("channels_last", ("auto", "on", "off")),
-                              ("fused_adam", ("auto", "on", "off"))):
+                              ("fused_adam", ("auto", "on", "off")), ("data_on_device", ("auto", "on", "off")),
+                              ("compile", COMPILE_BACKENDS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.lr_G <= 0 or self.lr_D <= 0:
@@ -103,6 +116,9 @@ class TrainConfig:
             steps=80 * 50_000 // 64, batch_size=64, hflip=True, log_every=50, sample_every=2_000,
             checkpoint_every=5_000)
         return replace(base, **overrides)
+
+
+COMPILE_BACKENDS = ("off", "inductor", "aot_eager", "eager")  # torch.compile backends the engine offers
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -172,18 +188,15 @@ class GANTrainer:
         self.bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
         self.channels_last = config.channels_last == "on" or (config.channels_last == "auto" and on_cuda)
         fused = config.fused_adam == "on" or (config.fused_adam == "auto" and on_cuda)
+        self.data_on_device = config.data_on_device == "on" or (config.data_on_device == "auto" and on_cuda)
         if on_cuda:
             torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.G, self.D = G.to(self.device, memory_format=memory_format), D.to(self.device, memory_format=memory_format)
-        # what trains: DDP wrappers when distributed (gradients averaged across ranks), else G and D
-        self._G_train, self._D_train = self.G, self.D
-        if self.dist.world_size > 1:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self._G_train, self._D_train = DDP(self.G, device_ids=ids), DDP(self.D, device_ids=ids)
         self.objective, self.data, self.config = objective, data, config
+        self._use_compiled(False)
+        self._compile_pending = config.compile != "off"
+        self.compiled = {"G": "eager", "D": "eager"}  # what runs compiled, or why it does not
         self.kind, self.meta = kind, dict(meta or {})
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.progress = progress
@@ -207,8 +220,53 @@ class GANTrainer:
             self.callbacks.append(SampleGrids(self.out_dir, config.sample_every))
 
     # ------------------------------------------------------------------ training
+    def _use_compiled(self, compiled: bool) -> None:
+        """Set the modules a step calls: ``_G_train`` / ``_D_train`` (DDP-wrapped when distributed, so
+        gradients are averaged across ranks) and ``_D_frozen`` (the bare D, for G's step), compiled or not."""
+        G_train, D_train = self.G, self.D
+        if self.dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            G_train, D_train = DDP(self.G, device_ids=ids), DDP(self.D, device_ids=ids)
+        D_frozen = self.D
+        if compiled:
+            backend = self.config.compile
+            G_train = torch.compile(G_train, backend=backend)
+            self.compiled = {"G": backend, "D": backend}
+            if getattr(self.objective, "double_backward", False):
+                self.compiled["D"] = "eager: the objective differentiates D twice (R1), which torch.compile cannot"
+                warnings.warn(f"torch.compile: D stays eager ({self.compiled['D'][7:]}); G is compiled", stacklevel=3)
+            else:
+                D_frozen = torch.compile(self.D, backend=backend)
+                D_train = D_frozen if D_train is self.D else torch.compile(D_train, backend=backend)
+        self._G_train, self._D_train, self._D_frozen = G_train, D_train, D_frozen
+
     def train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """One D update then one G update on the same fakes; returns detached device scalars."""
+        """One D update then one G update on the same fakes; returns detached device scalars.
+
+        With ``config.compile`` the first step compiles G and D; should that fail, the state from
+        before the step is restored, the step is redone eagerly and a warning says why."""
+        if not self._compile_pending:
+            return self._train_step(batch)
+        self._compile_pending = False
+        before = copy.deepcopy({"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
+                                "opt_D": self.opt_D.state_dict(), "rng": self.rng.get_state()})
+        self._use_compiled(True)
+        try:
+            return self._train_step(batch)
+        except Exception as err:  # dynamo and inductor raise many types; a model's own bug re-raises below
+            self.G.load_state_dict(before["G"]), self.D.load_state_dict(before["D"])
+            self.opt_G.load_state_dict(before["opt_G"]), self.opt_D.load_state_dict(before["opt_D"])
+            self.rng.set_state(before["rng"])
+            self._use_compiled(False)
+            reason = f"{type(err).__name__}: {' '.join(str(err).split())}"[:240]  # one line
+            self.compiled = {"G": f"eager: torch.compile failed ({reason})", "D": "eager: see G"}
+            warnings.warn(f"torch.compile(backend={self.config.compile!r}) failed on the first step ({reason}); "
+                          "training eagerly from the same state", stacklevel=2)
+            return self._train_step(batch)
+
+    def _train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         G, D, obj = self._G_train, self._D_train, self.objective
         if self.channels_last:
             batch = (batch[0].contiguous(memory_format=torch.channels_last), batch[1])
@@ -224,13 +282,13 @@ class GANTrainer:
         self.opt_D.step()
 
         # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
-        D.requires_grad_(False)
+        self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         with autocast():
-            out_G = obj.loss_G(self.D, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
+            out_G = obj.loss_G(self._D_frozen, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
         out_G["loss_G"].backward()
         self.opt_G.step()
-        D.requires_grad_(True)
+        self.D.requires_grad_(True)
 
         stats = {"loss_D": out_D["loss_D"].float(), "loss_G": out_G["loss_G"].float(),
                  "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),
@@ -247,7 +305,7 @@ class GANTrainer:
         self.G.train(), self.D.train()
         batches = iterate_batches(self.data, cfg.batch_size, seed=cfg.seed, start_step=self.step,
                                   device=self.device, hflip=cfg.hflip, rank=self.dist.rank,
-                                  world_size=self.dist.world_size)
+                                  world_size=self.dist.world_size, on_device=self.data_on_device)
         bar = _progress_bar(total, self.step, self.progress and self.dist.is_main)
         writes = self.out_dir is not None and self.dist.is_main  # rank 0 writes files for everyone
         self._t0 = time.perf_counter() - self.elapsed
@@ -384,6 +442,7 @@ class GANTrainer:
         mean = lambda k: sum(h[k][-tail:]) / tail  # noqa: E731
         metrics = {"kind": self.kind, "steps": self.step, "wall_time_s": round(self.elapsed, 3),
                    "images_per_s": round(self.step * self.config.batch_size / max(self.elapsed, 1e-9), 1),
+                   "compiled": self.compiled,
                    **{f"final_{k}": round(mean(k), 5) for k in h if k not in ("step", "time")}}
         path = self.out_dir / "metrics.json"
         path.write_text(json.dumps(metrics, indent=2) + "\n")

@@ -221,9 +221,10 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
         if config.z_clip is not None:
             with torch.no_grad():
                 z.clamp_(-config.z_clip, config.z_clip)
-        history.append(float(loss.detach().mean()))
-        if grad_norm < config.grad_tol:
+        history.append(loss.detach().mean())  # stays on the device: no host sync per step
+        if config.grad_tol and grad_norm < config.grad_tol:  # the only per-step sync, and only when asked
             break
+    history = torch.stack(history).tolist() if history else []
     with torch.no_grad():
         final = losses(z).view(n, k)
         best = final.argmin(1)  # (N,)

@@ -290,3 +290,16 @@ def test_ranks_get_disjoint_slices_of_the_one_process_stream():
         whole = next(one)[0]
         parts = [next(r)[0] for r in ranks]
         assert torch.equal(torch.cat(parts), whole)  # rank slices tile the one-process batch
+
+
+@pytest.mark.parametrize("hflip", [False, True])
+@pytest.mark.parametrize("rank, world_size", [(0, 1), (1, 2)])
+def test_batches_held_on_the_device_are_the_same_stream(hflip, rank, world_size):
+    """The whole set on the device once, gathered and flipped there: value for value the host stream,
+    across an epoch boundary and from a mid-epoch resume."""
+    data = load_dataset("digits", 16, n=100)
+    kwargs = dict(seed=3, start_step=2, hflip=hflip, rank=rank, world_size=world_size)
+    host, device = iterate_batches(data, 8, **kwargs), iterate_batches(data, 8, on_device=True, **kwargs)
+    for _ in range(3 * (100 // (8 * world_size))):  # three epochs
+        (xa, ya), (xb, yb) = next(host), next(device)
+        assert torch.equal(xa, xb) and torch.equal(ya, yb)

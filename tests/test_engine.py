@@ -1,5 +1,6 @@
 """The training engine: history, resume bit-identical on CPU, non-finite stop, atomic checkpoints."""
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -223,3 +224,59 @@ def test_fast_path_agrees_with_eager_fp32():
         assert torch.nn.functional.cosine_similarity(da, db, dim=0) > 0.9, name
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="fp16")
+
+
+def test_data_on_device_trains_exactly_like_host_batches(tiny_digits):
+    a, b = trainer_for(tiny_digits, data_on_device="off", hflip=True), trainer_for(tiny_digits, data_on_device="on", hflip=True)
+    assert not a.data_on_device and b.data_on_device
+    assert a.fit() | {"time": None} == b.fit() | {"time": None}
+    with pytest.raises(ValueError, match="data_on_device must be one of auto, on, off"):
+        TrainConfig(data_on_device="yes")
+
+
+def test_compiled_steps_agree_with_eager(tiny_digits):
+    """torch.compile of G and D separately (aot_eager: the graph capture and AOT autograd of inductor,
+    without its C++ codegen, so it runs in seconds) gives eager's losses and weights."""
+    eager, compiled = trainer_for(tiny_digits, steps=3), trainer_for(tiny_digits, steps=3, compile="aot_eager")
+    he, hc = eager.fit(), compiled.fit()
+    assert compiled.compiled == {"G": "aot_eager", "D": "aot_eager"}
+    assert compiled._G_train is not compiled.G  # really went through torch.compile
+    for key in ("loss_D", "loss_G"):
+        assert hc[key] == pytest.approx(he[key], rel=1e-4, abs=1e-5)
+    for (name, p), q in zip(eager.G.state_dict().items(), compiled.G.state_dict().values()):
+        torch.testing.assert_close(q, p, rtol=1e-4, atol=1e-5, msg=name)
+    with pytest.raises(ValueError, match="compile must be one of off, inductor"):
+        TrainConfig(compile="tensorrt")
+
+
+def test_compile_keeps_D_eager_for_the_R1_double_backward():
+    from gan_course.data import load_dataset
+    from gan_course.encoder_decoder import ReconstructionConfig, reconstruction_trainer
+
+    data = load_dataset("photos", 16, n=32)
+    config = ReconstructionConfig(image_size=16, width=4, depth=2, width_D=4, r1_gamma=1.0)
+    train = TrainConfig(steps=2, batch_size=8, sample_every=0, log_every=1, checkpoint_every=0)
+    eager = reconstruction_trainer(config, train, data, progress=False)
+    with pytest.warns(UserWarning, match="D stays eager"):
+        compiled = reconstruction_trainer(config, replace(train, compile="aot_eager"), data, progress=False)
+        hc = compiled.fit()
+    assert compiled.compiled["G"] == "aot_eager" and compiled.compiled["D"].startswith("eager: ")
+    assert hc["r1"] == pytest.approx(eager.fit()["r1"], rel=1e-4)
+
+
+def test_a_failing_compile_falls_back_to_eager_from_the_same_state(tiny_digits, monkeypatch):
+    """A backend that fails on the first step: the trainer restores the state from before the step,
+    trains eagerly, warns, and ends exactly where an eager run ends."""
+    def broken_backend(graph_module, example_inputs):
+        raise RuntimeError("no kernel for this op (simulated)")
+
+    real_compile = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda module, backend: real_compile(module, backend=broken_backend))
+    eager = trainer_for(tiny_digits, steps=3)
+    fallback = trainer_for(tiny_digits, steps=3, compile="inductor")
+    with pytest.warns(UserWarning, match="torch.compile.*failed on the first step.*training eagerly"):
+        hf = fallback.fit()
+    assert fallback.compiled["G"].startswith("eager: torch.compile failed") and "simulated" in fallback.compiled["G"]
+    assert hf | {"time": None} == eager.fit() | {"time": None}
+    for p, q in zip(eager.D.state_dict().values(), fallback.D.state_dict().values()):
+        assert torch.equal(p, q)
