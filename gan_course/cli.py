@@ -6,7 +6,9 @@
     gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
     gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
     gan-course train reconstruction --r1-gamma 1        # seed 000's encoder–decoder GAN
+    gan-course bench dcgan --device cuda                # DCGAN-64 training: optimised vs plain eager, one run
     gan-course bench inpainting --n 64 --restarts 8     # batched vs per-image inpainting, one run
+    torchrun --standalone --nproc_per_node=4 -m gan_course.cli train dcgan   # DDP, one process per GPU
     gan-course book                                     # the course site, offline, into book/_build/html
 
 Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an option of the same
@@ -50,7 +52,8 @@ def _models() -> dict[str, tuple[type, Callable, str]]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .engine import TrainConfig
+    from .benchmark import TRAIN_BENCHMARKS
+    from .engine import COMPILE_BACKENDS, TrainConfig
 
     parser = argparse.ArgumentParser(prog="gan-course", description="Train the gan-course models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -73,15 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
         _add_dataclass_options(p, config_cls)
         _add_dataclass_options(p, TrainConfig)
     bench = sub.add_parser("bench", help="benchmarks: side-by-side throughputs and their ratio",
-                           description="Measure batched inpainting (all images × restarts as one batch of z) "
-                                       "against a per-image loop, in one run.")
-    bench.add_argument("what", choices=("inpainting",))
-    bench.add_argument("--n", type=int, default=32, help="images (default 32)")
-    bench.add_argument("--restarts", type=int, default=4, help="restarts per image (default 4)")
-    bench.add_argument("--steps", type=int, default=30, help="optimisation steps (default 30)")
-    bench.add_argument("--loop-images", type=int, default=None,
-                       help="images for the per-image loop (default all n; fewer keeps a slow loop short)")
+                           description="Training (dcgan, pix2pix): the engine's optimised path against a plain "
+                                       "eager loop (fp32, DataLoader, a host sync per step). inpainting: all "
+                                       "images × restarts as one batch of z against a per-image loop. One run, "
+                                       "both numbers and their ratio.")
+    bench.add_argument("what", choices=(*TRAIN_BENCHMARKS, "inpainting"))
+    bench.add_argument("--steps", type=int, default=None,
+                       help="timed training steps (default 100 on CUDA, 5 on a CPU) or inpainting steps (default 30)")
     bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
+    training = bench.add_argument_group("dcgan and pix2pix")
+    training.add_argument("--profile", choices=("fast", "full"), default="full",
+                          help="model size: full = DCGAN-64 / pix2pix 96×96 at width 64 (default), fast = the 32 px nets")
+    training.add_argument("--batch-size", type=int, default=None, help="default 64 (dcgan), 32 (pix2pix)")
+    training.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 10 on CUDA, 1 on a CPU)")
+    training.add_argument("--compile", choices=COMPILE_BACKENDS, default="off", help="torch.compile the optimised path")
+    training.add_argument("--workers", type=int, default=None, help="baseline DataLoader workers (default 2 on CUDA, 0 on a CPU)")
+    training.add_argument("--peak-tflops", type=float, default=None,
+                          help="the device's peak for the roofline fraction (default: known for H200, H100, A100)")
+    inpainting = bench.add_argument_group("inpainting")
+    inpainting.add_argument("--n", type=int, default=32, help="images (default 32)")
+    inpainting.add_argument("--restarts", type=int, default=4, help="restarts per image (default 4)")
+    inpainting.add_argument("--loop-images", type=int, default=None,
+                            help="images for the per-image loop (default all n; fewer keeps a slow loop short)")
     book = sub.add_parser("book", help="build the course site (jupyter-book 1.x) offline from the stored outputs",
                           description="Check the notebooks' stored outputs, install the site's local scripts "
                                       "(npm ci, once) and run jupyter-book with warnings as errors.")
@@ -165,6 +181,21 @@ def train_command(args: argparse.Namespace) -> Path:
     return out
 
 
+def bench_command(args: argparse.Namespace) -> str:
+    """Run one benchmark and return its report."""
+    from . import benchmark
+    from .runtime import get_device
+
+    device = get_device(args.device)
+    if args.what == "inpainting":
+        result = benchmark.bench_inpainting(args.n, args.restarts, args.steps or 30, device, args.loop_images)
+        return benchmark.format_bench(result, str(device))
+    result = benchmark.bench_training(args.what, args.steps, device, batch_size=args.batch_size, warmup=args.warmup,
+                                      compile=args.compile, workers=args.workers, profile=args.profile,
+                                      peak_tflops=args.peak_tflops)
+    return benchmark.format_training_bench(result)
+
+
 def execute_notebooks_command(args: argparse.Namespace) -> None:
     """Execute each notebook from its .py text (the source of truth), store outputs, keep the pair in sync.
 
@@ -203,11 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path in build_shipped(args.out):
                 print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
         elif args.command == "bench":
-            from .benchmark import bench_inpainting, format_bench
-            from .runtime import get_device
-
-            device = get_device(args.device)
-            print(format_bench(bench_inpainting(args.n, args.restarts, args.steps, device, args.loop_images), str(device)))
+            print(bench_command(args))
         elif args.command == "book":
             from .book import build_book
 
