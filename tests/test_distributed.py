@@ -25,11 +25,13 @@ SCRIPT = textwrap.dedent('''
     place, device = distributed.setup("cpu")
     config = DCGANConfig(dataset="digits", image_size=16, width=8, channels=1)
     train = TrainConfig(steps=6, batch_size=8, sample_every=0, checkpoint_every=3, log_every=1)
-    trainer = dcgan_trainer(config, train, load_dataset("digits", 16), device=device, out_dir=out / "run",
+    if phase == "compiled":  # torch.compile (no codegen) of the DDP-wrapped G and D, batches held on the device
+        train = TrainConfig(**{**vars(train), "compile": "aot_eager", "data_on_device": "on"})
+    trainer = dcgan_trainer(config, train, load_dataset("digits", 16), device=device, out_dir=out / phase,
                             progress=False)
     if phase == "resume":
-        trainer.resume(out / "run" / "checkpoints" / "step_000003.pt")
-    trainer.fit(3 if phase == "first" else 6)
+        trainer.resume(out / "first" / "checkpoints" / "step_000003.pt")
+    trainer.fit(6 if phase == "resume" else 3)
     first_batch = next(iterate_batches(trainer.data, 8, seed=0, rank=place.rank, world_size=place.world_size))[0]
     params = lambda m: {k: p.detach() for k, p in m.named_parameters()}  # BN buffers follow rank 0 at each forward
     torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step,
@@ -56,18 +58,27 @@ def test_two_ranks_train_identically_on_disjoint_data_and_resume(tmp_path):
     assert [s["world"] for s in first] == [2, 2] and [s["step"] for s in first] == [3, 3]
     assert _same(first[0]["G"], first[1]["G"]) and _same(first[0]["D"], first[1]["D"])  # DDP kept them equal
     assert not torch.equal(first[0]["batch"], first[1]["batch"])  # each rank saw its own images
-    assert (tmp_path / "run" / "checkpoints" / "step_000003.pt").exists()  # written once, by rank 0
+    assert (tmp_path / "first" / "checkpoints" / "step_000003.pt").exists()  # written once, by rank 0
     resumed = _torchrun(tmp_path, "resume")
     assert [s["step"] for s in resumed] == [6, 6]
     assert _same(resumed[0]["G"], resumed[1]["G"]) and _same(resumed[0]["D"], resumed[1]["D"])
     assert not _same(resumed[0]["G"], first[0]["G"])  # training went on from the checkpoint
 
 
+def test_compiled_ranks_stay_identical_and_match_eager(tmp_path):
+    eager, compiled = _torchrun(tmp_path, "first"), _torchrun(tmp_path, "compiled")
+    assert _same(compiled[0]["G"], compiled[1]["G"]) and _same(compiled[0]["D"], compiled[1]["D"])
+    for net in ("G", "D"):
+        for name, p in eager[0][net].items():
+            torch.testing.assert_close(compiled[0][net][name], p, rtol=1e-4, atol=1e-5, msg=f"{net}.{name}")
+
+
 def test_torchrun_cli_with_gradient_penalty_writes_one_run_folder(tmp_path):
-    """`torchrun -m gan_course.cli train …`: R1's double backward and feature matching under DDP, rank 0 writes."""
+    """`torchrun --no-python gan-course train …`: R1's double backward and feature matching under DDP, rank 0 writes."""
     out = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m",
-                           "gan_course.cli", "train", "reconstruction", "--width", "8", "--width-d", "8",
+    bin_dir = os.path.dirname(sys.executable)  # where pip put the gan-course console script
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                           "--no-python", os.path.join(bin_dir, "gan-course"), "train", "reconstruction", "--width", "8", "--width-d", "8",
                            "--r1-gamma", "1", "--feature-matching", "1", "--steps", "4", "--batch-size", "8",
                            "--sample-every", "2", "--checkpoint-every", "2", "--no-progress", "--profile", "fast",
                            "--out", str(out)], capture_output=True, text=True, timeout=240,
