@@ -101,7 +101,7 @@ for r in runs:
 # Süsstrunk): how vivid (the truth's value is in the last row). Sharpness: high-frequency energy of the
 # output relative to the truth (1 = as detailed, < 1 blurrier). Mean ± std over the seeds.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 baselines = {name: colorization_metrics(y, x_test) for name, y in baseline_colorizations(x_test, train_data.float()).items()}
 columns = ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness"]
 rows = summarize_runs(runs, baselines)
@@ -119,7 +119,7 @@ show_image_rows({"gray input": baseline_colorizations(x_test[show], x_test[show]
 # %% [markdown]
 # ## 4. Does "without skips → blurry" hold?
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def mean_of(name, metric):
     values = [r.metrics[metric] for r in runs if r.name == name]
     return sum(values) / len(values)

@@ -91,7 +91,7 @@ for r in runs:
 # share; KL(uniform): 0 for balanced classes, log 10 = 2.303 for a single class. Spikes and gap_D come
 # from the loss history (second half of training).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 columns = ["config", "seed", "steps", "FID", "KID", "precision", "recall", "coverage", "classes", "KL(uniform)",
            "spikes", "gap_D"]
 print(format_table(sweep_rows(runs, floor), columns, decimals=3))
@@ -113,7 +113,7 @@ plot_history(runs[0].trainer.history, smooth=10)
 # Seed 002 picks its checkpoint by looking at grids; the last one is what "train for N epochs" gives.
 # The table shows, per configuration, the FID at every scored checkpoint and which one the metric picks.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 for r in runs:
     fids = "  ".join(f"{c['step']}: {c['FID']:.1f}" for c in r.checkpoints)
     best = min(r.checkpoints, key=lambda c: c["FID"])

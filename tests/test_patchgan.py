@@ -301,3 +301,18 @@ def test_notebook_table_holds_the_baselines():
         m = colorization_metrics(y, x_test)
         assert re.search(rf"{name}\s+-\s+{m['PSNR']:.3f}\s+{m['SSIM']:.3f}\s+{m['colourfulness']:.3f}", text), name
     assert re.search(r"global D\s+1\s+[\d.]+", text) and re.search(r"PatchGAN\s+1\s+[\d.]+", text)
+
+
+def test_notebook_summary_quotes_the_stored_numbers():
+    """The summary's score-map and global-vs-patch numbers are the ones the stored run printed."""
+    text = _stored_text()
+    real = re.search(r"PatchGAN\s+real \(A, B\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", text).groups()
+    fake = re.search(r"PatchGAN\s+fake \(A, G\(A\)\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", text).groups()
+    gaps = [float(r) - float(f) for r, f in zip(real, fake)]
+    summary = (ROOT / "notebooks" / "03_patchgan.py").read_text().split("# ## Summary", 1)[1]
+    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    assert f"real ({real[0]}) from fake ({fake[0]})" in summary
+    assert f"gap falls from {gaps[0]:.3f} to {gaps[1]:.3f}" in summary and f"({gaps[2]:+.3f}".replace("-", "−") in summary
+    for name in ("global D", "PatchGAN"):
+        psnr, ssim = re.search(rf"^{name}\s+1\s+([\d.]+)\s+([\d.]+)", text, re.M).groups()
+        assert psnr in summary and ssim in summary, name

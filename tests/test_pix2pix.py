@@ -171,6 +171,15 @@ def test_notebook_summaries_match_their_measured_verdicts():
     assert re.search(r"BCE alone 'realistic'.*False", text)  # summary: "does *not* hold"
     assert re.search(r"BCE alone 'wrong'.*True", text)
     assert re.search(r"both 'best' accuracy.*False", text)
+    assert re.search(r"L1 alone 'blurry/dull'.*True", text)
+    table = {m.group(1): [float(v) for v in m.group(2).split()] for m in re.finditer(
+        r"^(BCE only \(λ=0\)|BCE \+ 1·L1|BCE \+ 100·L1|L1 only|mean colour)\s+([\d. ]+)$", text, re.M)}
+    psnr, ssim, realism = ({k: v[i] for k, v in table.items()} for i in (0, 1, 3))
+    nets = ["BCE only (λ=0)", "BCE + 1·L1", "BCE + 100·L1", "L1 only"]
+    assert min(nets, key=realism.get) == "BCE + 1·L1" and realism["BCE + 100·L1"] >= realism["L1 only"]
+    assert [n for n in nets if psnr[n] > psnr["mean colour"]] == ["BCE + 100·L1", "L1 only"]  # "only the two ..."
+    assert max(psnr[n] for n in nets) - psnr["mean colour"] < 0.5 and max(ssim[n] for n in nets) < ssim["mean colour"]
+    assert abs(psnr["BCE + 1·L1"] - psnr["mean colour"]) < 0.15  # "within about 0.1 dB"
     text = _stream_text("02_unet.ipynb")
     assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
     assert "best variant beats the mean-colour baseline on PSNR: False" in text
