@@ -194,6 +194,13 @@ class GANTrainer:
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.G, self.D = G.to(self.device, memory_format=memory_format), D.to(self.device, memory_format=memory_format)
         self.objective, self.data, self.config = objective, data, config
+        # what trains: DDP wrappers when distributed (gradients averaged across ranks), else G and D
+        self._G_ddp, self._D_ddp = self.G, self.D
+        if self.dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._G_ddp, self._D_ddp = DDP(self.G, device_ids=ids), DDP(self.D, device_ids=ids)
         self._use_compiled(False)
         self._compile_pending = config.compile != "off"
         self.compiled = {"G": "eager", "D": "eager"}  # what runs compiled, or why it does not
@@ -221,15 +228,9 @@ class GANTrainer:
 
     # ------------------------------------------------------------------ training
     def _use_compiled(self, compiled: bool) -> None:
-        """Set the modules a step calls: ``_G_train`` / ``_D_train`` (DDP-wrapped when distributed, so
-        gradients are averaged across ranks) and ``_D_frozen`` (the bare D, for G's step), compiled or not."""
-        G_train, D_train = self.G, self.D
-        if self.dist.world_size > 1:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            G_train, D_train = DDP(self.G, device_ids=ids), DDP(self.D, device_ids=ids)
-        D_frozen = self.D
+        """Set the modules a step calls: ``_G_train`` / ``_D_train`` (the DDP wrappers when distributed)
+        and ``_D_frozen`` (the bare D, for G's step), each compiled or not."""
+        G_train, D_train, D_frozen = self._G_ddp, self._D_ddp, self.D
         if compiled:
             backend = self.config.compile
             G_train = torch.compile(G_train, backend=backend)

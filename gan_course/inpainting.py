@@ -149,8 +149,11 @@ class InpaintConfig:
     z_clip: float | None = 3.0  # |z| ≤ 3: the N(0, 1) prior's likely range (Yeh clip to [−1, 1] for U(−1, 1))
     grad_tol: float = 1e-4  # stop when every z's gradient norm is below this
     blend: bool = True
+    precision: str = "auto"  # "bf16": G and D under bf16 autocast (z and Adam stay fp32); auto = bf16 with CUDA
 
     def __post_init__(self) -> None:
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"precision must be one of auto, fp32, bf16, got {self.precision!r}")
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
         if self.perceptual not in PERCEPTUAL:
@@ -207,9 +210,13 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
     z.requires_grad_(True)
     opt = torch.optim.Adam([z], lr=config.lr)
 
+    bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
+
     def losses(z: torch.Tensor) -> torch.Tensor:
-        x_gen = G(z)  # (N·K, C, H, W)
-        return contextual_loss(x_gen, y_k, w_k) + config.lam * perceptual_loss(D(x_gen), config.perceptual)
+        with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
+            x_gen = G(z).float()  # (N·K, C, H, W)
+            loss = contextual_loss(x_gen, y_k, w_k) + config.lam * perceptual_loss(D(x_gen), config.perceptual)
+        return loss.float()  # (N·K,)
 
     history, steps = [], 0
     for steps in range(1, config.steps + 1):
@@ -229,7 +236,7 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
         final = losses(z).view(n, k)
         best = final.argmin(1)  # (N,)
         z_best = z.detach().view(n, k, z_dim)[torch.arange(n, device=device), best]
-        x_gen = G(z_best)
+        x_gen = G(z_best).float()
         comp = composite(y, m, x_gen)
         blended = poisson_blend(x_gen, y, m) if config.blend else None
     return Inpainting(z_best.cpu(), x_gen.cpu(), comp.cpu(), None if blended is None else blended.cpu(),
