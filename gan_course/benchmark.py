@@ -182,9 +182,7 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
               "steps": steps, "baseline_s": plain_s, "optimised_s": fast_s,
               "baseline_images_per_s": images / plain_s, "optimised_images_per_s": images / fast_s,
               "speedup": plain_s / fast_s, "gflop_per_image_step": flops / 1e9, "workers": workers,
-              "switches": {"bf16": fast.bf16, "channels_last": fast.channels_last,
-                           "fused_adam": bool(fast.opt_G.defaults.get("fused")), "data_on_device": fast.data_on_device,
-                           "compile": fast.compiled}}
+              "switches": fast.switches}
     name = torch.cuda.get_device_name(device) if cuda else "cpu"
     peak = peak_tflops or next((v for k, v in PEAK_BF16_TFLOPS.items() if cuda and k in name), None)
     result["device_name"], result["achieved_tflops"] = name, images / fast_s * flops / 1e12

@@ -173,6 +173,9 @@ def train_command(args: argparse.Namespace) -> Path:
     ranks = f" on {place.world_size} ranks (batch {train.batch_size} each)" if place.world_size > 1 else ""
     say(f"training {args.model} on {data.name} ({len(data)} images, {data.channels}×{config.image_size}²) "
           f"for {train.steps} steps, profile={profile}, device={device}{ranks}")
+    on = [name for name, value in trainer.switches.items() if value is True]
+    say(f"speed switches: {', '.join(on) or 'none (exact fp32)'}; torch.compile: "
+        f"{'off' if train.compile == 'off' else 'on the first step'}")
     start = time.perf_counter()
     history = trainer.fit()
     say(f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "

@@ -226,6 +226,14 @@ class GANTrainer:
         if self.out_dir is not None and config.sample_every and self.dist.is_main:
             self.callbacks.append(SampleGrids(self.out_dir, config.sample_every))
 
+    @property
+    def switches(self) -> dict[str, Any]:
+        """The speed switches in effect: ``bf16``, ``channels_last``, ``fused_adam``, ``data_on_device``
+        (bools) and ``compile`` (what runs compiled for G and D, or why not)."""
+        return {"bf16": self.bf16, "channels_last": self.channels_last,
+                "fused_adam": bool(self.opt_G.defaults.get("fused")), "data_on_device": self.data_on_device,
+                "compile": dict(self.compiled)}
+
     # ------------------------------------------------------------------ training
     def _use_compiled(self, compiled: bool) -> None:
         """Set the modules a step calls: ``_G_train`` / ``_D_train`` (the DDP wrappers when distributed)

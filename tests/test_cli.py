@@ -33,8 +33,10 @@ def test_train_writes_a_run_folder_and_resumes(tmp_path, capsys):
     # An existing run is never overwritten by accident.
     with pytest.raises(SystemExit, match="already holds checkpoints; pass --resume"):
         main(["train", "dcgan", *SMALL, "--steps", "4", "--out", str(out)])
-    assert main(["train", "dcgan", *SMALL, "--steps", "6", "--out", str(out), "--resume"]) == 0
-    assert "resuming from" in capsys.readouterr().out
+    assert "speed switches: none (exact fp32); torch.compile: off" in capsys.readouterr().out  # CPU defaults
+    assert main(["train", "dcgan", *SMALL, "--steps", "6", "--out", str(out), "--resume", "--data-on-device", "on"]) == 0
+    text = capsys.readouterr().out
+    assert "resuming from" in text and "speed switches: data_on_device;" in text
     assert json.loads((out / "metrics.json").read_text())["steps"] == 6
 
 
