@@ -223,6 +223,7 @@ def execute_notebooks_command(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .checkpoint import CheckpointError
+    from .runtime import DeviceUnavailableError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}")
         elif args.command == "notebooks":
             execute_notebooks_command(args)
-    except (ValueError, FileNotFoundError, CheckpointError) as e:  # bad options or data: one clear line, no traceback
+    except (ValueError, FileNotFoundError, CheckpointError, DeviceUnavailableError) as e:  # one clear line, no traceback
         print(f"gan-course: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -58,12 +58,16 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
     return torch.Generator().manual_seed(seed)
 
 
+class DeviceUnavailableError(RuntimeError):
+    """A device was asked for by name but this machine does not have it."""
+
+
 def get_device(device: str | torch.device | None = None) -> torch.device:
     """``device`` if given (checked to exist), else CUDA, else MPS, else the CPU."""
     if device is not None:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"device {device} requested but CUDA is not available; use 'cpu'")
+            raise DeviceUnavailableError(f"device {device} requested but CUDA is not available; use 'cpu'")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")

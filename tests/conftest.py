@@ -16,3 +16,9 @@ def tiny_digits():
     from gan_course.data import load_dataset
 
     return load_dataset("digits", 16).subset(slice(0, 96))
+
+
+# Tests of the speed paths run on the CPU (switches forced on) and, where a GPU is present, on CUDA with
+# the engine's own defaults; the CUDA cases are skipped elsewhere (CI and the course need no GPU).
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+DEVICES = ["cpu", pytest.param("cuda", marks=CUDA)]

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from gan_course.cli import main
 
@@ -87,3 +88,9 @@ def test_train_reconstruction_and_bench_commands(tmp_path, capsys):
     assert config["reconstruction"]["r1_gamma"] == 1.0 and (out / "checkpoints" / "step_000002.pt").exists()
     assert main(["bench", "inpainting", "--n", "2", "--restarts", "2", "--steps", "1", "--device", "cpu"]) == 0
     assert "speed-up:" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
+def test_asking_for_a_missing_gpu_gives_one_clear_line(capsys):
+    assert main(["bench", "dcgan", "--device", "cuda"]) == 2
+    assert capsys.readouterr().err.strip() == "gan-course: error: device cuda requested but CUDA is not available; use 'cpu'"

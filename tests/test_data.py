@@ -10,6 +10,8 @@ from PIL import Image
 from gan_course import data as D
 from gan_course.data import DATASETS, ImageSet, iterate_batches, load_dataset, to_uint8, to_unit_range
 
+from conftest import DEVICES
+
 
 # ------------------------------------------------------------------------------------------ embedded
 def test_digits_are_real_handwritten_digits():
@@ -292,14 +294,16 @@ def test_ranks_get_disjoint_slices_of_the_one_process_stream():
         assert torch.equal(torch.cat(parts), whole)  # rank slices tile the one-process batch
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("hflip", [False, True])
 @pytest.mark.parametrize("rank, world_size", [(0, 1), (1, 2)])
-def test_batches_held_on_the_device_are_the_same_stream(hflip, rank, world_size):
+def test_batches_held_on_the_device_are_the_same_stream(hflip, rank, world_size, device):
     """The whole set on the device once, gathered and flipped there: value for value the host stream,
     across an epoch boundary and from a mid-epoch resume."""
     data = load_dataset("digits", 16, n=100)
     kwargs = dict(seed=3, start_step=2, hflip=hflip, rank=rank, world_size=world_size)
-    host, device = iterate_batches(data, 8, **kwargs), iterate_batches(data, 8, on_device=True, **kwargs)
+    host = iterate_batches(data, 8, device=device, **kwargs)
+    held = iterate_batches(data, 8, device=device, on_device=True, **kwargs)
     for _ in range(3 * (100 // (8 * world_size))):  # three epochs
-        (xa, ya), (xb, yb) = next(host), next(device)
-        assert torch.equal(xa, xb) and torch.equal(ya, yb)
+        (xa, ya), (xb, yb) = next(host), next(held)
+        assert xb.device.type == device and torch.equal(xa, xb) and torch.equal(ya, yb)

@@ -11,13 +11,15 @@ from gan_course.dcgan import DCGANConfig, DCGANGenerator, dcgan_trainer
 from gan_course.engine import Callback, GANTrainer, NonFiniteLossError, TrainConfig, latest_checkpoint
 from gan_course.losses import UnconditionalGAN, bce_logits, d_loss_bce, g_loss_bce
 
+from conftest import CUDA, DEVICES
+
 CONFIG = DCGANConfig(image_size=16, width=8, z_dim=16)
 
 
-def trainer_for(data, out_dir=None, **train):
+def trainer_for(data, out_dir=None, device="cpu", **train):
     train = TrainConfig(**{"steps": 6, "batch_size": 16, "seed": 1, "log_every": 2, "sample_every": 0,
                            "checkpoint_every": 0, **train})
-    return dcgan_trainer(CONFIG, train, data, out_dir=out_dir, progress=False)
+    return dcgan_trainer(CONFIG, train, data, out_dir=out_dir, progress=False, device=device)
 
 
 def test_losses_on_known_values():
@@ -199,28 +201,32 @@ def test_train_config_validates():
     assert TrainConfig.for_profile("full").steps == 62_500
 
 
-def test_fast_path_agrees_with_eager_fp32():
-    """bf16 autocast + channels_last + fused Adam (the CUDA defaults), forced on here on the CPU: the
-    first losses agree within bf16 precision and every parameter moves the same way as in eager fp32."""
-    from dataclasses import replace
-
+@pytest.mark.parametrize("device", DEVICES)
+def test_fast_path_agrees_with_eager_fp32(device):
+    """bf16 autocast + channels_last + fused Adam + batches held on the device: forced on the CPU, the
+    defaults ("auto") on CUDA. The first losses agree within bf16 precision and every parameter moves
+    the same way as in eager fp32 with host batches."""
     from gan_course.data import load_dataset
     from gan_course.dcgan import DCGANConfig, build_dcgan, dcgan_trainer
 
     data = load_dataset("digits", 16, n=64)
     config = DCGANConfig(dataset="digits", image_size=16, width=8, channels=1)
     eager = TrainConfig(steps=3, batch_size=16, sample_every=0, log_every=1, precision="fp32", channels_last="off",
-                        fused_adam="off")
-    fast = replace(eager, precision="bf16", channels_last="on", fused_adam="on")
+                        fused_adam="off", data_on_device="off")
+    on = "on" if device == "cpu" else "auto"
+    fast = replace(eager, precision="bf16" if device == "cpu" else "auto", channels_last=on, fused_adam=on,
+                   data_on_device=on)
     torch.manual_seed(eager.seed)
     start = {k: v.clone() for k, v in build_dcgan(config)[0].state_dict().items()}
-    a, b = (dcgan_trainer(config, t, data, progress=False) for t in (eager, fast))
-    assert b.bf16 and b.channels_last and b.G.net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    a, b = (dcgan_trainer(config, t, data, progress=False, device=device) for t in (eager, fast))
+    assert b.switches == {"bf16": True, "channels_last": True, "fused_adam": True, "data_on_device": True,
+                          "compile": {"G": "eager", "D": "eager"}}
+    assert b.G.net[0].weight.is_contiguous(memory_format=torch.channels_last)
     ha, hb = a.fit(), b.fit()
     for key in ("loss_D", "loss_G"):
         assert hb[key][0] == pytest.approx(ha[key][0], rel=0.03)
     for name, p in a.G.named_parameters():
-        da, db = (p - start[name]).flatten(), (dict(b.G.named_parameters())[name] - start[name]).flatten()
+        da, db = (p - start[name].to(device)).flatten(), (dict(b.G.named_parameters())[name] - start[name].to(device)).flatten()
         assert torch.nn.functional.cosine_similarity(da, db, dim=0) > 0.9, name
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="fp16")
@@ -234,17 +240,21 @@ def test_data_on_device_trains_exactly_like_host_batches(tiny_digits):
         TrainConfig(data_on_device="yes")
 
 
-def test_compiled_steps_agree_with_eager(tiny_digits):
-    """torch.compile of G and D separately (aot_eager: the graph capture and AOT autograd of inductor,
-    without its C++ codegen, so it runs in seconds) gives eager's losses and weights."""
-    eager, compiled = trainer_for(tiny_digits, steps=3), trainer_for(tiny_digits, steps=3, compile="aot_eager")
+@pytest.mark.parametrize("device, backend", [("cpu", "aot_eager"), pytest.param("cuda", "inductor", marks=CUDA)])
+def test_compiled_steps_agree_with_eager(tiny_digits, device, backend):
+    """torch.compile of G and D separately gives eager's losses and weights (fp32 on both sides). On
+    the CPU with aot_eager: the graph capture and AOT autograd of inductor without its C++ codegen, so
+    it runs in seconds; on CUDA with inductor and its Triton kernels."""
+    kw = dict(steps=3, precision="fp32", device=device)
+    eager, compiled = trainer_for(tiny_digits, **kw), trainer_for(tiny_digits, compile=backend, **kw)
     he, hc = eager.fit(), compiled.fit()
-    assert compiled.compiled == {"G": "aot_eager", "D": "aot_eager"}
+    assert compiled.compiled == {"G": backend, "D": backend}
     assert compiled._G_train is not compiled.G  # really went through torch.compile
+    tol = dict(rel=1e-4, abs=1e-5) if device == "cpu" else dict(rel=1e-2, abs=1e-3)  # GPU kernels reorder sums
     for key in ("loss_D", "loss_G"):
-        assert hc[key] == pytest.approx(he[key], rel=1e-4, abs=1e-5)
+        assert hc[key] == pytest.approx(he[key], **tol)
     for (name, p), q in zip(eager.G.state_dict().items(), compiled.G.state_dict().values()):
-        torch.testing.assert_close(q, p, rtol=1e-4, atol=1e-5, msg=name)
+        torch.testing.assert_close(q, p, rtol=tol["rel"], atol=tol["abs"], msg=name)
     with pytest.raises(ValueError, match="compile must be one of off, inductor"):
         TrainConfig(compile="tensorrt")
 

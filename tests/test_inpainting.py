@@ -11,6 +11,8 @@ from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, check_mask, 
                                    make_mask, mean_fill, perceptual_loss, poisson_blend, poisson_blend_reference)
 from gan_course.shipped import load_shipped_dcgan
 
+from conftest import DEVICES
+
 
 @pytest.fixture(scope="module")
 def gan():
@@ -173,15 +175,19 @@ def test_notebook_07_summary_matches_its_verdicts():
     assert re.search(r"^4 restarts\s+[\d.]+\s+60\s+[\d.]+\s+[\d.]+\s+0\.812$", text, re.M)  # 26 of 32
 
 
-def test_bf16_inpainting_agrees_with_fp32(gan, digits):
-    """bf16 autocast (the CUDA default), forced on the CPU: the same restarts win and the final losses
-    and fills agree within bf16 precision; z and Adam stay fp32."""
+@pytest.mark.parametrize("device", DEVICES)
+def test_bf16_inpainting_agrees_with_fp32(gan, digits, device):
+    """bf16 autocast, forced on the CPU, the default ("auto") on CUDA: the final losses and fills agree
+    with fp32 within bf16 precision; z and Adam stay fp32."""
+    import copy
+
     G, D, config = gan
+    G, D = copy.deepcopy(G).to(device), copy.deepcopy(D).to(device)
     m = make_mask("center", 4, config.image_size)
     y = digits[:4] * m
     cfg = InpaintConfig(steps=15, restarts=2, grad_tol=0.0, blend=False, precision="fp32")
     exact = inpaint(G, D, y, m, config.z_dim, cfg)
-    fast = inpaint(G, D, y, m, config.z_dim, replace(cfg, precision="bf16"))
+    fast = inpaint(G, D, y, m, config.z_dim, replace(cfg, precision="bf16" if device == "cpu" else "auto"))
     assert fast.z.dtype == fast.x_gen.dtype == torch.float32
     torch.testing.assert_close(fast.loss, exact.loss, rtol=0.05, atol=0.0)
     assert (fast.x_gen - exact.x_gen).abs().mean() < 0.05  # images in [-1, 1]
