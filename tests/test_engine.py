@@ -290,3 +290,33 @@ def test_a_failing_compile_falls_back_to_eager_from_the_same_state(tiny_digits, 
     assert hf | {"time": None} == eager.fit() | {"time": None}
     for p, q in zip(eager.D.state_dict().values(), fallback.D.state_dict().values()):
         assert torch.equal(p, q)
+
+
+def test_a_failure_in_G_step_of_the_compiled_first_step_restores_everything():
+    """The failure strikes after D's update, with D frozen and dropout's RNG drawn (pix2pix): the
+    fallback still ends exactly where an eager run ends."""
+    from gan_course.data import load_dataset
+    from gan_course.pix2pix import Pix2PixConfig, pix2pix_trainer
+
+    data = load_dataset("photos", 32, n=64)
+    config = Pix2PixConfig(width_G=8, width_D=8, dropout=0.5)
+    train = TrainConfig(steps=3, batch_size=8, sample_every=0, log_every=1, checkpoint_every=0)
+    eager = pix2pix_trainer(config, train, data, progress=False)  # seeds the global RNG: fit before the next
+    h_eager = eager.fit()
+    fallback = pix2pix_trainer(config, replace(train, compile="aot_eager"), data, progress=False)
+    loss_G = fallback.objective.loss_G
+    calls = []
+
+    def fails_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("simulated failure in G's step")
+        return loss_G(*args)
+
+    fallback.objective.loss_G = fails_once
+    with pytest.warns(UserWarning, match="simulated failure in G's step"):
+        hf = fallback.fit()
+    assert hf | {"time": None} == h_eager | {"time": None}
+    for net in ("G", "D"):
+        for p, q in zip(getattr(eager, net).state_dict().values(), getattr(fallback, net).state_dict().values()):
+            assert torch.equal(p, q), net
