@@ -272,12 +272,12 @@ print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
                    ["D", "pairs", "all-real / all-fake", "mixed", "eval", "share > 0.5"], decimals=3))
 
 # %% [markdown]
-# In the batches it was trained on, the PatchGAN separates well: 0.636 on real pairs, 0.294 on G's, a
-# gap of 0.342. In mixed batches the gap shrinks to 0.030 (0.544 vs 0.514: in the figure above, the
-# images that were green are now as orange as G's), and in eval mode it is 0.009 (0.446 vs 0.437).
-# So after 100 steps about nine tenths of what this D "knows" is how to recognise *a batch of
-# fakes*, not a fake patch; the per-patch variation inside its score maps is small next to that.
-# The global D barely separates in any mode (0.499 vs 0.482 as trained).
+# In the batches it was trained on, the PatchGAN separates well: 0.613 on real pairs, 0.311 on G's, a
+# gap of 0.302. In mixed batches the gap shrinks to 0.011 (0.518 vs 0.507: in the figure above, the
+# images that were green are now as orange as G's), and in eval mode it is gone (0.414 vs 0.423).
+# So after 100 steps nearly all of what this D "knows" is how to recognise *a batch of fakes*, not
+# a fake patch; the per-patch variation inside its score maps is small next to that. The global D
+# barely separates in any mode (0.502 vs 0.482 as trained).
 #
 # This is not a PatchGAN property but a BatchNorm one, and pix2pix's reference code trains D the same
 # way (real and fake in separate calls), where its batch size of 1 makes BatchNorm act like instance
@@ -310,13 +310,13 @@ show_image_rows({"gray input": baseline_colorizations(x_test[show], train_data.f
 # %% [markdown]
 # What the table shows, for this one seed after 100 steps:
 #
-# - Both colorizers are still sepia: colourfulness 24.6 and 27.4, less than half of the true images'
+# - Both colorizers are still sepia: colourfulness 24.8 and 27.5, less than half of the true images'
 #   59.4.
-# - Both beat both baselines on PSNR (18.489 and 18.068 dB against 17.716 for the mean colour). On
-#   SSIM the global-D run only ties the mean-colour baseline (0.595) and the PatchGAN run is below it
-#   (0.546).
-# - The **PatchGAN** run is a little more colourful than the global-D run (27.4 vs 24.6) but further
-#   from the truth (0.42 dB PSNR and 0.049 SSIM lower) and much noisier: a sharpness ratio of 7.7
+# - Both beat both baselines on PSNR (18.487 and 18.096 dB against 17.716 for the mean colour). On
+#   SSIM the global-D run only ties the mean-colour baseline (0.596 vs 0.595) and the PatchGAN run is
+#   below it (0.544).
+# - The **PatchGAN** run is a little more colourful than the global-D run (27.5 vs 24.8) but further
+#   from the truth (0.39 dB PSNR and 0.052 SSIM lower) and much noisier: a sharpness ratio of 8.4
 #   against 2.5 means blotchy chroma, visible in the figure.
 # - So at this budget the PatchGAN did **not** give better colorizations; it gave slightly more colour
 #   and much more noise. With a discriminator that mostly recognises batches (section 4) and 34×34

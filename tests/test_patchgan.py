@@ -313,6 +313,13 @@ def test_notebook_summary_quotes_the_stored_numbers():
     summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
     assert f"real ({real[0]}) from fake ({fake[0]})" in summary
     assert f"gap falls from {gaps[0]:.3f} to {gaps[1]:.3f}" in summary and f"({gaps[2]:+.3f}".replace("-", "−") in summary
+    scores = {}
     for name in ("global D", "PatchGAN"):
-        psnr, ssim = re.search(rf"^{name}\s+1\s+([\d.]+)\s+([\d.]+)", text, re.M).groups()
-        assert psnr in summary and ssim in summary, name
+        scores[name] = re.search(rf"^{name}\s+1\s+([\d.]+)\s+([\d.]+)", text, re.M).groups()
+        assert scores[name][0] in summary and scores[name][1] in summary, name
+    # the section texts between the tables quote the same run
+    words = " ".join(line.lstrip("# ") for line in (ROOT / "notebooks" / "03_patchgan.py").read_text().splitlines())
+    assert f"{real[0]} on real pairs, {fake[0]} on G's, a gap of {gaps[0]:.3f}" in words
+    assert f"gap shrinks to {gaps[1]:.3f} ({real[1]} vs {fake[1]}" in words
+    (p_g, s_g), (p_p, s_p) = ((float(v) for v in scores[n]) for n in ("global D", "PatchGAN"))
+    assert f"({p_g - p_p:.2f} dB PSNR and {s_g - s_p:.3f} SSIM lower)" in words
