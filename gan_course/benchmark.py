@@ -80,10 +80,10 @@ def format_bench(result: dict[str, float], device: str) -> str:
     r = result
     precision = "bf16" if torch.device(device).type == "cuda" else "fp32"
     return (f"inpainting on {device}: {r['n']} images × {r['restarts']} restarts, {r['steps']} steps each\n"
-            f"  batched   {r['batched_per_s']:8.1f} image·restarts/s  ({r['batched_s']:.2f} s: all n·K z as one batch, "
-            f"{precision}, one host sync)\n"
-            f"  per-image {r['loop_per_s']:8.1f} image·restarts/s  ({r['loop_s']:.2f} s: one image and restart at a time, "
-            f"fp32, a host sync per step)\n"
+            f"  batched   {r['batched_per_s']:8.1f} image·restarts/s  ({r['batched_s']:.2f} s: "
+            f"all n·K z as one batch, {precision}, one host sync)\n"
+            f"  per-image {r['loop_per_s']:8.1f} image·restarts/s  ({r['loop_s']:.2f} s: "
+            f"one image and restart at a time, fp32, a host sync per step)\n"
             f"  speed-up: {r['speedup']:.1f}×")
 
 

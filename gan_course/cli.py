@@ -86,11 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
     training = bench.add_argument_group("dcgan and pix2pix")
     training.add_argument("--profile", choices=("fast", "full"), default="full",
-                          help="model size: full = DCGAN-64 / pix2pix 96×96 at width 64 (default), fast = the 32 px nets")
+                          help="model size: full = DCGAN-64 / pix2pix 96×96 at width 64 (default), "
+                               "fast = the 32 px nets")
     training.add_argument("--batch-size", type=int, default=None, help="default 64 (dcgan), 32 (pix2pix)")
-    training.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 10 on CUDA, 1 on a CPU)")
-    training.add_argument("--compile", choices=COMPILE_BACKENDS, default="off", help="torch.compile the optimised path")
-    training.add_argument("--workers", type=int, default=None, help="baseline DataLoader workers (default 2 on CUDA, 0 on a CPU)")
+    training.add_argument("--warmup", type=int, default=None,
+                          help="untimed steps first (default 10 on CUDA, 1 on a CPU)")
+    training.add_argument("--compile", choices=COMPILE_BACKENDS, default="off",
+                          help="torch.compile the optimised path")
+    training.add_argument("--workers", type=int, default=None,
+                          help="baseline DataLoader workers (default 2 on CUDA, 0 on a CPU)")
     training.add_argument("--peak-tflops", type=float, default=None,
                           help="the device's peak for the roofline fraction (default: known for H200, H100, A100)")
     inpainting = bench.add_argument_group("inpainting")
@@ -248,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}")
         elif args.command == "notebooks":
             execute_notebooks_command(args)
-    except (ValueError, FileNotFoundError, CheckpointError, DeviceUnavailableError) as e:  # one clear line, no traceback
+    except (ValueError, FileNotFoundError, CheckpointError, DeviceUnavailableError) as e:  # one line, no traceback
         print(f"gan-course: error: {e}", file=sys.stderr)
         return 2
     return 0

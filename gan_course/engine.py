@@ -456,7 +456,8 @@ class GANTrainer:
         tail = max(1, len(h["step"]) // 10)
         mean = lambda k: sum(h[k][-tail:]) / tail  # noqa: E731
         metrics = {"kind": self.kind, "steps": self.step, "wall_time_s": round(self.elapsed, 3),
-                   "images_per_s": round(self.step * self.config.batch_size * self.dist.world_size / max(self.elapsed, 1e-9), 1),
+                   "images_per_s": round(self.step * self.config.batch_size * self.dist.world_size  # every rank's
+                                         / max(self.elapsed, 1e-9), 1),
                    "compiled": self.compiled,
                    **{f"final_{k}": round(mean(k), 5) for k in h if k not in ("step", "time")}}
         path = self.out_dir / "metrics.json"

@@ -1,4 +1,5 @@
 """The training benchmarks: both paths measured, the ratio, the FLOP count, the scripts in benchmarks/."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,11 +62,21 @@ def test_baseline_dataset_converts_and_flips_one_image_at_a_time():
 
 def test_benchmark_scripts_run(tmp_path):
     for script, what in (("train_dcgan.py", "dcgan"), ("inpainting.py", "inpainting")):
-        args = ["--steps", "1", "--device", "cpu"] + (
-            ["--profile", "fast", "--batch-size", "8", "--warmup", "0"] if what == "dcgan" else ["--n", "2", "--restarts", "1"])
+        sizes = (["--profile", "fast", "--batch-size", "8", "--warmup", "0"] if what == "dcgan"
+                 else ["--n", "2", "--restarts", "1"])
+        args = ["--steps", "1", "--device", "cpu", *sizes]
         out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True,
                              cwd=tmp_path, env={"OMP_NUM_THREADS": "1", "PATH": ""}, timeout=300)
         assert out.returncode == 0, out.stderr
         assert "speed-up" in out.stdout
     assert sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")) == ["inpainting.py", "train_dcgan.py",
                                                                           "train_pix2pix.py"]
+
+
+def test_gpu_check_script_parses_and_names_real_scripts_and_tests():
+    script = ROOT / "benchmarks" / "gpu_check.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text()
+    named = set(re.findall(r"(benchmarks/\w+\.py|tests/\w+\.py)", text))
+    assert {"benchmarks/train_dcgan.py", "benchmarks/train_pix2pix.py", "benchmarks/inpainting.py"} <= named
+    assert all((ROOT / path).exists() for path in named), named

@@ -226,14 +226,15 @@ def test_fast_path_agrees_with_eager_fp32(device):
     for key in ("loss_D", "loss_G"):
         assert hb[key][0] == pytest.approx(ha[key][0], rel=0.03)
     for name, p in a.G.named_parameters():
-        da, db = (p - start[name].to(device)).flatten(), (dict(b.G.named_parameters())[name] - start[name].to(device)).flatten()
+        p0 = start[name].to(device)
+        da, db = (p - p0).flatten(), (dict(b.G.named_parameters())[name] - p0).flatten()
         assert torch.nn.functional.cosine_similarity(da, db, dim=0) > 0.9, name
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainConfig(precision="fp16")
 
 
 def test_data_on_device_trains_exactly_like_host_batches(tiny_digits):
-    a, b = trainer_for(tiny_digits, data_on_device="off", hflip=True), trainer_for(tiny_digits, data_on_device="on", hflip=True)
+    a, b = (trainer_for(tiny_digits, data_on_device=on, hflip=True) for on in ("off", "on"))
     assert not a.data_on_device and b.data_on_device
     assert a.fit() | {"time": None} == b.fit() | {"time": None}
     with pytest.raises(ValueError, match="data_on_device must be one of auto, on, off"):
