@@ -28,6 +28,8 @@ from typing import Any, Iterator
 
 import torch
 
+from .data import to_unit_range
+
 TRAIN_BENCHMARKS = ("dcgan", "pix2pix")
 # dense bf16 tensor-core peaks in TFLOP/s (vendor data sheets, SXM parts); other devices: --peak-tflops
 PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0}
@@ -115,8 +117,6 @@ class _EagerImages(torch.utils.data.Dataset):
         return len(self.images)
 
     def __getitem__(self, i: int) -> torch.Tensor:
-        from .data import to_unit_range
-
         x = to_unit_range(self.images[i])  # (C, H, W)
         return x.flip(-1) if torch.rand(()) < 0.5 else x
 

@@ -46,7 +46,7 @@ from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
 from .plots import plot_history, save_figure, show_images
 from . import distributed
-from .runtime import Profile, check_profile, eval_mode
+from .runtime import PRECISIONS, SWITCH, Profile, check_profile, eval_mode, speed_switch
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
 
@@ -99,9 +99,8 @@ class TrainConfig:
         for name in ("sample_every", "checkpoint_every", "seed"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name, allowed in (("precision", ("auto", "fp32", "bf16")), ("channels_last", ("auto", "on", "off")),
-                              ("fused_adam", ("auto", "on", "off")), ("data_on_device", ("auto", "on", "off")),
-                              ("compile", COMPILE_BACKENDS)):
+        for name, allowed in (("precision", PRECISIONS), ("channels_last", SWITCH), ("fused_adam", SWITCH),
+                              ("data_on_device", SWITCH), ("compile", COMPILE_BACKENDS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
         if self.lr_G <= 0 or self.lr_D <= 0:
@@ -184,12 +183,11 @@ class GANTrainer:
         self.dist = distributed.info()  # rank 0 of 1 unless torchrun started this process
         if self.dist.world_size > 1 and config.sync_bn and self.device.type == "cuda":
             G, D = nn.SyncBatchNorm.convert_sync_batchnorm(G), nn.SyncBatchNorm.convert_sync_batchnorm(D)
-        on_cuda = self.device.type == "cuda"
-        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and on_cuda)
-        self.channels_last = config.channels_last == "on" or (config.channels_last == "auto" and on_cuda)
-        fused = config.fused_adam == "on" or (config.fused_adam == "auto" and on_cuda)
-        self.data_on_device = config.data_on_device == "on" or (config.data_on_device == "auto" and on_cuda)
-        if on_cuda:
+        self.bf16 = speed_switch(config.precision, self.device, on="bf16")
+        self.channels_last = speed_switch(config.channels_last, self.device)
+        fused = speed_switch(config.fused_adam, self.device)
+        self.data_on_device = speed_switch(config.data_on_device, self.device)
+        if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.G, self.D = G.to(self.device, memory_format=memory_format), D.to(self.device, memory_format=memory_format)

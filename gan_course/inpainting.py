@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import freeze
+from .runtime import PRECISIONS, freeze, speed_switch
 
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
 WEIGHTINGS = ("importance", "binary")
@@ -152,8 +152,8 @@ class InpaintConfig:
     precision: str = "auto"  # "bf16": G and D under bf16 autocast (z and Adam stay fp32); auto = bf16 with CUDA
 
     def __post_init__(self) -> None:
-        if self.precision not in ("auto", "fp32", "bf16"):
-            raise ValueError(f"precision must be one of auto, fp32, bf16, got {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
         if self.perceptual not in PERCEPTUAL:
@@ -210,7 +210,7 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
     z.requires_grad_(True)
     opt = torch.optim.Adam([z], lr=config.lr)
 
-    bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
+    bf16 = speed_switch(config.precision, device, on="bf16")
 
     def losses(z: torch.Tensor) -> torch.Tensor:
         with torch.autocast(device.type, torch.bfloat16, enabled=bf16):

@@ -6,6 +6,7 @@ Each notebook's setup cell calls these explicitly; nothing here runs at import t
   profile is ``full`` only if CUDA is present, else ``fast``.
 - ``seed_everything(seed)`` seeds Python, NumPy and PyTorch (CPU and CUDA) in one place.
 - ``get_device()`` picks CUDA, then Apple MPS, then the CPU, unless told otherwise.
+- ``speed_switch(value, device)`` resolves the "auto" | "on" | "off" speed switches (on with CUDA).
 """
 from __future__ import annotations
 
@@ -56,6 +57,16 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.backends.cudnn.benchmark = False
     return torch.Generator().manual_seed(seed)
+
+
+PRECISIONS = ("auto", "fp32", "bf16")
+SWITCH = ("auto", "on", "off")
+
+
+def speed_switch(value: str, device: torch.device, on: str = "on") -> bool:
+    """Resolve a speed switch: ``on`` (e.g. "on", "bf16") → True, "auto" → True only with CUDA (CPU runs
+    stay exact fp32), anything else (e.g. "off", "fp32") → False."""
+    return value == on or (value == "auto" and device.type == "cuda")
 
 
 class DeviceUnavailableError(RuntimeError):

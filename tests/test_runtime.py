@@ -45,3 +45,12 @@ def test_device_helper(monkeypatch):
         get_device("cuda")
     assert get_device().type in ("cpu", "mps")
     assert describe_runtime("fast", torch.device("cpu"), 0) == "profile=fast device=cpu seed=0"
+
+
+def test_speed_switches_are_on_with_cuda_only_when_auto():
+    from gan_course.runtime import speed_switch
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")  # a device object needs no GPU
+    assert [speed_switch(v, cpu) for v in ("auto", "on", "off")] == [False, True, False]
+    assert [speed_switch(v, cuda) for v in ("auto", "on", "off")] == [True, True, False]
+    assert [speed_switch(v, cuda, on="bf16") for v in ("auto", "bf16", "fp32")] == [True, True, False]
