@@ -29,6 +29,7 @@ from typing import Any, Iterator
 import torch
 
 from .data import to_unit_range
+from .runtime import speed_switch
 
 TRAIN_BENCHMARKS = ("dcgan", "pix2pix")
 # dense bf16 tensor-core peaks in TFLOP/s (vendor data sheets, SXM parts); other devices: --peak-tflops
@@ -74,13 +75,14 @@ def bench_inpainting(n: int = 32, restarts: int = 4, steps: int = 30, device: st
 
     looped = _timed(loop, device)
     batched_rate, loop_rate = n * restarts / batched, m * restarts / looped
-    return {"n": n, "restarts": restarts, "steps": steps, "batched_s": batched, "loop_s": looped,
-            "batched_per_s": batched_rate, "loop_per_s": loop_rate, "speedup": batched_rate / loop_rate}
+    precision = "bf16" if speed_switch(cfg.precision, device, on="bf16") else "fp32"
+    return {"n": n, "restarts": restarts, "steps": steps, "precision": precision, "batched_s": batched,
+            "loop_s": looped, "batched_per_s": batched_rate, "loop_per_s": loop_rate, "speedup": batched_rate / loop_rate}
 
 
 def format_bench(result: dict[str, float], device: str) -> str:
     r = result
-    precision = "bf16" if torch.device(device).type == "cuda" else "fp32"
+    precision = r["precision"]
     return (f"inpainting on {device}: {r['n']} images × {r['restarts']} restarts, {r['steps']} steps each\n"
             f"  batched   {r['batched_per_s']:8.1f} image·restarts/s  ({r['batched_s']:.2f} s: "
             f"all n·K z as one batch, {precision}, one host sync)\n"

@@ -257,20 +257,12 @@ class GANTrainer:
         if not self._compile_pending:
             return self._train_step(batch)
         self._compile_pending = False
-        before = copy.deepcopy({"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
-                                "opt_D": self.opt_D.state_dict(), "rng": self.rng.get_state(),
-                                "torch_rng": torch.get_rng_state()})  # global RNG: dropout draws from it
-        if self.device.type == "cuda":
-            before["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        before = copy.deepcopy(self.state_dict())  # weights, optimisers, every RNG (dropout's too)
         self._use_compiled(True)
         try:
             return self._train_step(batch)
         except Exception as err:  # dynamo and inductor raise many types; a model's own bug re-raises below
-            self.G.load_state_dict(before["G"]), self.D.load_state_dict(before["D"])
-            self.opt_G.load_state_dict(before["opt_G"]), self.opt_D.load_state_dict(before["opt_D"])
-            self.rng.set_state(before["rng"]), torch.set_rng_state(before["torch_rng"])
-            if "cuda_rng" in before:
-                torch.cuda.set_rng_state(before["cuda_rng"], self.device)
+            self.load_state_dict(before)
             self.D.requires_grad_(True)  # in case G's step failed while D was frozen
             self._use_compiled(False)
             reason = f"{type(err).__name__}: {' '.join(str(err).split())}"[:240]  # one line

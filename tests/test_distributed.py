@@ -78,7 +78,8 @@ def test_torchrun_cli_with_gradient_penalty_writes_one_run_folder(tmp_path):
     out = tmp_path / "run"
     bin_dir = os.path.dirname(sys.executable)  # where pip put the gan-course console script
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "--no-python", os.path.join(bin_dir, "gan-course"), "train", "reconstruction", "--width", "8", "--width-d", "8",
+                           "--no-python", os.path.join(bin_dir, "gan-course"), "train", "reconstruction",
+                           "--width", "8", "--width-d", "8",
                            "--r1-gamma", "1", "--feature-matching", "1", "--steps", "4", "--batch-size", "8",
                            "--sample-every", "2", "--checkpoint-every", "2", "--no-progress", "--profile", "fast",
                            "--out", str(out)], capture_output=True, text=True, timeout=240,
