@@ -94,3 +94,56 @@ def test_train_reconstruction_and_bench_commands(tmp_path, capsys):
 def test_asking_for_a_missing_gpu_gives_one_clear_line(capsys):
     assert main(["bench", "dcgan", "--device", "cuda"]) == 2
     assert capsys.readouterr().err.strip() == "gan-course: error: device cuda requested but CUDA is not available; use 'cpu'"
+
+
+def test_notebooks_command_stores_outputs_and_widgets(tmp_path, capsys, monkeypatch):
+    """`gan-course notebooks` runs the .py text in a kernel (from the notebook's folder, fast profile,
+    one thread) and writes outputs, widget cells included, into the paired .ipynb."""
+    import jupytext
+
+    monkeypatch.setenv("GAN_COURSE_PROFILE", "full")  # the command sets its own; restored afterwards
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    text = tmp_path / "00_tiny.py"
+    text.write_text('# %% [markdown]\n# A tiny notebook\n\n# %%\nimport os\nprint(os.environ["GAN_COURSE_PROFILE"], '
+                    'os.environ["OMP_NUM_THREADS"], sorted(os.listdir(".")))\n\n# %%\nimport ipywidgets as w\n'
+                    'w.interactive(lambda n: print(n * n), n=w.IntSlider(value=3, min=0, max=5))\n')
+    assert main(["notebooks", str(tmp_path / "00_tiny.ipynb")]) == 0
+    assert "00_tiny.ipynb: executed in" in capsys.readouterr().out
+    cells = [c for c in jupytext.read(tmp_path / "00_tiny.ipynb").cells if c.cell_type == "code"]
+    assert cells[0].outputs[0]["text"] == "fast 1 ['00_tiny.py']\n"
+    assert "application/vnd.jupyter.widget-view+json" in cells[1].outputs[0]["data"]
+
+
+def test_waiting_for_a_reply_polls_in_slices_and_keeps_the_timeout():
+    """nbclient's single long poll can miss the wake-up for a reply that has arrived; the wrapper asks
+    again every slice, returns the message as soon as one poll sees it, and still gives up at the
+    cell timeout."""
+    import asyncio
+    from queue import Empty
+
+    from gan_course.cli import _poll_in_slices
+
+    asked = []
+
+    async def get_msg(timeout=None):  # the reply "arrives" on the third poll
+        asked.append(timeout)
+        await asyncio.sleep(timeout)
+        if len(asked) < 3:
+            raise Empty
+        return {"msg_type": "execute_reply"}
+
+    get = _poll_in_slices(get_msg, slice_s=0.01)
+    assert asyncio.run(get(timeout=60))["msg_type"] == "execute_reply"
+    assert asked == [0.01, 0.01, 0.01]
+    asked.clear()
+    assert asyncio.run(get())["msg_type"] == "execute_reply"  # no timeout: poll until it comes
+    asked.clear()
+
+    async def never(timeout=None):
+        asked.append(timeout)
+        await asyncio.sleep(timeout)
+        raise Empty
+
+    with pytest.raises(Empty):
+        asyncio.run(_poll_in_slices(never, slice_s=0.01)(timeout=0.05))
+    assert 4 <= len(asked) <= 7 and max(asked) <= 0.01
