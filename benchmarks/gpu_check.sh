@@ -22,6 +22,8 @@ run() {  # run NAME COMMAND...: append the output to the log, keep going on fail
     echo "== $name: exit ${PIPESTATUS[0]} in $((SECONDS - start)) s" | tee -a "$log" "$out/summary.txt"
 }
 run device "$py" -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))"
+# inductor's Triton kernels are built with a C compiler; without one the compiled runs fall back to eager
+run compiler sh -c 'command -v gcc || command -v cc || command -v clang || { echo "no C compiler: --compile inductor will train eagerly"; exit 1; }'
 run cuda-tests "$py" -m pytest -q -p no:cacheprovider -k cuda tests/test_engine.py tests/test_data.py \
     tests/test_inpainting.py tests/test_benchmark.py
 run bench-dcgan "$py" benchmarks/train_dcgan.py --device cuda

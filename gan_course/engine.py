@@ -181,20 +181,27 @@ class GANTrainer:
             raise ValueError(f"batch_size {config.batch_size} is larger than the dataset ({len(data)} images)")
         self.device = torch.device(device)
         self.dist = distributed.info()  # rank 0 of 1 unless torchrun started this process
-        if self.dist.world_size > 1 and config.sync_bn and self.device.type == "cuda":
-            G, D = nn.SyncBatchNorm.convert_sync_batchnorm(G), nn.SyncBatchNorm.convert_sync_batchnorm(D)
+        if self.dist.active and config.sync_bn and self.device.type == "cuda":
+            G = nn.SyncBatchNorm.convert_sync_batchnorm(G)
+            if getattr(objective, "double_backward", False):  # SyncBatchNorm's backward has no derivative
+                warnings.warn("sync_bn: D keeps per-GPU BatchNorm (the R1 penalty differentiates D twice, "
+                              "which SyncBatchNorm cannot); G's BatchNorm is synchronised", stacklevel=2)
+            else:
+                D = nn.SyncBatchNorm.convert_sync_batchnorm(D)
+        if self.dist.rank > 0:  # own dropout/noise streams per rank (weights: DDP broadcasts rank 0's)
+            torch.manual_seed(config.seed + 7919 * self.dist.rank)
         self.bf16 = speed_switch(config.precision, self.device, on="bf16")
         self.channels_last = speed_switch(config.channels_last, self.device)
         fused = speed_switch(config.fused_adam, self.device)
         self.data_on_device = speed_switch(config.data_on_device, self.device)
-        if self.device.type == "cuda":
+        if self.device.type == "cuda" and not torch.are_deterministic_algorithms_enabled():
             torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels once
         memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
         self.G, self.D = G.to(self.device, memory_format=memory_format), D.to(self.device, memory_format=memory_format)
         self.objective, self.data, self.config = objective, data, config
         # what trains: DDP wrappers when distributed (gradients averaged across ranks), else G and D
         self._G_ddp, self._D_ddp = self.G, self.D
-        if self.dist.world_size > 1:
+        if self.dist.active:  # torchrun, even with one process: the same code path as with many
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -206,8 +213,9 @@ class GANTrainer:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.progress = progress
         betas = (config.beta1, config.beta2)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas, fused=fused or None)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas, fused=fused or None)
+        self._fused = fused or None
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_G, betas=betas, fused=self._fused)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas, fused=self._fused)
         # z and any other sampling; each rank its own stream (rank 0's is the one-process stream)
         self.rng = torch.Generator(self.device).manual_seed(config.seed + 7919 * self.dist.rank)
         self.step = 0
@@ -262,7 +270,7 @@ class GANTrainer:
         try:
             return self._train_step(batch)
         except Exception as err:  # dynamo and inductor raise many types; a model's own bug re-raises below
-            self.load_state_dict(before)
+            self.load_state_dict(before, same_process=True)
             self.D.requires_grad_(True)  # in case G's step failed while D was frozen
             self._use_compiled(False)
             reason = f"{type(err).__name__}: {' '.join(str(err).split())}"[:240]  # one line
@@ -326,8 +334,10 @@ class GANTrainer:
                                         refresh=False)
                 if bar is not None:
                     bar.update(1)
-                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0 and writes:
-                    self.save_checkpoint()
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.flush()  # on every rank: the non-finite check is collective
+                    if writes:
+                        self.save_checkpoint()
                 for cb in self.callbacks:
                     cb.on_step_end(self)
                 if self.step >= total:
@@ -359,11 +369,14 @@ class GANTrainer:
                 self.history.setdefault(k, []).append(v)
         self.elapsed = times[-1]
         bad = next((r for r in rows if not all(math.isfinite(r[k]) for k in keys)), None)
-        if bad is not None:
-            which = ", ".join(f"{k}={bad[k]}" for k in keys if not math.isfinite(bad[k]))
+        # every rank flushes at the same steps: all stop together, none waits in the next all-reduce
+        if distributed.any_rank(bad is not None, self.device):
+            where = (f"by step {rows[-1]['step']} on another rank" if bad is None else f"at step {bad['step']} ("
+                     + ", ".join(f"{k}={bad[k]}" for k in keys if not math.isfinite(bad[k])) + ")")
             kept = (f"the last good checkpoint is {self.last_checkpoint}" if self.last_checkpoint
-                    else "no checkpoint had been written yet")
-            raise NonFiniteLossError(f"non-finite loss at step {bad['step']} ({which}); training stopped and {kept}. "
+                    else "no checkpoint had been written yet" if self.dist.is_main
+                    else "rank 0 names the last good checkpoint")
+            raise NonFiniteLossError(f"non-finite loss {where}; training stopped and {kept}. "
                                      "Lower the learning rates or check the data range ([-1, 1]).")
         for cb in self.callbacks:
             cb.on_log(self, rows)
@@ -393,11 +406,13 @@ class GANTrainer:
             "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
             "history": self.history, "elapsed": self.elapsed, "fixed_input": self.fixed_input.cpu(),
         }
-        if torch.cuda.is_available():
-            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        if self.device.type == "cuda":  # this device's stream only: resumable with any number of GPUs
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
         return state
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: dict[str, Any], *, same_process: bool = False) -> None:
+        """Restore ``state``. A checkpoint holds rank 0's noise streams: other ranks derive theirs from
+        the step, unless ``same_process`` says the state is this very process's own (exact restore)."""
         if state.get("kind") != self.kind:
             raise ValueError(f"checkpoint is a {state.get('kind')!r} run, this trainer trains {self.kind!r}")
         saved_meta = state.get("meta", {})
@@ -407,14 +422,22 @@ class GANTrainer:
             raise ValueError(f"checkpoint was trained with {k}={saved_meta[k]!r}, this run has {k}={self.meta[k]!r}")
         load_state(self.G, state["G"], name="generator")
         load_state(self.D, state["D"], name="discriminator")
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
-        self.rng.set_state(state["rng"])
-        if self.dist.rank > 0:  # the checkpoint holds rank 0's stream; other ranks derive theirs afresh
-            self.rng.manual_seed(self.config.seed + 7919 * self.dist.rank + 104_729 * state["step"])
-        torch.set_rng_state(state["torch_rng"])
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        for opt, name in ((self.opt_G, "opt_G"), (self.opt_D, "opt_D")):
+            opt.load_state_dict(state[name])
+            _keep_fused(opt, self._fused)
+        same_kind = state["rng"].numel() == self.rng.get_state().numel()  # a CPU and a CUDA state differ
+        if not same_kind:
+            warnings.warn(f"the checkpoint's z stream comes from another kind of device than {self.device}: "
+                          "it is reseeded, so training continues but not value for value", stacklevel=2)
+        if (self.dist.rank > 0 and not same_process) or not same_kind:
+            reseed = self.config.seed + 7919 * self.dist.rank + 104_729 * state["step"]
+            self.rng.manual_seed(reseed)
+            torch.manual_seed(reseed)
+        else:
+            self.rng.set_state(state["rng"])
+            torch.set_rng_state(state["torch_rng"])
+            if "cuda_rng" in state and self.device.type == "cuda":
+                torch.cuda.set_rng_state(state["cuda_rng"], self.device)
         self.step, self.history, self.elapsed = state["step"], state["history"], state["elapsed"]
         self.fixed_input = state["fixed_input"].to(self.device)
 
@@ -436,7 +459,8 @@ class GANTrainer:
             if self.out_dir is None:
                 raise ValueError("resume needs a checkpoint path when the trainer has no out_dir")
             path = latest_checkpoint(self.out_dir)
-        self.load_state_dict(load_checkpoint(path, kind=self.kind, map_location=self.device))
+        # on the CPU: RNG states must stay there; weights and optimiser states move to their parameters
+        self.load_state_dict(load_checkpoint(path, kind=self.kind, map_location="cpu"))
         self.last_checkpoint = Path(path)
         return self.last_checkpoint
 
@@ -453,6 +477,16 @@ class GANTrainer:
         path = self.out_dir / "metrics.json"
         path.write_text(json.dumps(metrics, indent=2) + "\n")
         return path
+
+
+def _keep_fused(opt: torch.optim.Optimizer, fused: bool | None) -> None:
+    """After ``opt.load_state_dict``: keep this run's fused setting (loading restores the saved one)
+    and put each ``step`` count where that kernel wants it (fused: on the parameter's device)."""
+    for group in opt.param_groups:
+        group["fused"] = fused
+        for p in group["params"]:
+            if "step" in opt.state.get(p, {}):
+                opt.state[p]["step"] = opt.state[p]["step"].to(device=p.device if fused else "cpu", dtype=torch.float32)
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 def bce_logits(logits: torch.Tensor, target: float) -> torch.Tensor:
     """Mean BCE of ``logits`` (any shape: one score or a PatchGAN grid) against a constant ``target`` in [0, 1]."""
-    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+    return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits, target, dtype=torch.float32))
 
 
 def d_loss_bce(d_real: torch.Tensor, d_fake: torch.Tensor, real_label: float = 1.0) -> torch.Tensor:

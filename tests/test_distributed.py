@@ -31,11 +31,27 @@ SCRIPT = textwrap.dedent('''
                             progress=False)
     if phase == "resume":
         trainer.resume(out / "first" / "checkpoints" / "step_000003.pt")
+    if phase == "nan":  # only rank 1 sees a non-finite loss (at step 2): both ranks must stop there, none hang
+        from gan_course.engine import NonFiniteLossError
+        step = trainer._train_step
+        def nan_on_rank_1(batch):
+            stats = step(batch)
+            if place.rank == 1 and trainer.step == 1:
+                stats["loss_G"] = stats["loss_G"] * float("nan")
+            return stats
+        trainer._train_step = nan_on_rank_1
+        try:
+            trainer.fit(3)
+        except NonFiniteLossError as e:
+            (out / f"nan-rank{place.rank}.txt").write_text(f"{trainer.step} {e}")
+        distributed.teardown()
+        sys.exit(0)
     trainer.fit(6 if phase == "resume" else 3)
     first_batch = next(iterate_batches(trainer.data, 8, seed=0, rank=place.rank, world_size=place.world_size))[0]
     params = lambda m: {k: p.detach() for k, p in m.named_parameters()}  # BN buffers follow rank 0 at each forward
     torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step,
-                "world": place.world_size, "batch": first_batch}, out / f"{phase}-rank{place.rank}.pt")
+                "world": place.world_size, "batch": first_batch, "draw": torch.rand(4)},
+               out / f"{phase}-rank{place.rank}.pt")
     distributed.teardown()
 ''')
 
@@ -58,11 +74,51 @@ def test_two_ranks_train_identically_on_disjoint_data_and_resume(tmp_path):
     assert [s["world"] for s in first] == [2, 2] and [s["step"] for s in first] == [3, 3]
     assert _same(first[0]["G"], first[1]["G"]) and _same(first[0]["D"], first[1]["D"])  # DDP kept them equal
     assert not torch.equal(first[0]["batch"], first[1]["batch"])  # each rank saw its own images
+    assert not torch.equal(first[0]["draw"], first[1]["draw"])  # and draws its own noise (dropout, …)
     assert (tmp_path / "first" / "checkpoints" / "step_000003.pt").exists()  # written once, by rank 0
     resumed = _torchrun(tmp_path, "resume")
     assert [s["step"] for s in resumed] == [6, 6]
     assert _same(resumed[0]["G"], resumed[1]["G"]) and _same(resumed[0]["D"], resumed[1]["D"])
     assert not _same(resumed[0]["G"], first[0]["G"])  # training went on from the checkpoint
+
+
+def test_a_divergence_on_one_rank_stops_every_rank(tmp_path):
+    script = tmp_path / "ddp_script.py"
+    script.write_text(SCRIPT)
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                    str(script), str(tmp_path), "nan"], check=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    said = [(tmp_path / f"nan-rank{r}.txt").read_text() for r in range(2)]
+    assert said[1].startswith("2 non-finite loss at step 2 (loss_G=nan)")
+    assert said[0].startswith("2 non-finite loss by step 2 on another rank")
+
+
+def test_one_torchrun_process_runs_the_ddp_path(tiny_digits, monkeypatch):
+    """`torchrun --nproc_per_node=1` joins a process group of one and trains through DDP, the same code
+    as with many GPUs (and what a one-GPU smoke test of the NCCL path needs)."""
+    import socket
+
+    from torch.nn.parallel import DistributedDataParallel
+
+    from gan_course import distributed
+    from gan_course.dcgan import DCGANConfig, dcgan_trainer
+    from gan_course.engine import TrainConfig
+
+    assert distributed.setup("cpu") == (distributed.DistInfo(), None)  # not started by torchrun
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for key, value in {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1",
+                       "MASTER_PORT": str(port)}.items():
+        monkeypatch.setenv(key, value)
+    place, device = distributed.setup("cpu")
+    try:
+        assert place == distributed.DistInfo(0, 1, 0, active=True) and device == torch.device("cpu")
+        train = TrainConfig(steps=2, batch_size=8, sample_every=0, checkpoint_every=0, log_every=1)
+        trainer = dcgan_trainer(DCGANConfig(image_size=16, width=8, z_dim=16), train, tiny_digits, progress=False)
+        assert isinstance(trainer._G_ddp, DistributedDataParallel) and isinstance(trainer._D_ddp, DistributedDataParallel)
+        assert trainer.fit()["step"] == [1, 2]
+    finally:
+        distributed.teardown()
 
 
 def test_compiled_ranks_stay_identical_and_match_eager(tmp_path):

@@ -1,5 +1,6 @@
 """The training engine: history, resume bit-identical on CPU, non-finite stop, atomic checkpoints."""
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -31,6 +32,8 @@ def test_losses_on_known_values():
     assert torch.isfinite(g_loss_bce(-big))
     # label 0.9 on a confident "real": BCE = −0.9·log σ(50) − 0.1·log(1 − σ(50)) ≈ 0.1·50
     assert bce_logits(big, 0.9).item() == pytest.approx(5.0, rel=1e-3)
+    with torch.autocast("cpu", torch.bfloat16):  # bf16 logits keep an fp32 target: 0.9, not bf16's 0.8984
+        assert bce_logits(big.bfloat16(), 0.9).item() == pytest.approx(5.0, rel=1e-4)
 
 
 def test_history_has_a_row_per_step(tiny_digits):
@@ -61,6 +64,44 @@ def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
         assert all(torch.equal(x, y) for x, y in zip(flat_a, flat_b)), name
     for key in ("loss_D", "loss_G", "d_real", "d_fake"):
         assert straight.history[key] == second.history[key]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_resume_reads_the_checkpoint_on_the_cpu_and_moves_only_what_trains(tiny_digits, tmp_path, device):
+    """RNG states must stay on the CPU (a generator refuses a CUDA state); weights and Adam moments go to
+    the parameters' device, Adam's step counts stay on the CPU unless Adam is fused; only this device's
+    CUDA stream is saved, so any number of GPUs can resume."""
+    first = trainer_for(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam="off")
+    first.fit(steps=3)
+    state = load_checkpoint(latest_checkpoint(tmp_path))
+    assert ("cuda_rng" in state) == (device == "cuda") and not isinstance(state.get("cuda_rng"), list)
+    for fused in ("off", "on"):
+        second = trainer_for(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam=fused)
+        second.resume()
+        moments = second.opt_G.state[next(second.G.parameters())]
+        assert moments["exp_avg"].device.type == torch.device(device).type
+        assert moments["step"].device.type == (torch.device(device).type if fused == "on" else "cpu")
+        assert second.switches["fused_adam"] is (fused == "on")  # this run's setting, not the checkpoint's
+        assert all(g["fused"] is (True if fused == "on" else None) for g in second.opt_D.param_groups)
+        assert second.fit()["step"][-1] == 6 and all(map(math.isfinite, second.history["loss_G"]))
+
+
+def test_a_checkpoint_from_another_kind_of_device_resumes_with_a_reseeded_stream(tiny_digits, tmp_path):
+    """A CUDA generator's state (16 bytes) cannot be loaded into a CPU generator (5056) or the other way
+    round: the z stream is reseeded with a warning and training goes on."""
+    first = trainer_for(tiny_digits, tmp_path, checkpoint_every=3)
+    first.fit(steps=3)
+    path = latest_checkpoint(tmp_path)
+    state = load_checkpoint(path)
+    state["rng"] = torch.zeros(16, dtype=torch.uint8)  # what a CUDA generator's get_state() returns
+    save_checkpoint(path, state)
+    second = trainer_for(tiny_digits, tmp_path, checkpoint_every=3)
+    with pytest.warns(UserWarning, match="z stream comes from another kind of device.*reseeded"):
+        second.resume()
+    for a, b in zip(first.G.state_dict().values(), second.G.state_dict().values()):
+        assert torch.equal(a, b)  # the weights at step 3 came back; only the stream differs
+    assert second.step == 3 and second.fit()["step"][-1] == 6
+    assert second.history["loss_D"][:3] == first.history["loss_D"]
 
 
 def _tensors(obj):
