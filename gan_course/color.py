@@ -63,7 +63,7 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """Lab (B, 3, H, W) → sRGB (B, 3, H, W) in [-1, 1] (out-of-gamut colours clipped)."""
     _check(lab, 3, "lab_to_rgb input")
     fy = (lab[:, 0] + 16) / 116
-    f = torch.stack([fy + lab[:, 1] / 500, fy, fy - lab[:, 2] / 200], 1)
+    f = torch.stack([fy + lab[:, 1] / 500, fy, (fy - lab[:, 2] / 200).clamp_min(0)], 1)  # z < 0: skimage's clip
     xyz = torch.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA) * _WHITE.to(lab).view(1, 3, 1, 1)
     linear = torch.einsum("ij,bjhw->bihw", _XYZ_TO_RGB.to(lab), xyz).clamp(0, 1)
     rgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * linear)

@@ -80,7 +80,7 @@ def fid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     # Tr (Σa Σb)^½ = Tr (Σa^½ Σb Σa^½)^½, a symmetric PSD root: stable for singular covariances
     root_a = _sqrtm_psd(cov_a)
     tr_covmean = np.trace(_sqrtm_psd(root_a @ cov_b @ root_a))
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_covmean)
+    return max(0.0, float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_covmean))
 
 
 def _sqrtm_psd(m: np.ndarray) -> np.ndarray:

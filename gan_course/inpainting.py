@@ -112,11 +112,12 @@ def check_mask(mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def importance_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
-    """Yeh's W: for a known pixel i, the fraction of its window×window neighbourhood (zero-padded at
-    the border) that is missing; 0 on missing pixels. mask: (N, 1, H, W), 1 = known."""
+    """Yeh's W: for a known pixel i, the fraction of its neighbours N(i) that are missing, N(i) being
+    the pixels of the window×window neighbourhood that lie inside the image (Yeh's Σ (1 − M_j) / |N(i)|);
+    0 on missing pixels. mask: (N, 1, H, W), 1 = known."""
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be an odd number >= 1, got {window}")
-    missing_share = F.avg_pool2d(1 - mask, window, stride=1, padding=window // 2, count_include_pad=True)
+    missing_share = F.avg_pool2d(1 - mask, window, stride=1, padding=window // 2, count_include_pad=False)
     return mask * missing_share  # (N, 1, H, W)
 
 
@@ -202,9 +203,11 @@ def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_d
     weights = importance_weights(m, config.window) if config.weighting == "importance" else m
     y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)  # (N·K, C, H, W): restarts of image i together
     g = torch.Generator().manual_seed(seed)
-    # restart j of every image draws from the j-th block of N: restart 0 is what K = 1 would run, so
-    # more restarts can only lower the kept loss (Adam is per-element, D and G are in eval mode)
-    z = torch.randn(k, n, z_dim, generator=g).transpose(0, 1).reshape(n * k, z_dim).to(device)  # (N·K, z_dim)
+    # restart j of every image: the j-th draw of N × z_dim, so restart 0 is exactly what K = 1 runs and
+    # more restarts can only lower the kept loss (Adam is per-element, D and G are in eval mode). One
+    # draw per restart: a single randn(K, N, z_dim) would not start with K = 1's values whenever
+    # N · z_dim is not a multiple of 16 (the CPU generator redraws a tensor's last 16 values then)
+    z = torch.stack([torch.randn(n, z_dim, generator=g) for _ in range(k)], 1).reshape(n * k, z_dim).to(device)
     if config.z_clip is not None:
         z = z.clamp(-config.z_clip, config.z_clip)
     z.requires_grad_(True)
@@ -370,11 +373,10 @@ def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
 
 
 def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """SSIM map (Gaussian window 11) averaged over the missing pixels only, per image (N,)."""
-    from torchmetrics.functional.image import structural_similarity_index_measure
+    """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image (N,)."""
+    from .metrics import ssim_map
 
-    _, full = structural_similarity_index_measure(x_hat.float(), x.float(), data_range=2.0, reduction="none",
-                                                  return_full_image=True)
+    full = ssim_map(x_hat, x)
     hole = (1 - mask).expand_as(full)
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
 

@@ -29,10 +29,22 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Structural similarity of x against y (Gaussian window 11, σ 1.5), per image (N,)."""
+    return ssim_map(x, y).flatten(1).mean(1)
+
+
+def ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The SSIM of x against y at every pixel (N, C, H, W); its mean over an image is ``ssim``.
+
+    Computed on [0, 1] (data range 1), the range SSIM is defined on: its brightness term
+    (2 μx μy + C1) / (μx² + μy² + C1) assumes non-negative intensities, so on [-1, 1] a mid-grey area
+    (μ ≈ 0) would score near 0 for a barely visible change. Matches ``skimage.metrics.structural_similarity``
+    (gaussian_weights, σ 1.5, data_range 1) away from the border."""
     from torchmetrics.functional.image import structural_similarity_index_measure
 
     _check(x, y)
-    return structural_similarity_index_measure(x.float(), y.float(), data_range=2.0, reduction="none")
+    _, full = structural_similarity_index_measure((x.float() + 1) / 2, (y.float() + 1) / 2, data_range=1.0,
+                                                  reduction="none", return_full_image=True)
+    return full
 
 
 def colorfulness(x: torch.Tensor) -> torch.Tensor:

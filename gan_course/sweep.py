@@ -29,7 +29,7 @@ def score_generator(G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: tor
     """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
     z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
     with eval_mode(G):
-        f_fake, classes = embed(net, G(z))
+        f_fake, classes = embed(net, G(z.to(next(G.parameters()).device)).cpu())  # net stays on the CPU
     return feature_scores(f_real, f_fake, classes, net.n_classes)
 
 
@@ -129,7 +129,7 @@ def checkpoint_samples(run: SweepRun, z: torch.Tensor) -> dict[int, torch.Tensor
     with eval_mode(G):
         for step, weights in run.weights.items():
             G.load_state_dict(weights)
-            out[step] = G(z[:, :run.z_dim]).cpu()
+            out[step] = G(z[:, :run.z_dim].to(next(G.parameters()).device)).cpu()
     G.load_state_dict(current)
     return out
 

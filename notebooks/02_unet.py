@@ -162,7 +162,8 @@ print("exercise 2:", "✓" if answer_2 == round(baselines["gray copy"]["PSNR"], 
 #   texture from a young adversarial generator (notebook 01), not blur. Without skips the network is
 #   *less accurate*, not smoother.
 # - **Neither beats the trivial baselines yet**: the mean-colour baseline (keep the gray, add the
-#   training set's average colour) scores a higher PSNR than both trained networks. A claim about
+#   training set's average colour) scores a higher PSNR and SSIM than both trained networks, and the
+#   gray copy, with no colour at all, the highest SSIM: its structure is exactly the truth's lightness. A claim about
 #   skips at this budget is a claim about early training, and the table says so.
 #
 # The `full` profile (STL-10 at 96×96, 20,000 steps, seed 003's 96 → 6 U-Net) is where the

@@ -189,11 +189,11 @@ print("exercise 2:", "✓" if answer_2 == float(importance_weights(masks["center
 #
 # - **The GAN wins where the hole is large; classical inpainting ties it where the hole is thin.**
 #   With Poisson blending the GAN has the best PSNR inside the hole for every mask, but by very
-#   different margins: +4.5 dB over the best classical method on half images and about +2–3 dB on
-#   the centre square and random blocks, only +0.15–0.5 dB on random pixels and thin strokes, where
-#   biharmonic interpolation from nearby known pixels is nearly as good. On the half mask every
+#   different margins: +4.4 dB over the best classical method on half images and about +2–3 dB on
+#   the centre square and random blocks, only +0.03–0.6 dB on random pixels and thin strokes, where
+#   biharmonic interpolation from nearby known pixels is as good within noise. On the half mask every
 #   classical method is barely better than mean fill, and only the GAN keeps the digit readable
-#   (classifier accuracy 0.61 vs ≤ 0.53) — still far below the 0.91 of intact images.
+#   (classifier accuracy 0.59 vs ≤ 0.53) — still far below the 0.91 of intact images.
 # - **Poisson blending, which seed 002 left undone, helps every mask** — most for scattered holes
 #   (+5.5 dB on random pixels, +5.4 dB on strokes), where the composite's seams are everywhere.
 # - **Restarts, also left undone, pay**: 4 restarts per image reach a lower loss, +1.7 dB in the hole,

@@ -31,6 +31,12 @@ def test_lab_matches_scikit_image():
     ours32 = rgb_to_lab(x32).permute(0, 2, 3, 1).double().numpy()
     assert (np.abs(ours32 - theirs) / (np.abs(theirs) + 1)).max() < 1e-3
     assert (lab_to_rgb(rgb_to_lab(x32)) - x32).abs().max() < 1e-4  # rgb → lab → rgb is the identity
+    # out of gamut, as a colorizer may predict: z < 0 (strong yellow) is clipped like scikit-image does
+    wild = np.array([[[[50.0, 0, 120], [30, -90, 110], [80, 100, -110], [10, 60, 95]]]])
+    with pytest.warns(UserWarning, match="negative Z values"):
+        expected = lab2rgb(wild)
+    got = (lab_to_rgb(torch.from_numpy(wild).permute(0, 3, 1, 2)) + 1) / 2
+    np.testing.assert_allclose(got.permute(0, 2, 3, 1).numpy(), expected, atol=1e-4)
 
 
 def test_known_lab_values():

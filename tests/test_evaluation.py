@@ -7,6 +7,8 @@ import torch
 from gan_course.evaluation import (FeatureNet, density_coverage, embed, fid, kid, load_or_train_feature_net,
                                    mode_coverage, precision_recall, stability, train_feature_net)
 
+from conftest import DEVICES
+
 
 def gaussian(n, d=8, seed=0, shift=0.0):
     return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) + shift
@@ -91,7 +93,9 @@ def test_feature_net_cache_round_trip(tmp_path):
         load_or_train_feature_net(tmp_path / "f.pt", x, y, 10)
 
 
-def test_sweep_scores_every_point_and_checkpoint():
+@pytest.mark.parametrize("device", DEVICES)
+def test_sweep_scores_every_point_and_checkpoint(device):
+    """G trains on ``device``; the feature net and the scores stay on the CPU."""
     from gan_course.data import load_dataset
     from gan_course.dcgan import DCGANConfig
     from gan_course.engine import TrainConfig
@@ -101,12 +105,16 @@ def test_sweep_scores_every_point_and_checkpoint():
     net = train_feature_net(data.float(), data.labels, 10, steps=20)
     grid = {"b16 z8": (16, 8), "b32 z16": (32, 16)}
     runs = run_sweep(grid, DCGANConfig(image_size=16, width=8), TrainConfig(sample_every=0, checkpoint_every=0),
-                     data, net, data.float()[:64], epochs=0.5, n_samples=64, n_checkpoints=2)
+                     data, net, data.float()[:64], epochs=0.5, n_samples=64, n_checkpoints=2, device=device)
     assert [(r.name, r.steps) for r in runs] == [("b16 z8", 8), ("b32 z16", 4)]
     for r in runs:
         assert [c["step"] for c in r.checkpoints] == [r.steps // 2, r.steps] and set(r.weights) == {r.steps // 2, r.steps}
         assert r.scores["FID"] >= 0 and 0 <= r.scores["coverage"] <= 1 and r.seconds > 0
         assert {"var_loss_D", "spikes", "gap_D"} <= set(r.stability)
+    from gan_course.sweep import checkpoint_samples
+
+    shown = checkpoint_samples(runs[1], torch.randn(4, 16))
+    assert sorted(shown) == [2, 4] and shown[4].shape == (4, 1, 16, 16) and shown[4].device.type == "cpu"
     floor = real_floor(net, data.float()[:64], data.float()[64:128])
     assert floor["FID"] < runs[0].scores["FID"]
     from gan_course.sweep import sweep_rows

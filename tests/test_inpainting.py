@@ -61,6 +61,9 @@ def test_importance_weights_known_case():
     assert w[2, 2] == 0  # missing pixels weigh nothing
     assert torch.allclose(w[1:4, 1:4].sum() - w[2, 2], torch.tensor(8 / 9))  # 8 neighbours see 1 of 9 missing
     assert w[0, 0] == 0 and w[1, 1] == pytest.approx(1 / 9)
+    m[0, 0, 2, 2], m[0, 0, 0, 1] = 1, 0  # a missing pixel on the border: neighbours are in-image pixels only
+    w = importance_weights(m, window=3)[0, 0]
+    assert w[0, 0] == pytest.approx(1 / 4) and w[1, 1] == pytest.approx(1 / 9) and w[0, 2] == pytest.approx(1 / 6)
     with pytest.raises(ValueError, match="odd"):
         importance_weights(m, window=4)
 
@@ -107,8 +110,11 @@ def test_inpainting_lowers_its_loss_and_restarts_keep_the_best(gan, digits):
     assert result.z.shape == (4, config.z_dim) and result.z.abs().max() <= cfg.z_clip
     assert torch.equal(result.composite * m, digits[:4] * m)  # known pixels are the input's
     assert torch.allclose(result.composite * (1 - m), result.x_gen * (1 - m))
-    single = inpaint(G, D, digits[:4] * m, m, config.z_dim, InpaintConfig(steps=15, lr=0.05), seed=2)
-    assert (result.loss.min(1).values <= single.loss[:, 0] + 1e-6).all()  # restart 0 is the single run's start
+    # restart 0 is the single run, also when N · z_dim is no multiple of 16 (3 · 100 here)
+    three = inpaint(G, D, digits[:3] * m[:3], m[:3], config.z_dim, cfg, seed=2)
+    single = inpaint(G, D, digits[:3] * m[:3], m[:3], config.z_dim, InpaintConfig(steps=15, lr=0.05), seed=2)
+    assert torch.allclose(three.loss[:, 0], single.loss[:, 0], rtol=1e-4)
+    assert (three.loss.min(1).values <= single.loss[:, 0] + 1e-6).all()
     stopped = inpaint(G, D, digits[:2] * m[:2], m[:2], config.z_dim, InpaintConfig(steps=50, grad_tol=1e9))
     assert stopped.steps == 1  # the gradient-norm rule stops at once
 
@@ -166,7 +172,7 @@ def test_notebook_07_summary_matches_its_verdicts():
                            text, re.M)}
     assert set(margins) == set(MASKS)  # the GAN with blending is best on every mask ...
     assert margins["half"] > 4 and 1.9 <= margins["random_blocks"] <= margins["center"] <= 3  # ... by about these
-    assert max(margins["random_pixels"], margins["strokes"]) < 0.5
+    assert max(margins["random_pixels"], margins["strokes"]) < 0.7
     assert "4 restarts reach a lower loss than 1: True" in text
     assert "4 restarts change PSNR hole by +1.7" in text
     assert "λ with the best PSNR hole: λ = 1" in text

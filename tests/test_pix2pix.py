@@ -1,5 +1,6 @@
 """pix2pix track: U-Net shapes and skips, metrics on known cases, the pix2pix objective, training."""
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -60,6 +61,17 @@ def test_metrics_on_known_cases():
     # MSE 0.01 on a range of 2: PSNR = 10·log10(4 / 0.01) = 26.02 dB
     assert psnr(x + 0.1, x).mean().item() == pytest.approx(26.02, abs=0.01)
     assert ssim(x, x).mean().item() == pytest.approx(1.0, abs=1e-5)
+    # SSIM on [0, 1] as defined (scikit-image's Gaussian SSIM): a flat mid-grey and one 0.05 brighter are
+    # nearly the same picture (0.9955); on [-1, 1] the brightness term would give 0.05
+    flat = torch.zeros(1, 1, 24, 24)
+    assert ssim(flat + 0.1, flat).item() == pytest.approx(0.99548, abs=1e-4)
+    from skimage.metrics import structural_similarity
+    big = torch.rand(3, 3, 48, 48, generator=g) * 2 - 1
+    noisy = (big + 0.2 * torch.randn(big.shape, generator=g)).clamp(-1, 1)
+    theirs = [structural_similarity(((noisy[i] + 1) / 2).numpy(), ((big[i] + 1) / 2).numpy(), data_range=1,
+                                    channel_axis=0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+              for i in range(3)]
+    assert ssim(noisy, big).tolist() == pytest.approx(theirs, abs=2e-3)  # the border is padded, not cropped
     gray = x[:, :1].expand(-1, 3, -1, -1)
     assert colorfulness(gray).abs().max() < 1e-4
     red = torch.tensor([1.0, -1, -1]).view(1, 3, 1, 1).expand(1, 3, 4, 4)
@@ -159,7 +171,6 @@ def test_gallery_slider_switches_precomputed_figures(capsys):
 
 def _stream_text(name):
     import nbformat
-    from pathlib import Path
 
     nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / name, as_version=4)
     return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
@@ -173,16 +184,25 @@ def test_notebook_summaries_match_their_measured_verdicts():
     assert re.search(r"both 'best' accuracy.*False", text)
     assert re.search(r"L1 alone 'blurry/dull'.*True", text)
     table = {m.group(1): [float(v) for v in m.group(2).split()] for m in re.finditer(
-        r"^(BCE only \(λ=0\)|BCE \+ 1·L1|BCE \+ 100·L1|L1 only|mean colour)\s+([\d. ]+)$", text, re.M)}
+        r"^(BCE only \(λ=0\)|BCE \+ 1·L1|BCE \+ 100·L1|L1 only|gray copy|mean colour)\s+([\d. ]+)$", text, re.M)}
     psnr, ssim, realism = ({k: v[i] for k, v in table.items()} for i in (0, 1, 3))
     nets = ["BCE only (λ=0)", "BCE + 1·L1", "BCE + 100·L1", "L1 only"]
     assert min(nets, key=realism.get) == "BCE + 1·L1" and realism["BCE + 100·L1"] >= realism["L1 only"]
     assert [n for n in nets if psnr[n] > psnr["mean colour"]] == ["BCE + 100·L1", "L1 only"]  # "only the two ..."
-    assert max(psnr[n] for n in nets) - psnr["mean colour"] < 0.5 and max(ssim[n] for n in nets) < ssim["mean colour"]
+    assert max(psnr[n] for n in nets) - psnr["mean colour"] < 0.5
+    summary = (Path(__file__).resolve().parents[1] / "notebooks" / "04_l1_vs_bce.py").read_text().split("## Summary")[1]
+    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    assert [n for n in nets if ssim[n] > ssim["mean colour"]] == ["L1 only"] and max(ssim, key=ssim.get) == "gray copy"
+    assert f"L1 alone edges past the mean colour ({ssim['L1 only']:.3f} vs {ssim['mean colour']:.3f})" in summary
+    assert f"scores highest ({ssim['gray copy']:.3f})" in summary
     assert abs(psnr["BCE + 1·L1"] - psnr["mean colour"]) < 0.15  # "within about 0.1 dB"
     text = _stream_text("02_unet.ipynb")
     assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
     assert "best variant beats the mean-colour baseline on PSNR: False" in text
+    ssim02 = {m.group(1): float(m.group(2)) for m in re.finditer(  # "… and the gray copy … the highest SSIM"
+        r"^(gray copy|mean colour|U-Net with skips|no skips)\s+[-\d]+\s+[\d.]+(?: ± [\d.]+)?\s+([\d.]+)", text, re.M)}
+    assert len(ssim02) == 4 and max(ssim02, key=ssim02.get) == "gray copy"
+    assert ssim02["mean colour"] > max(ssim02["U-Net with skips"], ssim02["no skips"])
     assert "'U-Net with skips': False, 'no skips': False" in text  # not blurrier than the truth
 
 
