@@ -22,28 +22,17 @@ take the same number of steps from the same shipped DCGAN.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Any, Iterator
 
 import torch
 
 from .data import to_unit_range
-from .runtime import speed_switch
+from .runtime import speed_switch, timed
 
 TRAIN_BENCHMARKS = ("dcgan", "pix2pix")
 # dense bf16 tensor-core peaks in TFLOP/s (vendor data sheets, SXM parts); other devices: --peak-tflops
 PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0}
-
-
-def _timed(fn, device: torch.device) -> float:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter() - start
 
 
 def bench_inpainting(n: int = 32, restarts: int = 4, steps: int = 30, device: str | torch.device = "cpu",
@@ -60,20 +49,22 @@ def bench_inpainting(n: int = 32, restarts: int = 4, steps: int = 30, device: st
     x = load_dataset("digits", config.image_size, split="test", channels=config.channels).float()[:n]
     if len(x) < n:
         raise ValueError(f"the digits test split has {len(x)} images, asked for n={n}")
+    m = n if loop_images is None else loop_images
+    if not 1 <= m <= n:  # (steps and restarts are checked by InpaintConfig)
+        raise ValueError(f"need 1 <= loop_images <= n={n}, got {loop_images}")
     mask = make_mask("center", n, config.image_size)
     y = x * mask
     cfg = InpaintConfig(steps=steps, restarts=restarts, grad_tol=0.0, blend=False)
     one = replace(cfg, restarts=1, precision="fp32", grad_tol=1e-30)  # a never-met tolerance: checked every step
     inpaint(G, D, y[:1].to(device), mask[:1], config.z_dim, replace(one, steps=1))  # warm-up
-    batched = _timed(lambda: inpaint(G, D, y.to(device), mask, config.z_dim, cfg), device)
-    m = loop_images or n
+    _, batched = timed(lambda: inpaint(G, D, y.to(device), mask, config.z_dim, cfg), device)
 
     def loop() -> None:
         for i in range(m):
             for k in range(restarts):
                 inpaint(G, D, y[i:i + 1].to(device), mask[i:i + 1], config.z_dim, one, seed=k)
 
-    looped = _timed(loop, device)
+    _, looped = timed(loop, device)
     batched_rate, loop_rate = n * restarts / batched, m * restarts / looped
     precision = "bf16" if speed_switch(cfg.precision, device, on="bf16") else "fp32"
     return {"n": n, "restarts": restarts, "steps": steps, "precision": precision, "batched_s": batched,
@@ -152,7 +143,8 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
 
     device = torch.device(device)
     cuda = device.type == "cuda"
-    steps, warmup = steps or (100 if cuda else 5), warmup if warmup is not None else (10 if cuda else 1)
+    steps = (100 if cuda else 5) if steps is None else steps
+    warmup = warmup if warmup is not None else (10 if cuda else 1)
     workers = workers if workers is not None else (2 if cuda else 0)
     if steps < 1 or warmup < 0 or workers < 0:
         raise ValueError(f"need steps >= 1, warmup >= 0, workers >= 0; got {steps}, {warmup}, {workers}")
@@ -171,13 +163,13 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
 
     flops = flops_per_image_step(plain, (next(batches).to(device), None))
     plain_steps(warmup)
-    plain_s = _timed(lambda: plain_steps(steps), device)
+    _, plain_s = timed(lambda: plain_steps(steps), device)
 
     # optimised: the engine's defaults on this device, one host sync at the end
     fast = factory(config, TrainConfig(**common, log_every=10 ** 9, compile=compile), data, device=device,
                    progress=False)
     fast.fit(warmup + 1)  # warm-up, including any compilation and cuDNN's autotuning
-    fast_s = _timed(lambda: fast.fit(warmup + 1 + steps), device)
+    _, fast_s = timed(lambda: fast.fit(warmup + 1 + steps), device)
 
     images = steps * batch_size
     result = {"model": model, "image_size": config.image_size, "device": str(device), "batch_size": batch_size,

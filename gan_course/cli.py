@@ -64,13 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", choices=("fast", "full"), default=None,
                        help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)")
         p.add_argument("--data-root", type=Path, default=None,
-                       help="folder of a real dataset (default: $GAN_COURSE_DATA or ~/.cache/gan-course/datasets)")
+                       help="folder of the real dataset itself (default: DATA/DATASET, DATA being "
+                            "$GAN_COURSE_DATA or ~/.cache/gan-course/datasets)")
         p.add_argument("--download", action="store_true", help="download a torchvision dataset if it is missing")
         p.add_argument("--out", type=Path, default=None,
                        help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken)")
         p.add_argument("--resume", action="store_true",
                        help=f"continue from the latest checkpoint in --out (default folder: runs/{name}-DATASET-SIZE)")
-        p.add_argument("--overwrite", action="store_true", help="start afresh even if --out holds checkpoints")
+        p.add_argument("--overwrite", action="store_true", help="start afresh in --out: its old checkpoints and sample grids are deleted")
         p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)")
         p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
         _add_dataclass_options(p, config_cls)
@@ -154,11 +155,16 @@ def train_command(args: argparse.Namespace) -> Path:
     out = args.out or _fresh_run_dir(base, args.resume)
     has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
     distributed.barrier()  # every rank chose the same folder before rank 0 creates it
+    if args.resume and args.overwrite:
+        raise SystemExit("error: --resume continues a run and --overwrite starts it again; pass one of them")
     if has_checkpoints and not (args.resume or args.overwrite):
         raise SystemExit(f"error: {out} already holds checkpoints; pass --resume to continue that run, "
                          "--overwrite to start again, or --out to choose another folder")
     if args.resume and not has_checkpoints:
         raise SystemExit(f"error: --resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint")
+    if args.overwrite and place.is_main:  # start again: a later --resume must not find the old run's steps
+        for old in [*(out / "checkpoints").glob("step_*.pt"), *(out / "samples").glob("step_*.png")]:
+            old.unlink()
 
     device = dist_device or get_device(args.device)
     seed_everything(train.seed)
@@ -195,7 +201,8 @@ def bench_command(args: argparse.Namespace) -> str:
 
     device = get_device(args.device)
     if args.what == "inpainting":
-        result = benchmark.bench_inpainting(args.n, args.restarts, args.steps or 30, device, args.loop_images)
+        result = benchmark.bench_inpainting(args.n, args.restarts, 30 if args.steps is None else args.steps, device,
+                                             args.loop_images)
         return benchmark.format_bench(result, str(device))
     result = benchmark.bench_training(args.what, args.steps, device, batch_size=args.batch_size, warmup=args.warmup,
                                       compile=args.compile, workers=args.workers, profile=args.profile,

@@ -406,6 +406,7 @@ def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> Im
         images[i] = _resize_square(pil_to_tensor(image.convert("RGB"))[None], image_size)[0]
         labels.append(target if isinstance(target, int) else -1)  # -1: no label (CelebA, STL-10 unlabeled)
     classes = getattr(dataset, "classes", None)
-    has_labels = any(t >= 0 for t in labels)
+    # labels for all or none: a split mixing in unlabeled images (STL-10 train+unlabeled) has none
+    has_labels = all(t >= 0 for t in labels)
     return ImageSet(images, torch.tensor(labels, dtype=torch.int64) if has_labels else None,
                     tuple(classes) if classes else None, name)

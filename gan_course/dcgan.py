@@ -35,7 +35,7 @@ class DCGANConfig:
     channels: int = 1
     z_dim: int = 100
     width: int = 32  # ngf = ndf: channels next to the image
-    real_label: float = 0.9  # one-sided label smoothing (seed 001); the fake label is 0
+    real_label: float = 0.9  # D's target for reals (one-sided smoothing, seed 001; fakes 0) and, as in the seed, G's
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)

@@ -147,8 +147,9 @@ class ReconstructionGAN:
         out = {"adv": bce_logits(D(x_fake), 1.0), "l1": l1}
         loss = out["adv"] + self.lambda_l1 * l1
         if self.feature_matching:
-            # match the mean of D's hidden features on real and reconstructed images
-            out["fm"] = (D.features(x).mean(0) - D.features(x_fake).mean(0)).pow(2).mean()
+            # ‖mean f(x) − mean f(x̂)‖² over D's hidden features (Salimans et al. 2016): a squared norm,
+            # summed over the C·4·4 features, not averaged
+            out["fm"] = (D.features(x).mean(0) - D.features(x_fake).mean(0)).pow(2).sum()
             loss = loss + self.feature_matching * out["fm"]
         out["loss_G"] = loss
         return {k: (v if k == "loss_G" else v.detach()) for k, v in out.items()}

@@ -296,12 +296,14 @@ class GANTrainer:
 
         # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
         self.D.requires_grad_(False)
-        self.opt_G.zero_grad(set_to_none=True)
-        with autocast():
-            out_G = obj.loss_G(self._D_frozen, batch, x_fake)  # the bare D: frozen here, so no DDP reducer waits on it
-        out_G["loss_G"].backward()
-        self.opt_G.step()
-        self.D.requires_grad_(True)
+        try:
+            self.opt_G.zero_grad(set_to_none=True)
+            with autocast():
+                out_G = obj.loss_G(self._D_frozen, batch, x_fake)  # the bare D: frozen, so no DDP reducer waits
+            out_G["loss_G"].backward()
+            self.opt_G.step()
+        finally:  # an error in G's step must not leave D frozen
+            self.D.requires_grad_(True)
 
         stats = {"loss_D": out_D["loss_D"].float(), "loss_G": out_G["loss_G"].float(),
                  "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),

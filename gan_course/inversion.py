@@ -9,14 +9,13 @@ Manifold"; Creswell & Bharath 2018, "Inverting the Generator of a GAN"):
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import freeze
+from .runtime import freeze, timed
 
 
 @dataclass
@@ -124,10 +123,9 @@ def compare_inversions(G: nn.Module, E: LatentEncoder, x: torch.Tensor, *, steps
     }
     counts = {"optimise z": steps, "encoder": 0, "hybrid": hybrid_steps}
     rows, results = [], {}
+    device = next(G.parameters()).device
     for name, run in methods.items():
-        start = time.perf_counter()
-        inv = run()
-        seconds = time.perf_counter() - start
+        inv, seconds = timed(run, device)
         results[name] = inv
         rows.append({"method": name, "steps": counts[name], "PSNR": float(psnr(inv.x_hat, x).mean()),
                      "MSE": float(inv.loss.mean()), "ms/image": 1000 * seconds / len(x)})

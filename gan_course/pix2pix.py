@@ -99,7 +99,8 @@ class Pix2PixObjective:
     def pair(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         """(A: (N, 1, H, W), B: (N, 3 or 2, H, W)), computed once per batch (the engine asks three times)."""
         if self._last is None or self._last[0] is not batch[0]:
-            self._last = (batch[0], colorization_pair(batch[0], self.space, check_range=False))
+            with torch.autocast(batch[0].device.type, enabled=False):  # targets in fp32, also under bf16
+                self._last = (batch[0], colorization_pair(batch[0].float(), self.space, check_range=False))
         return self._last[1]
 
     def generator_input(self, batch, rng: torch.Generator) -> torch.Tensor:

@@ -7,8 +7,6 @@ in tests. Images follow the course convention: tensors (B, C, H, W) in [-1, 1].
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -87,17 +85,9 @@ def plot_history(history: Mapping[str, Sequence[float]], smooth: int = 1) -> Fig
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
     """Write ``fig`` as PNG atomically (temp file + rename) so a reader never sees half an image."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from .checkpoint import atomic_write
+
+    return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png"))
 
 
 def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Sequence[str] | None = None,

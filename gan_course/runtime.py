@@ -13,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-from typing import Iterator, Literal
+import time
+from typing import Callable, Iterator, Literal, TypeVar
 
 import numpy as np
 import torch
+
+T = TypeVar("T")
 
 Profile = Literal["fast", "full"]
 PROFILES: tuple[Profile, ...] = ("fast", "full")
@@ -79,12 +82,31 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DeviceUnavailableError(f"device {device} requested but CUDA is not available; use 'cpu'")
+        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceUnavailableError(f"device {device} requested but this machine has "
+                                         f"{torch.cuda.device_count()} GPU(s): cuda:0 … cuda:{torch.cuda.device_count() - 1}")
+        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise DeviceUnavailableError(f"device {device} requested but MPS (Apple GPU) is not available; use 'cpu'")
+        if device.type not in ("cpu", "cuda", "mps"):
+            raise DeviceUnavailableError(f"device {device} is not supported here; use 'cpu', 'cuda' or 'mps'")
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def timed(fn: Callable[[], T], device: torch.device) -> tuple[T, float]:
+    """``(fn(), seconds)``, the device drained before and after (CUDA runs asynchronously: without the
+    syncs the clock would stop when the work is queued, not done)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    out = fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return out, time.perf_counter() - start
 
 
 def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:

@@ -10,6 +10,8 @@ network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 3 minute
 """
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
@@ -89,5 +91,8 @@ def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
         return load_shipped_feature_net()
     if data.labels is None or data.classes is None:
         raise ValueError(f"{data.name} has no class labels to train a feature network on")
-    path = default_data_root() / "cache" / f"featnet-{data.name}-{data.channels}x{data.image_size}.pt"
+    # named by the data too: two image folders (or subsets) of one size must not share a network
+    sample = data.images[:: max(1, len(data) // 256)]
+    digest = hashlib.sha1(sample.numpy().tobytes() + data.labels.numpy().tobytes()).hexdigest()[:12]
+    path = default_data_root() / "cache" / f"featnet-{data.name}-{data.channels}x{data.image_size}-{digest}.pt"
     return load_or_train_feature_net(path, data.float(), data.labels, len(data.classes), steps=steps)

@@ -18,7 +18,9 @@ class UNetGenerator(nn.Module):
     """A: (B, in_channels, S, S) in [-1, 1] → (B, out_channels, S, S) in [-1, 1] (Tanh).
 
     ``S`` must be divisible by 2**depth. Channels: width, 2·width, … capped at 8·width.
-    ``dropout`` (pix2pix uses 0.5 in the innermost decoder blocks) is the only noise source.
+    ``dropout`` (pix2pix: 0.5 in the three decoder blocks nearest the bottleneck) is the only noise
+    source. pix2pix keeps it on at test time as G's noise; this course samples in eval mode
+    (``runtime.eval_mode``): dropout off, BatchNorm's running statistics, so outputs are reproducible.
     """
 
     def __init__(self, in_channels: int = 1, out_channels: int = 3, depth: int = 4, width: int = 32,
@@ -44,7 +46,7 @@ class UNetGenerator(nn.Module):
             in_c = prev if (i == depth - 1 or not skips) else prev * 2  # + the skip's channels
             # (B, in_c, s, s) → (B, target, 2s, 2s)
             layers = [nn.ConvTranspose2d(in_c, target, 4, 2, 1, bias=False), nn.BatchNorm2d(target), nn.ReLU(True)]
-            if dropout and i >= depth - 2 and i > 0:
+            if dropout and i >= depth - 3 and i > 0:  # the three blocks nearest the bottleneck, never the last
                 layers.insert(2, nn.Dropout(dropout))
             self.up.append(nn.Sequential(*layers))
             prev = target

@@ -55,6 +55,33 @@ def test_bad_options_give_one_clear_line(tmp_path, capsys, argv, message):
     assert err.startswith("gan-course: error:") and message in err
 
 
+def test_overwrite_starts_again_and_resume_finds_only_the_new_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "dcgan", *SMALL, "--steps", "4", "--out", str(out)]) == 0
+    assert main(["train", "dcgan", *SMALL, "--steps", "2", "--out", str(out), "--overwrite"]) == 0
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000002.pt"]
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["step_000002.png"]
+    capsys.readouterr()
+    assert main(["train", "dcgan", *SMALL, "--steps", "4", "--out", str(out), "--resume"]) == 0
+    assert f"resuming from {out / 'checkpoints' / 'step_000002.pt'} (step 2)" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="pass one of them"):
+        main(["train", "dcgan", *SMALL, "--out", str(out), "--resume", "--overwrite"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bench", "inpainting", "--steps", "0", "--n", "2"], "steps >= 1"),
+    (["bench", "inpainting", "--loop-images", "0", "--n", "2"], "1 <= loop_images <= n=2"),
+    (["bench", "dcgan", "--steps", "0", "--device", "cpu"], "need steps >= 1"),
+    (["bench", "dcgan", "--device", "mps"], "MPS (Apple GPU) is not available"),
+    (["bench", "dcgan", "--device", "xla"], "is not supported here"),
+])
+def test_bench_refuses_zero_and_missing_devices_in_one_line(capsys, argv, message):
+    if "mps" in argv and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
 def test_dataset_keeps_its_own_channels(tmp_path):
     out = tmp_path / "photos"
     assert main(["train", "dcgan", *SMALL, "--steps", "1", "--dataset", "photos", "--out", str(out)]) == 0

@@ -207,11 +207,14 @@ def test_stl10_binary(tmp_path, exists_only):
     x = rand_uint8(3, 3, 96, 96)
     x.transpose(0, 1, 3, 2).tofile(folder / "train_X.bin")  # STL-10 stores images column-major
     np.array([1, 2, 10], dtype=np.uint8).tofile(folder / "train_y.bin")
-    for name in ("test_X.bin", "test_y.bin", "unlabeled_X.bin"):
+    for name in ("test_X.bin", "test_y.bin"):
         (folder / name).write_bytes(b"")
+    rand_uint8(2, 3, 96, 96).transpose(0, 1, 3, 2).tofile(folder / "unlabeled_X.bin")
     (folder / "class_names.txt").write_text("\n".join(f"c{i}" for i in range(10)))
     data = load_dataset("stl10", 96, root=tmp_path)
     assert torch.equal(data.images, torch.from_numpy(x)) and data.labels.tolist() == [0, 1, 9]
+    mixed = load_dataset("stl10", 32, split="train+unlabeled", root=tmp_path)
+    assert len(mixed) == 5 and mixed.labels is None  # labels for all images or none, never -1 for some
     assert load_dataset("stl10", 32, root=tmp_path).images.shape == (3, 3, 32, 32)
 
 

@@ -1,4 +1,7 @@
 """Seed 000's encoder–decoder GAN: shapes, the skip bypass, the R1 penalty on a known case, training."""
+import math
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -38,15 +41,28 @@ def test_r1_penalty_known_case():
     assert r1_penalty(Linear(), torch.randn(5, 1, 1, 2)).item() == pytest.approx(25.0)
 
 
+def test_feature_matching_is_the_squared_norm_of_the_mean_feature_gap():
+    """‖mean f(x) − mean f(x̂)‖², summed over D's C·4·4 hidden features (Salimans et al.), not averaged."""
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(width=8, image_size=32, channels=3).eval()
+    x, x_hat = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 3, 32, 32) * 2 - 1
+    gap = (D.features(x).mean(0) - D.features(x_hat).mean(0)).flatten()
+    out = ReconstructionGAN(lambda_l1=0.0, feature_matching=1.0).loss_G(D, (x, None), x_hat)
+    assert gap.numel() == 32 * 4 * 4 and out["fm"].item() == pytest.approx(gap.dot(gap).item(), rel=1e-5)
+
+
 def test_training_through_the_engine_with_every_stabiliser():
     data = load_dataset("photos", 32, n=64)
+    torch.manual_seed(0)
     G = EncoderDecoder(channels=3, width=8, depth=4, bottleneck=16)
     D = DCGANDiscriminator(width=8, image_size=32, channels=3)
-    trainer = GANTrainer(G, D, ReconstructionGAN(lambda_l1=10.0, r1_gamma=1.0, feature_matching=1.0), data,
+    trainer = GANTrainer(G, D, ReconstructionGAN(lambda_l1=10.0, r1_gamma=1.0, feature_matching=0.01), data,
                          TrainConfig(steps=8, batch_size=16, lr_G=1e-3, lr_D=1e-4, log_every=2), progress=False)
     history = trainer.fit()
     assert {"r1", "fm", "l1", "adv"} <= set(history) and len(history["r1"]) == 8
-    assert history["l1"][-1] < history["l1"][0]
+    # 8 steps move L1 by noise only (±0.05 either way); the feature gap, ≈ 60 at first, halves
+    assert all(math.isfinite(v) for k in ("l1", "r1", "adv", "loss_D") for v in history[k])
+    assert history["fm"][-1] < 0.7 * history["fm"][0]
 
 
 def test_config_profiles_and_errors():
@@ -112,5 +128,11 @@ def test_notebook_06_summary_matches_its_verdicts():
     assert "R1 lowers the variance of loss_D: True" in text and "narrows D's gap between real and reconstructed: True" in text
     assert float(re.search(r"from R1 or feature matching \(dB\): ([\d.]+)", text).group(1)) < 1
     assert "blurrier than the truth (sharpness < 1): []" in text
+    var_g, sharp, d_ssim = map(float, re.search(r"feature matching: var_loss_G ×([\d.]+), sharpness ×([\d.]+), "
+                                                r"SSIM ([+-][\d.]+)", text).groups())
+    summary = " ".join(line.lstrip("# ") for line in
+                       (Path(__file__).resolve().parents[1] / "notebooks" / "06_inversion.py").read_text().splitlines())
+    assert f"G's loss varies {var_g}× more" in summary and f"is {sharp:.0f}× noisier" in summary
+    assert f"SSIM falls by {-d_ssim:.2f}" in summary
     assert "G's samples: best PSNR hybrid, worst encoder" in text and "real digits: best PSNR hybrid" in text
     assert "real digits harder than G's samples for every method: True" in text

@@ -362,3 +362,27 @@ def test_a_failure_in_G_step_of_the_compiled_first_step_restores_everything():
     for net in ("G", "D"):
         for p, q in zip(getattr(eager, net).state_dict().values(), getattr(fallback, net).state_dict().values()):
             assert torch.equal(p, q), net
+
+
+def test_an_error_in_G_step_leaves_D_trainable(tiny_digits):
+    trainer = trainer_for(tiny_digits, steps=1)
+
+    def broken(D, batch, x_fake):
+        raise RuntimeError("a bug in the objective (simulated)")
+
+    trainer.objective.loss_G = broken
+    with pytest.raises(RuntimeError, match="simulated"):
+        trainer.fit()
+    assert all(p.requires_grad for p in trainer.D.parameters())
+
+
+def test_checkpoints_get_the_usual_file_permissions(tmp_path):
+    """Not the 0600 of a temporary file: a run folder shared on a JupyterHub stays readable."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = save_checkpoint(tmp_path / "c.pt", {"kind": "x"})
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -21,6 +21,21 @@ def test_unet_shapes(size, skips):
     assert y.shape == (2, 3, size, size) and y.abs().max() <= 1
 
 
+@pytest.mark.parametrize("depth, blocks", [(2, 1), (3, 2), (4, 3), (5, 3)])
+def test_dropout_sits_in_the_three_decoder_blocks_nearest_the_bottleneck(depth, blocks):
+    G = UNetGenerator(1, 3, depth=depth, width=4, dropout=0.5)
+    with_dropout = [any(isinstance(m, torch.nn.Dropout) for m in block) for block in G.up]
+    assert with_dropout == [True] * blocks + [False] * (depth - blocks)  # never the outermost block
+
+
+def test_lab_targets_stay_fp32_under_bf16_autocast():
+    x = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    A, B = Pix2PixObjective("lab").pair((x, None))
+    with torch.autocast("cpu", torch.bfloat16):
+        A16, B16 = Pix2PixObjective("lab").pair((x, None))
+    assert B16.dtype == torch.float32 and torch.equal(A16, A) and torch.equal(B16, B)
+
+
 def test_unet_trace_follows_the_seed_96_to_6():
     rows = dict(unet_trace(UNetGenerator(1, 3, 4, 32, skips=True), 96))
     assert [rows[f"down {i}"][1] for i in range(1, 5)] == [48, 24, 12, 6]

@@ -39,9 +39,12 @@ def test_feature_net_for_other_datasets_is_trained_once_and_cached(tmp_path, mon
     monkeypatch.setenv("GAN_COURSE_DATA", str(tmp_path))
     photos = load_dataset("photos", 16, n=64)
     net = feature_net_for(photos, steps=3)
-    assert net.n_classes == len(photos.classes) and list((tmp_path / "cache").glob("featnet-photos-3x16.pt"))
+    assert net.n_classes == len(photos.classes) and len(list((tmp_path / "cache").glob("featnet-photos-3x16-*.pt"))) == 1
     again = feature_net_for(photos, steps=3)
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    other = load_dataset("photos", 16, n=64, split="test")  # same name, size and classes, other images
+    feature_net_for(other, steps=3)
+    assert len(list((tmp_path / "cache").glob("featnet-photos-3x16-*.pt"))) == 2  # its own network
     faces = load_dataset("faces", 16)
     with pytest.raises(ValueError, match="no class labels"):
         feature_net_for(faces)
