@@ -142,13 +142,14 @@ def mode_coverage(classes: torch.Tensor, n_classes: int, min_share: float = 0.1)
 
 
 def stability(history: dict[str, list[float]], window: int = 20, spike_sigma: float = 3.0) -> dict[str, float]:
-    """Training-stability statistics from an engine history: loss variances over the second half,
-    spikes (steps where loss_G jumps more than ``spike_sigma`` running standard deviations above its
-    running mean over ``window`` steps), and the mean D(x) − D(G(z)) gap over the second half."""
+    """Training-stability statistics from an engine history, all over the second half of training:
+    loss variances, spikes (steps where loss_G jumps more than ``spike_sigma`` standard deviations above
+    its mean over the ``window`` steps before; the window may reach back into the first half) and the
+    mean D(x) − D(G(z)) gap."""
     g = torch.tensor(history["loss_G"], dtype=torch.float64)
     half = len(g) // 2
     spikes = 0
-    for t in range(window, len(g)):
+    for t in range(max(window, half), len(g)):
         past = g[t - window:t]
         spikes += int(g[t] > past.mean() + spike_sigma * past.std().clamp_min(1e-8))
     gap = torch.tensor(history["d_real"][half:]) - torch.tensor(history["d_fake"][half:])

@@ -434,13 +434,15 @@ def sweep_inpainting(G: nn.Module, D: nn.Module, x: torch.Tensor, z_dim: int, va
 
 # ------------------------------------------------------------------------------------------ figures
 def plot_inpainting(G: nn.Module, D: nn.Module, x: torch.Tensor, z_dim: int, mask: str = "center",
-                    lam: float = 0.003, restarts: int = 1, steps: int = 60, seed: int = 0):
+                    lam: float = 0.003, restarts: int = 1, config: InpaintConfig | None = None, seed: int = 0):
     """Rows corrupted / G(ẑ) / composite / Poisson-blended / truth for images x (N, C, H, W) in [-1, 1]
-    under a ``mask`` of that kind (what the notebook's live widget draws)."""
+    under a ``mask`` of that kind (what the notebook's live widget draws): ``config`` (default the
+    fast profile's) with this ``lam`` and ``restarts``."""
     from .plots import show_image_rows
 
     m = make_mask(mask, len(x), x.shape[-1], seed=seed)
     y = x * m  # holes shown as mid-gray; inpaint never reads them
-    result = inpaint(G, D, y, m, z_dim, InpaintConfig(lam=lam, restarts=restarts, steps=steps, lr=0.05), seed=seed)
+    config = replace(config or InpaintConfig.for_profile("fast"), lam=lam, restarts=restarts)
+    result = inpaint(G, D, y, m, z_dim, config, seed=seed)
     return show_image_rows({"corrupted": y, "G(ẑ)": result.x_gen, "composite": result.composite,
                             "Poisson-blended": result.blended, "truth": x})

@@ -83,10 +83,10 @@ def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
     return explorer(lambda choice: figures[choice], {"choice": control})
 
 
-def inpainting_explorer(G, D, x, z_dim: int, steps: int = 40,
-                        lams: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
-    """Mask type, λ and restarts for ``inpainting.plot_inpainting`` on images x (keep x to a few
-    images: every change re-runs the optimisation, ``steps`` steps)."""
+def inpainting_explorer(G, D, x, z_dim: int, config=None, lams: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
+    """Mask type, λ and restarts for ``inpainting.plot_inpainting`` on images x, every other setting
+    from ``config`` (an ``InpaintConfig``; default the fast profile's). Keep x to a few images: every
+    change re-runs the optimisation."""
     import ipywidgets as w
 
     from .inpainting import MASKS, plot_inpainting
@@ -94,4 +94,4 @@ def inpainting_explorer(G, D, x, z_dim: int, steps: int = 40,
     controls = {"mask": w.Dropdown(options=MASKS, value="center", description="mask"),
                 "lam": w.SelectionSlider(options=list(lams), value=0.003, description="λ", continuous_update=False),
                 **sliders({"restarts": (1, 8, 1)})}
-    return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, steps=steps)
+    return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, config=config)

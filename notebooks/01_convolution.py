@@ -143,7 +143,8 @@ print(f"even with the best scale α, ‖αCᵀ(Cx) − x‖ / ‖x‖ = {r.best_
 # The adjoint identity holds to rounding, and the matrices are exact transposes — that is where the
 # name *transposed* convolution comes from. But the round trip is far from $x$: the one-channel
 # convolution maps 64 numbers to 16 (rank 16), so 48 dimensions of every input are lost and no
-# layer can bring them back. The shapes come back (8×8 → 4×4 → 8×8); the values do not. A generator's
+# layer can bring them back; the 3 → 8-channel layer measured above maps 192 numbers to 128, and
+# loses at least 64 of them the same way. The shapes come back (8×8 → 4×4 → 8×8); the values do not. A generator's
 # `ConvTranspose2d` undoes nothing: it is an upsampling layer whose weights are learned.
 
 # %% [markdown]
@@ -161,7 +162,8 @@ conv.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": conv.overlap_counts(3, 
 # %% [markdown]
 # To measure the artifact we use a **checkerboard score**: the share of an image's energy at the
 # highest frequency the pixel grid holds (a pattern flipping every pixel), after cropping a 2-pixel
-# border — 0 for a flat image, 1 for a pure checkerboard, about 0.07 for white noise of this size.
+# border — 0 for a flat image, 1 for a pure checkerboard, and for white noise of this size the
+# formula (h + w − 1) / (h·w) = 0.070 (its energy spreads evenly over all frequencies).
 # Four ways to upsample 16×16 to 32×32, on an all-ones input with all-ones weights, with 200 random
 # positive kernels (smooth, blur-like), with 200 random signed kernels (like PyTorch's uniform
 # initialisation), and on white-noise input with the signed kernels:
@@ -273,7 +275,7 @@ conv.check_exercises({"conv_size": answer_conv_size, "convT_chain": answer_convT
 #   `ConvTranspose2d`, as the seed says; `k3 s2 p1` halves too but needs `output_padding=1` to double.
 # - **Not an inverse:** the transposed convolution is the exact transpose of the convolution's matrix
 #   (adjoint gap at rounding level), yet the round trip misses the input by 88 % (83 % after the best
-#   rescaling): a stride-2 convolution has rank 16 on 64 inputs. The seed's "not a true inverse" holds.
+#   rescaling): a one-channel stride-2 convolution has rank 16 on 64 inputs. The seed's "not a true inverse" holds.
 # - **Checkerboards:** uneven overlap (`k3 s2`) makes them even with uniform weights, but with
 #   signed random weights `k4 s2` is just as bad as `k3 s2` (0.76 vs 0.75): divisibility is not a cure, which
 #   is where the numbers disagree with the common rule of thumb. Resize-then-convolve is flat on

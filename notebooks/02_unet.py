@@ -158,12 +158,12 @@ print("exercise 2:", "✓" if answer_2 == round(baselines["gray copy"]["PSNR"], 
 #
 # - **Skips help accuracy**: PSNR and SSIM are higher with skips in every seed, as the seed says.
 # - **But "without skips → blurry" is not what we see.** The sharpness ratio is far *above* 1 for both
-#   variants: the outputs carry more high-frequency energy than the truth — noise and checkerboard
-#   texture from a young adversarial generator (notebook 01), not blur. Without skips the network is
+#   variants: the outputs carry more high-frequency energy than the truth — the noise of a young
+#   adversarial generator (perhaps the checkerboard texture of notebook 01; not measured here), not blur. Without skips the network is
 #   *less accurate*, not smoother.
 # - **Neither beats the trivial baselines yet**: the mean-colour baseline (keep the gray, add the
 #   training set's average colour) scores a higher PSNR and SSIM than both trained networks, and the
-#   gray copy, with no colour at all, the highest SSIM: its structure is exactly the truth's lightness. A claim about
+#   gray copy, with no colour at all, the highest SSIM: its structure is the truth's own gray image. A claim about
 #   skips at this budget is a claim about early training, and the table says so.
 #
 # The `full` profile (STL-10 at 96×96, 20,000 steps, seed 003's 96 → 6 U-Net) is where the

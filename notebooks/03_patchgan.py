@@ -61,7 +61,8 @@ print(describe_runtime(profile, device, seed=0))
 # ## 1. The output grid, from real forward passes
 #
 # Every D below is fed a real input of the given size (`pv.output_grid` runs one forward pass). The
-# candidates: seed 003's 4-layer net (`seed_patch_discriminator`), pix2pix's 70×70 PatchGAN
+# candidates: seed 003's 4-layer net (`seed_patch_discriminator()`, with `LeakyReLU(0.2)` where the
+# seed wrote `nn.ReLU(0.2)`: section 3 shows why), pix2pix's 70×70 PatchGAN
 # (`PatchDiscriminator(4, 64, n_layers=3)`), the D this notebook trains later (this profile's
 # `Pix2PixConfig`: in the `lab` space its input is L plus ab = 3 channels), and the global D that
 # pools the same trunk to one logit.
@@ -119,6 +120,7 @@ for name, D in {"seed 003's net": D_seed, "pix2pix 70×70": D_70, f"ours (n_laye
 checks = [("seed 003's net", D_seed, 64, (1, 1)),
           ("seed 003's net", D_seed, 64, (1, 2)),
           ("seed 003's net", D_seed, 64, (0, 0)),
+          ("seed 003's, ReLU", seed_patch_discriminator(leaky=False), 64, (1, 1)),
           ("pix2pix 70×70", D_70, 128, (3, 3)),
           ("ours", D_ours, model.image_size, (2, 2))]
 print(format_table(pv.window_check_rows(checks),
@@ -127,7 +129,7 @@ print(format_table(pv.window_check_rows(checks),
 
 # %% [markdown]
 # The nonzero gradient fills exactly the computed window, clipped to the image: 46×46 for the seed's
-# net, 70×70 for pix2pix's (on a 128×128 input, where cell (3, 3) fits inside). A corner cell's window
+# net (with either activation), 70×70 for pix2pix's (on a 128×128 input, where cell (3, 3) fits inside). A corner cell's window
 # hangs over the border (cell (0, 0) sees only 31×31 real pixels; the rest is padding). And the D we
 # train below, on 32×32 photos, has **34×34** windows: every cell sees at least 23×23 of the 32×32
 # pixels, a central cell 31×31. At this size our "PatchGAN" is close to a global discriminator — keep
@@ -199,8 +201,8 @@ for leaky in (False, True):
     print(f"leaky={leaky!s:<5}  zeros after each activation: {', '.join(f'{s:.3f}' for s in shares)}")
 
 # %% [markdown]
-# Dead units do not shrink the window (the gradient check above gives 46×46 for `leaky=False` too:
-# see the tests), but they halve the paths a gradient can take. `gan_course` uses `LeakyReLU(0.2)`,
+# Dead units do not shrink the window (the gradient check in section 2 gives 46×46 for the ReLU
+# version too), but they halve the paths a gradient can take. `gan_course` uses `LeakyReLU(0.2)`,
 # as pix2pix and DCGAN do.
 
 # %% [markdown]
@@ -230,10 +232,11 @@ for run in runs.values():
 
 # %% [markdown]
 # The PatchGAN's per-patch probability sigmoid(D(A, B)) on six held-out images: the real pairs
-# (A, B), then the same conditions with G's colours. Green = "real", red = "fake". D scores them as it
-# did in training: BatchNorm normalises each batch of 16 with that batch's own statistics, and every
-# batch is all real or all fake (`loss_D` calls D once on the reals and once on the fakes). That is
-# also the verdict G's loss was computed from.
+# (A, B), then the same conditions with G's colours (G in eval mode, as it is used; in training it ran
+# in train mode, with its own batch statistics, so its fakes there differed slightly). Green = "real",
+# red = "fake". D scores them as it did in training: BatchNorm normalises each batch of 16 with that
+# batch's own statistics, and every batch is all real or all fake (`loss_D` calls D once on the reals
+# and once on the fakes), the way G's loss was computed too.
 
 # %%
 x_test = test_data.float()  # (N, 3, 32, 32) in [-1, 1]
@@ -277,7 +280,8 @@ print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
 # images that were green are now as orange as G's), and in eval mode it is gone (0.414 vs 0.423).
 # So after 100 steps nearly all of what this D "knows" is how to recognise *a batch of fakes*, not
 # a fake patch; the per-patch variation inside its score maps is small next to that. The global D
-# barely separates in any mode (0.502 vs 0.482 as trained).
+# barely separates as trained (0.502 vs 0.482), and in eval mode it rates G's pairs slightly *more*
+# real than the real ones (0.490 vs 0.467).
 #
 # This is not a PatchGAN property but a BatchNorm one, and pix2pix's reference code trains D the same
 # way (real and fake in separate calls), where its batch size of 1 makes BatchNorm act like instance
@@ -314,16 +318,16 @@ show_image_rows({"gray input": baseline_colorizations(x_test[show], train_data.f
 #   59.4.
 # - Both beat both baselines on PSNR (18.487 and 18.096 dB against 17.716 for the mean colour). On
 #   SSIM neither does: the global-D run only ties the mean-colour baseline (0.758 vs 0.759), the
-#   PatchGAN run is below it (0.722), and the gray copy, whose structure is exactly the truth's
-#   lightness, scores highest of all (0.792).
+#   PatchGAN run is below it (0.722), and the gray copy, whose structure is the truth's own
+#   gray image, scores highest of all (0.792).
 # - The **PatchGAN** run is a little more colourful than the global-D run (27.5 vs 24.8) but further
 #   from the truth (0.39 dB PSNR and 0.036 SSIM lower) and much noisier: a sharpness ratio of 8.4
 #   against 2.5 means blotchy chroma, visible in the figure.
 # - So at this budget the PatchGAN did **not** give better colorizations; it gave slightly more colour
 #   and much more noise. With a discriminator that mostly recognises batches (section 4) and 34×34
 #   windows on 32×32 images, this run cannot show the texture advantage pix2pix reports on 256×256
-#   images after many epochs. One seed and a short run: another seed would move these numbers by
-#   tenths of a dB. A fair test needs several seeds, longer training and images larger than the window
+#   images after many epochs. One seed and a short run: another seed may well move these numbers by
+#   tenths of a dB (notebook 02's three seeds spread by 0.14–0.30 dB). A fair test needs several seeds, longer training and images larger than the window
 #   (the `full` profile: 96×96 images, 70×70 windows).
 
 # %% [markdown]

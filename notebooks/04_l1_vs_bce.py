@@ -17,7 +17,8 @@
 #
 # Seed 003's pix2pix generator minimises `BCE + 100·L1` and claims: **BCE alone** gives realistic but
 # wrong images, **L1 alone** gives correct but blurry ones, **both** give correct and realistic ones.
-# We train the three identically and measure all three properties.
+# We train the three, and a fourth with a small L1 weight between them, identically and measure all
+# three properties.
 #
 # **You will learn**
 # - what each loss term pulls the generator towards, measured: accuracy (PSNR, SSIM), vividness
@@ -81,7 +82,7 @@ for r in runs:
 # **Realism** is the held-out accuracy of a fresh small CNN trained to tell these outputs from real
 # test images (half the images to train it, the other half to score it): 0.5 means it cannot tell,
 # 1.0 means the fakes are obvious. It never took part in training, so the generator could not learn
-# to fool *it* in particular.
+# to fool *it* in particular. (The truth row's 0.5 is by definition: real against real.)
 
 # %% tags=["nbval-ignore-output"]
 outputs = {r.name: colorize(r.G, x_test, "lab") for r in runs}
@@ -149,19 +150,20 @@ print("exercise 2:", "✓" if answer_2 == base.lambda_l1 else "✗")
 # the verdicts from the numbers on every run):
 #
 # - **BCE alone is "wrong"**: by far the lowest PSNR and SSIM, and the most colourful output — but its
-#   colours are noise, and the held-out classifier spots it almost every time. "Realistic" does *not*
+#   colours are noise, and the held-out classifier spots it every time (realism accuracy 1.000). "Realistic" does *not*
 #   hold at this budget: BCE alone is the least realistic generator of all.
 # - **L1 alone is dull**: the highest PSNR of the networks, and barely more colourful than the
-#   mean-colour baseline — the safe, desaturated average the seed calls blurry.
+#   mean-colour baseline — the safe, desaturated average the seed calls blurry (this notebook measures
+#   the missing colour, not blur; notebook 02's sharpness ratio finds noise, not blur, at this budget).
 # - **Both together are not "best" on either axis here**: BCE + 100·L1 sits between the two — a
 #   little less accurate than L1 alone, a little more colourful, and no more realistic (its realism
 #   accuracy equals or exceeds L1-only's). The most *realistic* generator is the one with a small L1
-#   weight (λ = 1): the adversarial term needs room to act, and at λ = 100 the L1 term dominates G's
-#   gradient.
+#   weight (λ = 1), presumably because the adversarial term needs room to act: at λ = 100 the L1 term
+#   should dominate G's gradient (not measured here).
 # - Every generator is still easy to tell from real photos (realism accuracy ≫ 0.5). Only the two with
 #   a strong L1 term beat the mean-colour baseline on PSNR, by less than half a decibel; BCE + 1·L1
-#   lands within about 0.1 dB of the baseline, above it on one CPU we ran this on and below it on
-#   another (one seed, 100 steps: differences this small are noise). On SSIM only L1 alone edges past
+#   lands within about 0.1 dB of the baseline, 0.08 dB below it in the run stored here (one seed,
+#   100 steps: differences this small are noise; on another CPU it came out just above). On SSIM only L1 alone edges past
 #   the mean colour (0.764 vs 0.760), and the gray copy, with no colour at all, scores highest (0.792):
 #   SSIM mostly rewards the lightness structure every method copies from its input. The
 #   `full` profile on a GPU (STL-10, 20,000 steps) is where the converged trade-off should be judged.

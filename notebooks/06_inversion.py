@@ -167,7 +167,8 @@ print(format_table(stab_rows, ["stabiliser", "PSNR", "SSIM", "sharpness", "var_l
 
 # %% tags=["nbval-ignore-output"]
 by = {r["stabiliser"]: r for r in stab_rows}
-print("R1 lowers the variance of loss_D:", by["R1 γ=1"]["var_loss_D"] < by["neither"]["var_loss_D"])
+print("R1 lowers the variance of loss_D:", by["R1 γ=1"]["var_loss_D"] < by["neither"]["var_loss_D"],
+      f"(÷{by['neither']['var_loss_D'] / by['R1 γ=1']['var_loss_D']:.1f})")
 print("R1 narrows D's gap between real and reconstructed:", by["R1 γ=1"]["gap_D"] < by["neither"]["gap_D"])
 print("largest PSNR change from R1 or feature matching (dB): "
       f"{max(abs(r['PSNR'] - by['neither']['PSNR']) for r in stab_rows[1:4]):.3f}")
@@ -256,16 +257,16 @@ print("exercise 2:", "✓" if answer_2 == sum(skip_runs[0].G.values_to_decoder(3
 #   17 dB) — and exactly as well with f replaced by zeros: 7,680 numbers flow through the skips, more
 #   than the image's own 3,072. Without skips, zeroing f destroys the output (≈ 11 dB). So seed 000's
 #   "skip connections for stability" undo its "deconstruction": the image never has to pass through f.
-# - **R1 calms D, not the result.** The gradient penalty cuts the variance of loss_D about fourfold and
-#   narrows D's real-vs-reconstructed gap (0.08 → 0.03), but R1, feature matching or both change PSNR
-#   by at most ≈ 0.6 dB. Feature matching (weight 1: the squared gap between D's mean features starts
-#   about as large as 100·L1) does not stabilise anything here: G's loss varies 3.6× more, the output
+# - **R1 calms D, not the result.** The gradient penalty divides the variance of loss_D by 4.4 and
+#   narrows D's real-vs-reconstructed gap (0.09 → 0.03), but R1, feature matching or both change PSNR
+#   by at most ≈ 0.6 dB. Feature matching (weight 1 on the squared norm of the gap between D's mean
+#   features) does not stabilise anything here: G's loss varies 3.6× more, the output
 #   is 18× noisier by the sharpness ratio, and SSIM falls by 0.14. The seed's lower generator learning
 #   rate, at this budget, only slows G down (PSNR 14.7 dB, noisy output).
-# - **Not blurry, noisy.** Every model's output has *more* high-frequency energy than the truth
-#   (sharpness ratio 5–6, 50–100 with feature matching, ≈ 150 with the low lr_G), the opposite of the
-#   seed's "some blurring".
-# - **Inverting a pretrained G**: the encoder is ≈ 100× faster than optimisation but the least
+# - **Not blurry, noisy.** Every run in the stabiliser table has *more* high-frequency energy than the
+#   truth (sharpness ratio 5–6; 54–104 with feature matching; ≈ 150 with the low lr_G), the opposite
+#   of the seed's "some blurring".
+# - **Inverting a pretrained G**: the encoder is over 100× faster than optimisation but the least
 #   accurate; optimising from the encoder's guess (hybrid) is the most accurate with half the steps of
 #   optimisation from a random z. Real digits are harder to reach than G's own samples for every method:
 #   G cannot make every real digit.

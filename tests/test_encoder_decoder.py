@@ -134,5 +134,7 @@ def test_notebook_06_summary_matches_its_verdicts():
                        (Path(__file__).resolve().parents[1] / "notebooks" / "06_inversion.py").read_text().splitlines())
     assert f"G's loss varies {var_g}× more" in summary and f"is {sharp:.0f}× noisier" in summary
     assert f"SSIM falls by {-d_ssim:.2f}" in summary
+    ratio = re.search(r"R1 lowers the variance of loss_D: True \(÷([\d.]+)\)", text).group(1)
+    assert f"divides the variance of loss_D by {ratio}" in summary
     assert "G's samples: best PSNR hybrid, worst encoder" in text and "real digits: best PSNR hybrid" in text
     assert "real digits harder than G's samples for every method: True" in text

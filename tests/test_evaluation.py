@@ -61,7 +61,7 @@ def test_mode_coverage():
 def test_stability_counts_spikes():
     n = 100
     loss_G = [1.0 + 0.01 * (i % 3) for i in range(n)]
-    loss_G[60] = 5.0
+    loss_G[30] = loss_G[60] = 5.0  # the first-half jump is not counted: every statistic is over the second half
     h = {"loss_D": [0.5] * n, "loss_G": loss_G, "d_real": [0.8] * n, "d_fake": [0.3] * n}
     s = stability(h)
     assert s["spikes"] == 1 and s["gap_D"] == pytest.approx(0.5) and s["var_loss_G"] > 0

@@ -149,15 +149,25 @@ def test_benchmark_reports_both_paths():
         r["batched_per_s"] / r["loop_per_s"])
 
 
-def test_widget_and_figure(gan, digits):
+def test_widget_and_figure(gan, digits, monkeypatch):
     from matplotlib.figure import Figure
 
     from gan_course.inpainting import plot_inpainting
     from gan_course.widgets import inpainting_explorer
 
     G, D, config = gan
-    assert isinstance(plot_inpainting(G, D, digits[:2], config.z_dim, "strokes", steps=2), Figure)
-    widget = inpainting_explorer(G, D, digits[:2], config.z_dim, steps=2)
+    two_steps = InpaintConfig(steps=2, lr=0.03)
+    assert isinstance(plot_inpainting(G, D, digits[:2], config.z_dim, "strokes", config=two_steps), Figure)
+    widget = inpainting_explorer(G, D, digits[:2], config.z_dim, two_steps)
+    seen = []
+
+    def record(G, D, y, m, z_dim, config, seed=0):
+        seen.append(config)
+        raise ValueError("recorded")  # the widget prints "not possible: recorded"; nothing is drawn
+
+    monkeypatch.setattr("gan_course.inpainting.inpaint", record)
+    widget.children[0].value = "half"  # a change re-runs plot_inpainting with the notebook's settings
+    assert [(c.lr, c.steps, c.lam, c.restarts) for c in seen] == [(0.03, 2, 0.003, 1)]
     assert {c.description for c in widget.children[:-1]} == {"mask", "λ", "restarts"}
 
 

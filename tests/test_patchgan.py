@@ -275,7 +275,9 @@ def test_notebook_stores_the_package_answers():
     assert "window 46×46, stride 16: neighbouring windows overlap by 30 pixels" in text
     assert "window 70×70, stride 8" in text
     checks = pv.window_check_rows([("seed 003's net", D_seed, 64, (1, 1)), ("seed 003's net", D_seed, 64, (1, 2)),
-                                   ("seed 003's net", D_seed, 64, (0, 0)), ("pix2pix 70×70", D_70, 128, (3, 3)),
+                                   ("seed 003's net", D_seed, 64, (0, 0)),
+                                   ("seed 003's, ReLU", seed_patch_discriminator(leaky=False), 64, (1, 1)),
+                                   ("pix2pix 70×70", D_70, 128, (3, 3)),
                                    ("ours", D_ours, 32, (2, 2))])
     assert format_table(checks, ["D", "input", "cell", "window", "inside", "gradient", "match"],
                         ["D", "input", "cell", "computed window", "inside the image", "nonzero gradient", "match"]) in text

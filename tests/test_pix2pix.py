@@ -211,6 +211,8 @@ def test_notebook_summaries_match_their_measured_verdicts():
     assert f"L1 alone edges past the mean colour ({ssim['L1 only']:.3f} vs {ssim['mean colour']:.3f})" in summary
     assert f"scores highest ({ssim['gray copy']:.3f})" in summary
     assert abs(psnr["BCE + 1·L1"] - psnr["mean colour"]) < 0.15  # "within about 0.1 dB"
+    assert f"{psnr['mean colour'] - psnr['BCE + 1·L1']:.2f} dB below it in the run stored here" in summary
+    assert f"spots it every time (realism accuracy {realism['BCE only (λ=0)']:.3f})" in summary
     text = _stream_text("02_unet.ipynb")
     assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
     assert "best variant beats the mean-colour baseline on PSNR: False" in text
@@ -225,6 +227,16 @@ def test_notebook_05_summary_matches_its_table():
     text = _stream_text("05_dcgan.ipynb")
     fid = {name: float(re.search(rf"^{re.escape(name)}\s+0\s+\d+\s+([\d.]+)", text, re.M).group(1))
            for name in ("b16 z50", "b32 z100", "b64 z200")}
-    assert fid["b16 z50"] < fid["b32 z100"] < fid["b64 z200"]  # "small < medium < large"
+    assert fid["b16 z50"] < fid["b32 z100"] < fid["b64 z200"]  # "on FID and KID … small < medium < large"
+    rows = {m.group(1): m.group(2).split() for m in re.finditer(r"^(b16 z50|b32 z100|b64 z200)\s+0\s+(.*)$", text, re.M)}
+    kid, classes, kl, spikes = ({k: float(v[i]) for k, v in rows.items()} for i in (2, 6, 7, 8))
+    assert kid["b16 z50"] < kid["b32 z100"] < kid["b64 z200"]
+    assert classes == {"b16 z50": 9, "b32 z100": 1, "b64 z200": 1} and kl["b32 z100"] == kl["b64 z200"] == 2.303
+    assert all(float(rows[k][i]) == 0 for k in ("b32 z100", "b64 z200") for i in (3, 4, 5))  # precision, recall, coverage
+    assert max(spikes, key=spikes.get) == "b16 z50"
+    summary = " ".join(line.lstrip("# ") for line in
+                       (Path(__file__).resolve().parents[1] / "notebooks" / "05_dcgan.py").read_text().splitlines())
+    assert (f"spikes ({spikes['b16 z50']:.0f}, against {spikes['b32 z100']:.0f} and {spikes['b64 z200']:.0f})"
+            in summary) and f"cover {classes['b16 z50']:.0f} of the 10 digit classes" in summary
     assert re.search(r"b64 z200\s+FID by step.*metric picks step (\d+), the last is (?!\1)\d+", text)
     assert "samples per predicted class" in text
