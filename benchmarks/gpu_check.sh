@@ -4,7 +4,7 @@
 # DCGAN. Reports: ${OUT:-gpu-check}/gpu_check.log (everything), summary.txt (exit status and seconds of
 # each part), metrics.json and the last sample grid of the torchrun run (four files: the device tool
 # brings back eight at most). Run it on a machine with a CUDA GPU and a PyTorch with torchvision,
-# scikit-learn, scikit-image, matplotlib, tqdm, tabulate and pytest; nothing is installed: the package
+# scikit-learn, scikit-image, matplotlib, tqdm and pytest; nothing is installed: the package
 # is imported from this checkout (PYTHONPATH), with $PYTHON (default python3).
 set -uo pipefail
 cd "$(dirname "$0")/.."

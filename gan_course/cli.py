@@ -1,6 +1,6 @@
 """``gan-course`` command line: train the course's models from the shell.
 
-    gan-course train dcgan                      # fast profile on CPU: 32×32 digits, ~30 s on 2 cores
+    gan-course train dcgan                      # fast profile on CPU: 32×32 digits, ≈ 40 s on 2 cores
     gan-course train dcgan --dataset photos --image-size 64 --steps 500
     GAN_COURSE_PROFILE=full gan-course train dcgan --dataset imagefolder --data-root PATH/cifar10
     gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
