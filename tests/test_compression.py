@@ -42,11 +42,13 @@ def test_jpeg_payload_excludes_headers_and_budget_is_respected(photos):
 
 
 def test_quantize_uint8_has_256_levels_and_error_below_half_a_step():
-    f = torch.randn(3, 12, 2, 2)
+    f = torch.randn(3, 12, 16, 16, generator=torch.Generator().manual_seed(0))  # 3,072 values per sample
     q = quantize_uint8(f)
-    step = (f.flatten(1).amax(1) - f.flatten(1).amin(1)) / 255
-    assert ((q - f).flatten(1).abs().amax(1) <= step / 2 + 1e-6).all()
-    assert all(len(torch.unique(row)) <= 256 for row in q.flatten(1))
+    lo, step = f.flatten(1).amin(1, keepdim=True), (f.flatten(1).amax(1) - f.flatten(1).amin(1))[:, None] / 255
+    assert ((q - f).flatten(1).abs() <= step / 2 + 1e-6).all()
+    level = (q.flatten(1) - lo) / step  # every value sits on one of the 256 levels lo + k·step, k = 0 … 255
+    assert (level - level.round()).abs().max() < 1e-3 and level.round().min() == 0 and level.round().max() == 255
+    assert all(100 < len(torch.unique(row)) <= 256 for row in q.flatten(1))
 
 
 def test_codec_rows_rank_more_bytes_higher(photos):

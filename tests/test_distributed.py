@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent('''
     import torch
 
     from gan_course import distributed
-    from gan_course.data import iterate_batches, load_dataset
+    from gan_course.data import load_dataset
     from gan_course.dcgan import DCGANConfig, dcgan_trainer
     from gan_course.engine import TrainConfig
 
@@ -29,8 +29,11 @@ SCRIPT = textwrap.dedent('''
         train = TrainConfig(**{**vars(train), "compile": "aot_eager", "data_on_device": "on"})
     trainer = dcgan_trainer(config, train, load_dataset("digits", 16), device=device, out_dir=out / phase,
                             progress=False)
+    params = lambda m: {k: p.detach().clone() for k, p in m.named_parameters()}  # BN buffers follow rank 0
+    start = {}
     if phase == "resume":
         trainer.resume(out / "first" / "checkpoints" / "step_000003.pt")
+        start = params(trainer.G)
     if phase == "nan":  # only rank 1 sees a non-finite loss (at step 2): both ranks must stop there, none hang
         from gan_course.engine import NonFiniteLossError
         step = trainer._train_step
@@ -46,12 +49,13 @@ SCRIPT = textwrap.dedent('''
             (out / f"nan-rank{place.rank}.txt").write_text(f"{trainer.step} {e}")
         distributed.teardown()
         sys.exit(0)
+    seen = []  # the images each rank's trainer really trained on
+    step = trainer._train_step
+    trainer._train_step = lambda batch: seen.append(batch[0].clone()) or step(batch)
     trainer.fit(6 if phase == "resume" else 3)
-    first_batch = next(iterate_batches(trainer.data, 8, seed=0, rank=place.rank, world_size=place.world_size))[0]
-    params = lambda m: {k: p.detach() for k, p in m.named_parameters()}  # BN buffers follow rank 0 at each forward
-    torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step,
-                "world": place.world_size, "batch": first_batch, "draw": torch.rand(4)},
-               out / f"{phase}-rank{place.rank}.pt")
+    torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step, "start": start,
+                "loss_D": trainer.history["loss_D"], "world": place.world_size, "batch": seen[0],
+                "draw": torch.rand(4)}, out / f"{phase}-rank{place.rank}.pt")
     distributed.teardown()
 ''')
 
@@ -78,6 +82,8 @@ def test_two_ranks_train_identically_on_disjoint_data_and_resume(tmp_path):
     assert (tmp_path / "first" / "checkpoints" / "step_000003.pt").exists()  # written once, by rank 0
     resumed = _torchrun(tmp_path, "resume")
     assert [s["step"] for s in resumed] == [6, 6]
+    assert all(_same(r["start"], first[0]["G"]) for r in resumed)  # every rank started from the step-3 weights
+    assert resumed[0]["loss_D"][:3] == first[0]["loss_D"] and len(resumed[0]["loss_D"]) == 6  # and its history
     assert _same(resumed[0]["G"], resumed[1]["G"]) and _same(resumed[0]["D"], resumed[1]["D"])
     assert not _same(resumed[0]["G"], first[0]["G"])  # training went on from the checkpoint
 

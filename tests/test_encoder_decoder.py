@@ -51,6 +51,22 @@ def test_feature_matching_is_the_squared_norm_of_the_mean_feature_gap():
     assert gap.numel() == 32 * 4 * 4 and out["fm"].item() == pytest.approx(gap.dot(gap).item(), rel=1e-5)
 
 
+def test_r1_enters_loss_D_as_half_gamma_times_the_penalty():
+    w = torch.tensor([0.3, 0.4], requires_grad=True)
+
+    class Linear(nn.Module):  # D(x) = w·x: E‖∇ₓD‖² = 0.25
+        def forward(self, x):
+            return x.flatten(1) @ w
+
+    x, x_hat = torch.randn(5, 1, 1, 2), torch.randn(5, 1, 1, 2)
+    plain = ReconstructionGAN(r1_gamma=0.0).loss_D(Linear(), (x, None), x_hat)
+    penalised = ReconstructionGAN(r1_gamma=3.0).loss_D(Linear(), (x, None), x_hat)
+    assert "r1" not in plain and penalised["r1"].item() == pytest.approx(0.25)
+    assert (penalised["loss_D"] - plain["loss_D"]).item() == pytest.approx(1.5 * 0.25, rel=1e-5)
+    (grad,) = torch.autograd.grad(penalised["loss_D"] - plain["loss_D"], w)  # the penalty pulls w towards 0
+    torch.testing.assert_close(grad, 1.5 * 2 * w.detach())
+
+
 def test_training_through_the_engine_with_every_stabiliser():
     data = load_dataset("photos", 32, n=64)
     torch.manual_seed(0)

@@ -263,7 +263,13 @@ def test_fast_path_agrees_with_eager_fp32(device):
     assert b.switches == {"bf16": True, "channels_last": True, "fused_adam": True, "data_on_device": True,
                           "compile": {"G": "eager", "D": "eager"}}
     assert b.G.net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    seen = []
+    hooks = [m.register_forward_hook(lambda module, args, out: seen.append(out.dtype)) for m in (b.G, b.D)]
     ha, hb = a.fit(), b.fit()
+    for h in hooks:
+        h.remove()
+    assert set(seen) == {torch.bfloat16}  # every training forward of G and D ran under bf16 autocast
+    assert hb["loss_D"] != ha["loss_D"]
     for key in ("loss_D", "loss_G"):
         assert hb[key][0] == pytest.approx(ha[key][0], rel=0.03)
     for name, p in a.G.named_parameters():

@@ -83,10 +83,15 @@ def test_feature_net_learns_real_digits():
         FeatureNet(1).features(torch.zeros(2, 3, 16, 16))
 
 
-def test_feature_net_cache_round_trip(tmp_path):
+def test_feature_net_cache_round_trip(tmp_path, monkeypatch):
     x = torch.rand(64, 1, 16, 16) * 2 - 1
     y = torch.arange(64) % 4
     a = load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, steps=3)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("retrained although a cached network was there")
+
+    monkeypatch.setattr("gan_course.evaluation.train_feature_net", no_training)
     b = load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, steps=3)  # loaded, not retrained
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     with pytest.raises(ValueError, match="holds a feature net for 1×16² images and 4 classes"):

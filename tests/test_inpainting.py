@@ -115,6 +115,12 @@ def test_inpainting_lowers_its_loss_and_restarts_keep_the_best(gan, digits):
     single = inpaint(G, D, digits[:3] * m[:3], m[:3], config.z_dim, InpaintConfig(steps=15, lr=0.05), seed=2)
     assert torch.allclose(three.loss[:, 0], single.loss[:, 0], rtol=1e-4)
     assert (three.loss.min(1).values <= single.loss[:, 0] + 1e-6).all()
+    # what is returned is the kept restart's: its z (restart 0's is the single run's) and G(z)
+    assert three.best.tolist() != [0, 0, 0], "pick a seed where some image keeps another restart"
+    for i, b in enumerate(three.best.tolist()):
+        assert torch.allclose(three.z[i], single.z[i], atol=1e-4) == (b == 0), i
+    with torch.no_grad():
+        assert torch.allclose(G.eval()(three.z), three.x_gen, atol=1e-5)
     stopped = inpaint(G, D, digits[:2] * m[:2], m[:2], config.z_dim, InpaintConfig(steps=50, grad_tol=1e9))
     assert stopped.steps == 1  # the gradient-norm rule stops at once
 
@@ -192,6 +198,46 @@ def test_notebook_07_summary_matches_its_verdicts():
     assert re.search(r"^4 restarts\s+[\d.]+\s+60\s+[\d.]+\s+[\d.]+\s+0\.812$", text, re.M)  # 26 of 32
 
 
+def test_notebook_07_summary_quotes_its_stored_numbers():
+    """Every figure in the summary is recomputed here from the stored tables of the same run."""
+    import re
+    from pathlib import Path
+
+    from test_pix2pix import _stream_text
+
+    text = _stream_text("07_inpainting.ipynb")
+    summary = (Path(__file__).resolve().parents[1] / "notebooks" / "07_inpainting.py").read_text().split("## Summary")[1]
+    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    table = {(m.group(1), m.group(2)): [float(v) for v in m.group(3).split()] for m in re.finditer(
+        r"^(\w+)\s+(GAN \+ Poisson|GAN|mean fill|biharmonic|Telea|Navier–Stokes)\s+([\d. ]+)$", text, re.M)}
+    hole, acc = ({k: v[i] for k, v in table.items()} for i in (0, 4))
+    classical = ("biharmonic", "Telea", "Navier–Stokes")
+    margin = {mask: hole[mask, "GAN + Poisson"] - max(hole[mask, c] for c in classical) for mask in MASKS}
+    assert f"+{margin['half']:.1f} dB over the best classical method on half images" in summary
+    assert 2 <= min(margin["center"], margin["random_blocks"]) <= max(margin["center"], margin["random_blocks"]) <= 3
+    assert f"only +{margin['random_pixels']:.2f}–{margin['strokes']:.1f} dB on random pixels and thin strokes" in summary
+    over_mean = {c: hole["half", c] - hole["half", "mean fill"] for c in classical}
+    assert [c for c in classical if over_mean[c] > 0] == ["Telea"] and f"by {over_mean['Telea']:.1f} dB" in summary
+    half_acc = sorted(acc["half", c] for c in classical)
+    assert f"accuracy {half_acc[0]:.2f}–{half_acc[-1]:.2f} vs mean fill's {acc['half', 'mean fill']:.2f}" in summary
+    assert f"accuracy {acc['half', 'GAN + Poisson']:.2f} vs ≤ {acc['half', 'mean fill']:.2f}" in summary
+    intact = float(re.search(r"accuracy on the intact images: ([\d.]+)", text).group(1))
+    assert f"the {intact:.2f} of intact images" in summary
+    blend = {mask: hole[mask, "GAN + Poisson"] - hole[mask, "GAN"] for mask in ("random_pixels", "strokes")}
+    assert f"+{blend['random_pixels']:.1f} dB on random pixels, +{blend['strokes']:.1f} dB on strokes" in summary
+    sweep = {m.group(1): [float(v) for v in m.group(2).split()] for m in re.finditer(
+        r"^(λ = [\d.]+|1 restart|4 restarts|binary mask W = M)\s+([-\d. ]+)$", text, re.M)}
+    gain = sweep["4 restarts"][2] - sweep["1 restart"][2]
+    assert f"+{gain:.1f} dB in the hole" in summary
+    assert f"reads {sweep['4 restarts'][4] * 32:.0f} of 32 repaired digits instead of {sweep['1 restart'][4] * 32:.0f}" in summary
+    assert f"gains +{sweep['1 restart'][2] - sweep['binary mask W = M'][2]:.1f} dB over a binary mask" in summary
+    assert f"adding about {sweep['λ = 0.003'][0] - sweep['λ = 0'][0]:.3f}" in summary
+    assert (f"by {sweep['λ = 1'][2] - sweep['λ = 0.1'][2]:.2f} dB over λ = 0.1 and "
+            f"{sweep['λ = 1'][2] - sweep['λ = 0'][2]:.2f} dB over λ = 0") in summary
+    assert f"λ = 10 hurts ({sweep['λ = 10'][2] - sweep['λ = 0'][2]:+.1f} dB)".replace("-", "−") in summary
+    assert sweep["λ = 10"][0] < 0  # "its total loss is negative"
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_bf16_inpainting_agrees_with_fp32(gan, digits, device):
     """bf16 autocast, forced on the CPU, the default ("auto") on CUDA: the final losses and fills agree
@@ -206,7 +252,13 @@ def test_bf16_inpainting_agrees_with_fp32(gan, digits, device):
     exact = inpaint(G, D, y, m, config.z_dim, cfg)
     fast = inpaint(G, D, y, m, config.z_dim, replace(cfg, precision="bf16" if device == "cpu" else "auto"))
     assert fast.z.dtype == fast.x_gen.dtype == torch.float32
+    seen = []
+    hook = G.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    inpaint(G, D, y, m, config.z_dim, replace(cfg, steps=1, precision="bf16" if device == "cpu" else "auto"))
+    hook.remove()
+    assert seen[0] == torch.bfloat16  # the optimisation step's G ran under bf16 autocast (the final fill is fp32)
     torch.testing.assert_close(fast.loss, exact.loss, rtol=0.05, atol=0.0)
+    assert not torch.equal(fast.loss, exact.loss)
     assert (fast.x_gen - exact.x_gen).abs().mean() < 0.05  # images in [-1, 1]
     with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16"):
         InpaintConfig(precision="fp16")

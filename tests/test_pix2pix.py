@@ -182,6 +182,10 @@ def test_gallery_slider_switches_precomputed_figures(capsys):
 
     w = gallery_slider({"a": "figure a", "b": "figure b"})
     assert w.children[0].options == ("a", "b") and w.children[0].value == "b"
+    assert "figure b" in capsys.readouterr().out  # the last setting is shown first
+    w.children[0].value = "a"
+    shown = capsys.readouterr().out
+    assert "figure a" in shown and "figure b" not in shown  # moving the slider shows that figure, nothing recomputed
 
 
 def _stream_text(name):

@@ -40,10 +40,17 @@ def test_feature_net_for_other_datasets_is_trained_once_and_cached(tmp_path, mon
     photos = load_dataset("photos", 16, n=64)
     net = feature_net_for(photos, steps=3)
     assert net.n_classes == len(photos.classes) and len(list((tmp_path / "cache").glob("featnet-photos-3x16-*.pt"))) == 1
+    import gan_course.evaluation
+
+    train = gan_course.evaluation.train_feature_net
+    calls = []
+    monkeypatch.setattr("gan_course.evaluation.train_feature_net", lambda *a, **k: calls.append(1) or train(*a, **k))
     again = feature_net_for(photos, steps=3)
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+    assert calls == []  # loaded from the cache, not retrained
     other = load_dataset("photos", 16, n=64, split="test")  # same name, size and classes, other images
     feature_net_for(other, steps=3)
+    assert calls == [1]
     assert len(list((tmp_path / "cache").glob("featnet-photos-3x16-*.pt"))) == 2  # its own network
     faces = load_dataset("faces", 16)
     with pytest.raises(ValueError, match="no class labels"):
