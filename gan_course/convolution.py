@@ -727,12 +727,13 @@ def plot_overlap_counts(counts: Mapping[str, torch.Tensor]) -> Figure:
     return fig
 
 
-def plot_edge_response(image: torch.Tensor, responses: Mapping[str, torch.Tensor]) -> Figure:
-    """The photo, then each kernel's response on a symmetric red–blue scale (red +, blue −)."""
+def plot_edge_response(image: torch.Tensor, responses: Mapping[str, torch.Tensor],
+                       title: str = "photo (scikit-image camera)") -> Figure:
+    """The photo (titled ``title``), then each kernel's response on a symmetric red–blue scale (red +, blue −)."""
     fig = Figure(figsize=(4 * (1 + len(responses)), 4.3))
     axes = fig.subplots(1, 1 + len(responses))
     axes[0].imshow(image.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    axes[0].set_title("photo (scikit-image camera)")
+    axes[0].set_title(title)
     for ax, (name, r) in zip(axes[1:], responses.items()):
         lim = float(r.abs().quantile(0.995)) if r.numel() <= 2**24 else float(r.abs().max())
         ax.imshow(r.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")

@@ -174,8 +174,8 @@ def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: i
     [-1, 1] and flip on the device, with one small copy per epoch (the permutation and that epoch's
     flips) instead of one image copy per step. The stream is the same, value for value.
     """
-    if not 0 <= rank < world_size:
-        raise ValueError(f"rank must be in [0, {world_size}), got {rank}")
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise ValueError(f"need world_size >= 1 and 0 <= rank < world_size, got rank {rank} of world_size {world_size}")
     if not 1 <= batch_size * world_size <= len(data):
         raise ValueError(f"batch_size × world_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), "
                          f"got {batch_size} × {world_size}")
@@ -341,10 +341,11 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
             raise ValueError("dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
                              "or of train/<class>/ and test/<class>/)")
         folder = _image_folder(Path(root).expanduser(), split)
+        classes = _folder_classes(Path(root).expanduser())
         # the cache sits outside the folder (a cache/ there would read as a class) and its name
         # changes when the folder moves or a class folder gains or loses files
         stamp = [(d.name, d.stat().st_mtime_ns) for d in sorted(folder.iterdir()) if d.is_dir()]
-        digest = hashlib.sha1(repr((str(folder.resolve()), stamp)).encode()).hexdigest()[:12]
+        digest = hashlib.sha1(repr((str(folder.resolve()), stamp, classes)).encode()).hexdigest()[:12]
         cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
     else:
         root = Path(root).expanduser() if root is not None else default_data_root() / name
@@ -361,10 +362,12 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
         "flowers102": lambda: tvd.Flowers102(root, split=split, download=download),
         "celeba": lambda: tvd.CelebA(root, split=split, target_type=[], download=download),
         "svhn": lambda: tvd.SVHN(root, split=split, download=download),
-        "imagefolder": lambda: tvd.ImageFolder(folder),
+        "imagefolder": lambda: _numbered_image_folder(tvd.ImageFolder, folder, classes),
     }
     try:
         dataset = constructors[name]()
+        if name == "imagefolder" and len(dataset) == 0:
+            raise FileNotFoundError("no image files found")
     except FileNotFoundError as e:  # ImageFolder: no class folders, or a class folder without images
         raise FileNotFoundError(f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
                                 f".png|.jpg ({e})") from e
@@ -393,6 +396,22 @@ def _image_folder(root: Path, split: str) -> Path:
         return root
     raise FileNotFoundError(f"{root} has no {split}/ folder; split folders found: {', '.join(found) or 'none'} "
                             f"(class folders directly under root load as split 'train' or 'all')")
+
+
+def _folder_classes(root: Path) -> list[str]:
+    """The class names of an image folder: the union over its split folders (or root's own class
+    folders), so every split numbers the classes alike even when one split lacks a class."""
+    splits = [root / s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()] or [root]
+    return sorted({d.name for s in splits for d in s.iterdir() if d.is_dir()})
+
+
+def _numbered_image_folder(image_folder: type, folder: Path, classes: list[str]):
+    """torchvision's ImageFolder over ``folder`` with the class numbering ``classes`` (not just its own folders)."""
+    class Numbered(image_folder):
+        def find_classes(self, directory):
+            return classes, {c: i for i, c in enumerate(classes)}
+
+    return Numbered(str(folder), allow_empty=True)
 
 
 def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> ImageSet:

@@ -165,13 +165,14 @@ def _check_features(a: torch.Tensor, b: torch.Tensor, minimum: int) -> None:
 
 
 def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor, n_classes: int,
-                              **train_kwargs) -> FeatureNet:
+                              retrain: bool = False, **train_kwargs) -> FeatureNet:
     """The feature network cached at ``path`` (weights_only, checked against the data's shape), or a
-    freshly trained one written there atomically."""
+    freshly trained one written there atomically (``retrain``: always; the old file stays until the
+    new one replaces it)."""
     from .checkpoint import save_checkpoint
 
     path = Path(path)
-    if path.is_file():
+    if path.is_file() and not retrain:
         return load_feature_net(path, expect=(x.shape[1], x.shape[-1], n_classes))
     net = train_feature_net(x, y, n_classes, **train_kwargs)
     save_checkpoint(path, {"kind": "feature_net", "channels": x.shape[1], "n_classes": n_classes,

@@ -72,8 +72,7 @@ def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[P
     data_dir = data_dir or DATA_DIR
     digits = load_dataset("digits", 32)
     feat_path = data_dir / "featnet-digits-32.pt"
-    feat_path.unlink(missing_ok=True)
-    load_or_train_feature_net(feat_path, digits.float(), digits.labels, 10, steps=FEATNET_STEPS, seed=0)
+    load_or_train_feature_net(feat_path, digits.float(), digits.labels, 10, retrain=True, steps=FEATNET_STEPS, seed=0)
     config = DCGANConfig.for_profile("fast")
     trainer = dcgan_trainer(config, TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0,
                                                             checkpoint_every=0), digits, progress=progress)

@@ -109,7 +109,9 @@ def test_batch_size_larger_than_dataset():
         iterate_batches(small_set(20), 21, seed=0)  # checked at the call, before the first batch
     with pytest.raises(ValueError, match=r"got 8 × 3"):
         iterate_batches(small_set(20), 8, seed=0, world_size=3)
-    with pytest.raises(ValueError, match=r"rank must be in \[0, 2\)"):
+    with pytest.raises(ValueError, match="world_size 0"):
+        iterate_batches(small_set(20), 4, seed=0, world_size=0)
+    with pytest.raises(ValueError, match="0 <= rank < world_size, got rank 2 of world_size 2"):
         iterate_batches(small_set(20), 4, seed=0, rank=2, world_size=2)
     with pytest.raises(ValueError, match="start_step must be >= 0"):
         iterate_batches(small_set(20), 4, seed=0, start_step=-1)
@@ -281,6 +283,11 @@ def test_imagefolder_with_and_without_split_folders(tmp_path, exists_only):
         load_dataset("imagefolder", root=tmp_path / "set", split="all")
     assert not (tmp_path / "set" / "cache").exists()  # the cache lives under the data root, not in the folder
     assert len(list((tmp_path / "data-root" / "cache").glob("imagefolder-*.pt"))) == 2
+    (tmp_path / "set" / "train" / "cow").mkdir()  # a class the test split lacks, sorting between the two
+    Image.fromarray(rand_uint8(32, 32, 3, seed=9)).save(tmp_path / "set" / "train" / "cow" / "0.png")
+    test = load_dataset("imagefolder", 32, root=tmp_path / "set", split="test")
+    assert test.classes == ("cat", "cow", "dog") and test.labels.tolist() == [0, 0, 2, 2]  # dog is 2 in both splits
+    assert load_dataset("imagefolder", 32, root=tmp_path / "set").labels.tolist() == [0, 0, 1, 2, 2]
 
 
 def test_every_name_is_listed():

@@ -93,6 +93,9 @@ def test_feature_net_cache_round_trip(tmp_path, monkeypatch):
 
     monkeypatch.setattr("gan_course.evaluation.train_feature_net", no_training)
     b = load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, steps=3)  # loaded, not retrained
+    with pytest.raises(AssertionError, match="retrained"):  # retrain=True (gan-course ship) always trains
+        load_or_train_feature_net(tmp_path / "f.pt", x, y, 4, retrain=True, steps=3)
+    assert (tmp_path / "f.pt").is_file()  # a failed retraining leaves the old network in place
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     with pytest.raises(ValueError, match="holds a feature net for 1×16² images and 4 classes"):
         load_or_train_feature_net(tmp_path / "f.pt", x, y, 10)
