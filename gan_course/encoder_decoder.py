@@ -109,7 +109,11 @@ class EncoderDecoder(nn.Module):
 
 
 def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
-    """E‖∇ₓ D(x)‖² over real images (differentiable: create_graph=True, for D's update)."""
+    """E‖∇ₓ D(x)‖² over real images (differentiable: create_graph=True, for D's update).
+
+    D runs as it trains (train mode). With a BatchNorm D, as seed 000's, each D(xᵢ) depends on the
+    whole batch, so this is the batch's penalty rather than Mescheder et al.'s per-sample one (their D
+    has no BatchNorm), and the extra pass updates BatchNorm's running statistics once more."""
     x = x_real.detach().requires_grad_(True)
     D = getattr(D, "module", D)  # under DDP: the bare D (DDP does not support torch.autograd.grad)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
