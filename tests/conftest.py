@@ -1,5 +1,6 @@
 """Shared test set-up: one torch thread per process (pytest-xdist runs two workers on two cores)."""
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -24,3 +25,22 @@ def tiny_digits():
 # the engine's own defaults; the CUDA cases are skipped elsewhere (CI and the course need no GPU).
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 DEVICES = ["cpu", pytest.param("cuda", marks=CUDA)]
+
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def stored_text(name: str) -> str:
+    """Every text output stored in notebook ``name`` (e.g. ``"04_l1_vs_bce"``), one cell after another."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def notebook_words(name: str, after: str = "") -> str:
+    """The words of notebook ``name``'s text file (from the first ``after`` on), comment marks dropped
+    and lines joined, so a test can look for a sentence that wraps."""
+    text = (NOTEBOOKS / f"{name}.py").read_text()
+    text = text.split(after, 1)[1] if after else text
+    return " ".join(line.lstrip("# ") for line in text.splitlines())

@@ -2,9 +2,7 @@
 and notebook 01's promise that it shows the package's own computations."""
 import itertools
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,9 +11,9 @@ from torch import nn
 
 from gan_course import convolution as conv
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "01_convolution.ipynb"
-NOTEBOOK_TEXT = ROOT / "notebooks" / "01_convolution.py"
+from conftest import NOTEBOOKS, stored_text
+
+NOTEBOOK_TEXT = NOTEBOOKS / "01_convolution.py"
 SEED_ANSWER = torch.tensor([[-4., 0., 4.],
                             [0., -2., 2.],
                             [0., -1., 1.]])  # worked out on paper: left column minus right column
@@ -298,13 +296,8 @@ def test_notebook_calls_the_package_instead_of_redefining_it():
     assert "import matplotlib.pyplot" not in source  # figures come from the package
 
 
-def _stored_text() -> str:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-
-
 def test_notebook_stores_the_package_answers():
-    text = _stored_text()
+    text = stored_text("01_convolution")
     assert str(conv.seed_example().int().numpy()) in text  # the "?" grid
     assert "nn.Conv2d gives the identical grid: True" in text
     assert text.count("disagree in 0") == 2

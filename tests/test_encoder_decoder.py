@@ -1,6 +1,5 @@
 """Seed 000's encoder–decoder GAN: shapes, the skip bypass, the R1 penalty on a known case, training."""
 import math
-from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +9,8 @@ from gan_course.data import load_dataset
 from gan_course.dcgan import DCGANDiscriminator
 from gan_course.encoder_decoder import EncoderDecoder, ReconstructionGAN, r1_penalty
 from gan_course.engine import GANTrainer, TrainConfig
+
+from conftest import notebook_words, stored_text
 
 
 @pytest.mark.parametrize("skips", [False, True])
@@ -131,9 +132,7 @@ def test_trained_models_feed_rate_distortion_rows_without_changing_them():
 def test_notebook_06_summary_matches_its_verdicts():
     import re
 
-    from test_pix2pix import _stream_text
-
-    text = _stream_text("06_inversion.ipynb")
+    text = stored_text("06_inversion")
     assert "GAN PSNR rises with the size of f: True" in text
     assert "GAN sizes that beat bicubic at the same bytes: none" in text
     assert re.search(r"beat the 3-byte mean colour .*: \[200\.0, 776\.0\]", text)  # not the 4-block model
@@ -146,8 +145,7 @@ def test_notebook_06_summary_matches_its_verdicts():
     assert "blurrier than the truth (sharpness < 1): []" in text
     var_g, sharp, d_ssim = map(float, re.search(r"feature matching: var_loss_G ×([\d.]+), sharpness ×([\d.]+), "
                                                 r"SSIM ([+-][\d.]+)", text).groups())
-    summary = " ".join(line.lstrip("# ") for line in
-                       (Path(__file__).resolve().parents[1] / "notebooks" / "06_inversion.py").read_text().splitlines())
+    summary = notebook_words("06_inversion")
     assert f"G's loss varies {var_g}× more" in summary and f"is {sharp:.0f}× noisier" in summary
     assert f"SSIM falls by {-d_ssim:.2f}" in summary
     ratio = re.search(r"R1 lowers the variance of loss_D: True \(÷([\d.]+)\)", text).group(1)

@@ -11,7 +11,7 @@ from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, check_mask, 
                                    make_mask, mean_fill, perceptual_loss, poisson_blend, poisson_blend_reference)
 from gan_course.shipped import load_shipped_dcgan
 
-from conftest import DEVICES
+from conftest import DEVICES, notebook_words, stored_text
 
 
 @pytest.fixture(scope="module")
@@ -180,9 +180,7 @@ def test_widget_and_figure(gan, digits, monkeypatch):
 def test_notebook_07_summary_matches_its_verdicts():
     import re
 
-    from test_pix2pix import _stream_text
-
-    text = _stream_text("07_inpainting.ipynb")
+    text = stored_text("07_inpainting")
     margins = {m.group(1): float(m.group(2)) for m in
                re.finditer(r"^(\w+)\s+best PSNR hole: GAN \+ Poisson\s+GAN \+ Poisson − best classical: ([+-][\d.]+) dB",
                            text, re.M)}
@@ -201,13 +199,9 @@ def test_notebook_07_summary_matches_its_verdicts():
 def test_notebook_07_summary_quotes_its_stored_numbers():
     """Every figure in the summary is recomputed here from the stored tables of the same run."""
     import re
-    from pathlib import Path
 
-    from test_pix2pix import _stream_text
-
-    text = _stream_text("07_inpainting.ipynb")
-    summary = (Path(__file__).resolve().parents[1] / "notebooks" / "07_inpainting.py").read_text().split("## Summary")[1]
-    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    text = stored_text("07_inpainting")
+    summary = notebook_words("07_inpainting", after="## Summary")
     table = {(m.group(1), m.group(2)): [float(v) for v in m.group(3).split()] for m in re.finditer(
         r"^(\w+)\s+(GAN \+ Poisson|GAN|mean fill|biharmonic|Telea|Navier–Stokes)\s+([\d. ]+)$", text, re.M)}
     hole, acc = ({k: v[i] for k, v in table.items()} for i in (0, 4))

@@ -1,9 +1,7 @@
 """PatchGAN: output grids, the receptive field computed and measured, the seed's ReLU, input checks,
 the views module's helpers and figures, and notebook 03's promise that it shows the package's values."""
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -12,9 +10,9 @@ from torch import nn
 from gan_course import patchgan_views as pv
 from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "03_patchgan.ipynb"
-NOTEBOOK_TEXT = ROOT / "notebooks" / "03_patchgan.py"
+from conftest import NOTEBOOKS, notebook_words, stored_text
+
+NOTEBOOK_TEXT = NOTEBOOKS / "03_patchgan.py"
 
 
 @pytest.fixture(scope="module")
@@ -253,16 +251,11 @@ def test_notebook_calls_the_package_instead_of_redefining_it():
     assert "import matplotlib.pyplot" not in source and ".backward()" not in source
 
 
-def _stored_text() -> str:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-
-
 def test_notebook_stores_the_package_answers():
     from gan_course.pix2pix import Pix2PixConfig, build_pix2pix
     from gan_course.plots import format_table
 
-    text = _stored_text()
+    text = stored_text("03_patchgan")
     torch.manual_seed(0)
     D_seed, D_70 = seed_patch_discriminator(), PatchDiscriminator(4, 64, 3)
     model = Pix2PixConfig.for_profile("fast", space="lab")
@@ -296,7 +289,7 @@ def test_notebook_table_holds_the_baselines():
     from gan_course.data import load_dataset
     from gan_course.pix2pix import baseline_colorizations, colorization_metrics
 
-    text = _stored_text()
+    text = stored_text("03_patchgan")
     x_train = load_dataset("photos", 32, split="train", n=1024, seed=0).float()
     x_test = load_dataset("photos", 32, split="test", n=256, seed=0).float()
     for name, y in baseline_colorizations(x_test, x_train).items():
@@ -307,12 +300,11 @@ def test_notebook_table_holds_the_baselines():
 
 def test_notebook_summary_quotes_the_stored_numbers():
     """The summary's score-map and global-vs-patch numbers are the ones the stored run printed."""
-    text = _stored_text()
+    text = stored_text("03_patchgan")
     real = re.search(r"PatchGAN\s+real \(A, B\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", text).groups()
     fake = re.search(r"PatchGAN\s+fake \(A, G\(A\)\)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", text).groups()
     gaps = [float(r) - float(f) for r, f in zip(real, fake)]
-    summary = (ROOT / "notebooks" / "03_patchgan.py").read_text().split("# ## Summary", 1)[1]
-    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    summary = notebook_words("03_patchgan", after="# ## Summary")
     assert f"real ({real[0]}) from fake ({fake[0]})" in summary
     assert f"gap falls from {gaps[0]:.3f} to {gaps[1]:.3f}" in summary and f"({gaps[2]:+.3f}".replace("-", "−") in summary
     scores = {}
@@ -320,7 +312,7 @@ def test_notebook_summary_quotes_the_stored_numbers():
         scores[name] = re.search(rf"^{name}\s+1\s+([\d.]+)\s+([\d.]+)", text, re.M).groups()
         assert scores[name][0] in summary and scores[name][1] in summary, name
     # the section texts between the tables quote the same run
-    words = " ".join(line.lstrip("# ") for line in (ROOT / "notebooks" / "03_patchgan.py").read_text().splitlines())
+    words = notebook_words("03_patchgan")
     assert f"{real[0]} on real pairs, {fake[0]} on G's, a gap of {gaps[0]:.3f}" in words
     assert f"gap shrinks to {gaps[1]:.3f} ({real[1]} vs {fake[1]}" in words
     (p_g, s_g), (p_p, s_p) = ((float(v) for v in scores[n]) for n in ("global D", "PatchGAN"))

@@ -1,6 +1,5 @@
 """pix2pix track: U-Net shapes and skips, metrics on known cases, the pix2pix objective, training."""
 import re
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +10,8 @@ from gan_course.experiments import summarize_runs
 from gan_course.pix2pix import (Pix2PixConfig, Pix2PixObjective, baseline_colorizations, build_pix2pix, colorize,
                                 compare_colorizers, pix2pix_trainer)
 from gan_course.unet import UNetGenerator, unet_trace
+
+from conftest import notebook_words, stored_text
 
 
 @pytest.mark.parametrize("size", [32, 64, 96])
@@ -188,16 +189,9 @@ def test_gallery_slider_switches_precomputed_figures(capsys):
     assert "figure a" in shown and "figure b" not in shown  # moving the slider shows that figure, nothing recomputed
 
 
-def _stream_text(name):
-    import nbformat
-
-    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / name, as_version=4)
-    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-
-
 def test_notebook_summaries_match_their_measured_verdicts():
     """The words in the summaries are the verdicts the stored outputs printed."""
-    text = _stream_text("04_l1_vs_bce.ipynb")
+    text = stored_text("04_l1_vs_bce")
     assert re.search(r"BCE alone 'realistic'.*False", text)  # summary: "does *not* hold"
     assert re.search(r"BCE alone 'wrong'.*True", text)
     assert re.search(r"both 'best' accuracy.*False", text)
@@ -209,15 +203,14 @@ def test_notebook_summaries_match_their_measured_verdicts():
     assert min(nets, key=realism.get) == "BCE + 1·L1" and realism["BCE + 100·L1"] >= realism["L1 only"]
     assert [n for n in nets if psnr[n] > psnr["mean colour"]] == ["BCE + 100·L1", "L1 only"]  # "only the two ..."
     assert max(psnr[n] for n in nets) - psnr["mean colour"] < 0.5
-    summary = (Path(__file__).resolve().parents[1] / "notebooks" / "04_l1_vs_bce.py").read_text().split("## Summary")[1]
-    summary = " ".join(line.lstrip("# ") for line in summary.splitlines())
+    summary = notebook_words("04_l1_vs_bce", after="## Summary")
     assert [n for n in nets if ssim[n] > ssim["mean colour"]] == ["L1 only"] and max(ssim, key=ssim.get) == "gray copy"
     assert f"L1 alone edges past the mean colour ({ssim['L1 only']:.3f} vs {ssim['mean colour']:.3f})" in summary
     assert f"scores highest ({ssim['gray copy']:.3f})" in summary
     assert abs(psnr["BCE + 1·L1"] - psnr["mean colour"]) < 0.15  # "within about 0.1 dB"
     assert f"{psnr['mean colour'] - psnr['BCE + 1·L1']:.2f} dB below it in the run stored here" in summary
     assert f"spots it every time (realism accuracy {realism['BCE only (λ=0)']:.3f})" in summary
-    text = _stream_text("02_unet.ipynb")
+    text = stored_text("02_unet")
     assert re.search(r"PSNR\s+with skips.*skips higher in 3 of 3 seeds", text)
     assert "best variant beats the mean-colour baseline on PSNR: False" in text
     ssim02 = {m.group(1): float(m.group(2)) for m in re.finditer(  # "… and the gray copy … the highest SSIM"
@@ -228,7 +221,7 @@ def test_notebook_summaries_match_their_measured_verdicts():
 
 
 def test_notebook_05_summary_matches_its_table():
-    text = _stream_text("05_dcgan.ipynb")
+    text = stored_text("05_dcgan")
     fid = {name: float(re.search(rf"^{re.escape(name)}\s+0\s+\d+\s+([\d.]+)", text, re.M).group(1))
            for name in ("b16 z50", "b32 z100", "b64 z200")}
     assert fid["b16 z50"] < fid["b32 z100"] < fid["b64 z200"]  # "on FID and KID … small < medium < large"
@@ -238,8 +231,7 @@ def test_notebook_05_summary_matches_its_table():
     assert classes == {"b16 z50": 9, "b32 z100": 1, "b64 z200": 1} and kl["b32 z100"] == kl["b64 z200"] == 2.303
     assert all(float(rows[k][i]) == 0 for k in ("b32 z100", "b64 z200") for i in (3, 4, 5))  # precision, recall, coverage
     assert max(spikes, key=spikes.get) == "b16 z50"
-    summary = " ".join(line.lstrip("# ") for line in
-                       (Path(__file__).resolve().parents[1] / "notebooks" / "05_dcgan.py").read_text().splitlines())
+    summary = notebook_words("05_dcgan")
     assert (f"spikes ({spikes['b16 z50']:.0f}, against {spikes['b32 z100']:.0f} and {spikes['b64 z200']:.0f})"
             in summary) and f"cover {classes['b16 z50']:.0f} of the 10 digit classes" in summary
     assert re.search(r"b64 z200\s+FID by step.*metric picks step (\d+), the last is (?!\1)\d+", text)
