@@ -201,8 +201,8 @@ def bench_command(args: argparse.Namespace) -> str:
 
     device = get_device(args.device)
     if args.what == "inpainting":
-        result = benchmark.bench_inpainting(args.n, args.restarts, 30 if args.steps is None else args.steps, device,
-                                             args.loop_images)
+        steps = {} if args.steps is None else {"steps": args.steps}  # else bench_inpainting's default
+        result = benchmark.bench_inpainting(args.n, args.restarts, device=device, loop_images=args.loop_images, **steps)
         return benchmark.format_bench(result, str(device))
     result = benchmark.bench_training(args.what, args.steps, device, batch_size=args.batch_size, warmup=args.warmup,
                                       compile=args.compile, workers=args.workers, profile=args.profile,

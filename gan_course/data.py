@@ -362,7 +362,7 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
         "flowers102": lambda: tvd.Flowers102(root, split=split, download=download),
         "celeba": lambda: tvd.CelebA(root, split=split, target_type=[], download=download),
         "svhn": lambda: tvd.SVHN(root, split=split, download=download),
-        "imagefolder": lambda: _numbered_image_folder(tvd.ImageFolder, folder, classes),
+        "imagefolder": lambda: _numbered_image_folder(folder, classes),
     }
     try:
         dataset = constructors[name]()
@@ -389,7 +389,7 @@ def _image_folder(root: Path, split: str) -> Path:
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist; expected {root}/<class>/<image>.png|.jpg "
                                 f"or {root}/train/<class>/…, {root}/test/<class>/…")
-    found = [s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()]
+    found = _split_folders(root)
     if split in found:
         return root / split
     if not found and split in ("train", "all"):  # class folders directly under root: one split of everything
@@ -398,16 +398,23 @@ def _image_folder(root: Path, split: str) -> Path:
                             f"(class folders directly under root load as split 'train' or 'all')")
 
 
+def _split_folders(root: Path) -> list[str]:
+    """The split folders (train/, test/) an image folder has; none when its class folders sit in root."""
+    return [s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()]
+
+
 def _folder_classes(root: Path) -> list[str]:
     """The class names of an image folder: the union over its split folders (or root's own class
     folders), so every split numbers the classes alike even when one split lacks a class."""
-    splits = [root / s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()] or [root]
-    return sorted({d.name for s in splits for d in s.iterdir() if d.is_dir()})
+    folders = [root / s for s in _split_folders(root)] or [root]
+    return sorted({d.name for f in folders for d in f.iterdir() if d.is_dir()})
 
 
-def _numbered_image_folder(image_folder: type, folder: Path, classes: list[str]):
+def _numbered_image_folder(folder: Path, classes: list[str]):
     """torchvision's ImageFolder over ``folder`` with the class numbering ``classes`` (not just its own folders)."""
-    class Numbered(image_folder):
+    from torchvision.datasets import ImageFolder
+
+    class Numbered(ImageFolder):
         def find_classes(self, directory):
             return classes, {c: i for i, c in enumerate(classes)}
 
