@@ -492,12 +492,14 @@ def _keep_fused(opt: torch.optim.Optimizer, fused: bool | None) -> None:
 
 
 def latest_checkpoint(out_dir: str | Path) -> Path:
-    """The highest-step ``step_NNNNNN.pt`` under ``out_dir/checkpoints``."""
+    """The highest-step ``step_N.pt`` under ``out_dir/checkpoints``, by the step number, not the name:
+    from step 1,000,000 on the names grow a digit, and ``step_1000000.pt`` sorts before ``step_999999.pt``.
+    Files named otherwise (``step_best.pt``) are not steps and are ignored."""
     folder = Path(out_dir) / "checkpoints"
-    found = sorted(folder.glob("step_*.pt"))
+    found = {int(p.stem[5:]): p for p in folder.glob("step_*.pt") if p.stem[5:].isdigit()}
     if not found:
-        raise FileNotFoundError(f"no checkpoint to resume from: {folder} holds no step_*.pt files")
-    return found[-1]
+        raise FileNotFoundError(f"no checkpoint to resume from: {folder} holds no step_<number>.pt files")
+    return found[max(found)]
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):

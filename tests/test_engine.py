@@ -44,6 +44,18 @@ def test_history_has_a_row_per_step(tiny_digits):
     assert history["time"] == sorted(history["time"])
 
 
+def test_latest_checkpoint_orders_by_step_number_not_by_name(tmp_path):
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    for name in ("step_999999.pt", "step_1000000.pt", "step_000250.pt", "step_best.pt"):
+        (folder / name).write_bytes(b"")
+    assert latest_checkpoint(tmp_path).name == "step_1000000.pt"  # sorted names would give step_best / 999999
+    for name in ("step_1000000.pt", "step_999999.pt", "step_000250.pt"):
+        (folder / name).unlink()
+    with pytest.raises(FileNotFoundError, match="no step_<number>.pt"):
+        latest_checkpoint(tmp_path)  # step_best.pt alone is not a step to resume from
+
+
 def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
     straight = trainer_for(tiny_digits, hflip=True)
     straight.fit()
