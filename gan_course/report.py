@@ -39,6 +39,8 @@ def count_wins(a: Iterable[float], b: Iterable[float]) -> tuple[int, int]:
     return sum(x > y for x, y in pairs), len(pairs)
 
 
-def higher_or_lower(a: float, b: float, word_up: str = "higher", word_down: str = "lower") -> str:
-    """The word that says how a compares with b (``word_up`` when a > b, else ``word_down``)."""
-    return word_up if a > b else word_down
+def higher_or_lower(a: float, b: float, word_up: str = "higher", word_down: str = "lower",
+                    word_same: str = "equal") -> str:
+    """The word that says how a compares with b: ``word_up`` when a > b, ``word_down`` when a < b,
+    ``word_same`` on a tie (a tie is neither, so a verdict never calls equal numbers lower)."""
+    return word_up if a > b else word_down if a < b else word_same
