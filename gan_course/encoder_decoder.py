@@ -226,7 +226,8 @@ def reconstruct(G: EncoderDecoder, x: torch.Tensor, *, zero_bottleneck: bool = F
 
 
 def reconstruction_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB), SSIM and sharpness ratio of x̂ against x (``metrics.image_quality``)."""
+    """Mean PSNR (dB) and SSIM of x̂ against x, with the set's sharpness and edge fidelity
+    (``metrics.image_quality``); x̂, x: (N, C, H, W) in [-1, 1]."""
     return image_quality(x_hat, x)
 
 

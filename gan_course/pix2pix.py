@@ -152,11 +152,11 @@ def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int
 
 # ---------------------------------------------------------------------------------------- experiments
 def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB), SSIM, colourfulness and sharpness ratio of colorizations y against truth x,
-    both (N, 3, H, W) in [-1, 1]."""
+    """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
+    sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
     quality = image_quality(y, x)
     return {"PSNR": quality["PSNR"], "SSIM": quality["SSIM"], "colourfulness": float(colorfulness(y).mean()),
-            "sharpness": quality["sharpness"]}
+            "sharpness": quality["sharpness"], "edge fidelity": quality["edge fidelity"]}
 
 
 def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -120,7 +120,8 @@ def test_trained_models_feed_rate_distortion_rows_without_changing_them():
                           lambda c, t: reconstruction_trainer(c, t, data, progress=False),
                           lambda c, G: reconstruction_metrics(reconstruct(G, x), x),
                           TrainConfig(steps=4, batch_size=16, sample_every=0), seeds=(0, 1))
-    assert [r.seed for r in runs] == [0, 1] and set(runs[0].metrics) == {"PSNR", "SSIM", "sharpness"}
+    assert [r.seed for r in runs] == [0, 1]
+    assert set(runs[0].metrics) == {"PSNR", "SSIM", "sharpness", "edge fidelity"}
     rows = rate_distortion_rows(runs[:1], x)
     assert rows[0]["bytes"] == 48 + 8 and rows[0]["method"] == "small (f 12×2×2)"
     assert rows[0]["PSNR"] == pytest.approx(runs[0].metrics["PSNR"])  # scoring left BatchNorm untouched

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gan_course.engine import TrainConfig
-from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpness_ratio, ssim
+from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpness, ssim
 from gan_course.experiments import summarize_runs
 from gan_course.pix2pix import (Pix2PixConfig, Pix2PixObjective, baseline_colorizations, build_pix2pix, colorize,
                                 compare_colorizers, pix2pix_trainer)
@@ -94,7 +94,7 @@ def test_metrics_on_known_cases():
     # pure red: rg = 255, yb = 127.5, no spread → 0.3·sqrt(255² + 127.5²)
     assert colorfulness(red).item() == pytest.approx(0.3 * (255 ** 2 + 127.5 ** 2) ** 0.5, rel=1e-5)
     blurred = torch.nn.functional.avg_pool2d(x, 3, 1, 1)
-    assert sharpness_ratio(blurred, x).max() < 0.5 < sharpness_ratio(x, x).min()
+    assert sharpness(blurred, x) < 0.5 < sharpness(x, x)
     assert high_frequency_energy(torch.zeros(1, 1, 8, 8)).item() == 0
     with pytest.raises(ValueError, match="differ in shape"):
         psnr(x, x[:2])
@@ -162,7 +162,8 @@ def test_compare_and_summarize():
     assert [(r.name, r.seed) for r in runs] == [("a", 0), ("a", 1)]
     base = baseline_colorizations(test_data.float(), train_data.float())
     assert colorfulness(base["gray copy"]).max() < 1e-3 < colorfulness(base["mean colour"]).mean()
-    rows = summarize_runs(runs, {"gray copy": {"PSNR": 1.0, "SSIM": 0.5, "colourfulness": 0.0, "sharpness": 1.0}})
+    rows = summarize_runs(runs, {"gray copy": {"PSNR": 1.0, "SSIM": 0.5, "colourfulness": 0.0, "sharpness": 1.0,
+                                               "edge fidelity": 1.0}})
     assert rows[0]["method"] == "gray copy" and rows[1]["seeds"] == "2" and "±" in rows[1]["PSNR"]
 
 
