@@ -125,7 +125,8 @@ def run_tests(copy: Path, node_ids: tuple[str, ...]) -> subprocess.CompletedProc
     code = ("import sys; from pathlib import Path; import gan_course, pytest\n"
             f"if Path(gan_course.__file__).resolve() != Path({str(copy / 'gan_course' / '__init__.py')!r}).resolve():\n"
             "    print('imported', gan_course.__file__, 'instead of the copy'); sys.exit(7)\n"
-            f"sys.exit(pytest.main(['-x', '-q', '-p', 'no:cacheprovider', *{list(node_ids)!r}]))")
+            f"sys.exit(pytest.main(['-x', '-q', '-p', 'no:cacheprovider', '-p', 'no:nbval', '-p', 'no:xdist', "
+            f"*{list(node_ids)!r}]))")
     return subprocess.run([sys.executable, "-c", code], cwd=copy, env=env, capture_output=True, text=True, timeout=600)
 
 
