@@ -25,24 +25,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 OBJ = "tests/test_objectives.py"
 
-_D_STEP = """        # D step: real → real_label, G's output (detached: no gradient into G) → 0
-        self.opt_D.zero_grad(set_to_none=True)
-        with autocast():
-            out_D = obj.loss_D(D, batch, x_fake.detach())
-        out_D["loss_D"].backward()
-        self.opt_D.step()
-"""
-_G_STEP = """        # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
-        self.D.requires_grad_(False)
-        try:
-            self.opt_G.zero_grad(set_to_none=True)
-            with autocast():
-                out_G = obj.loss_G(self._D_frozen, batch, x_fake)  # the bare D: frozen, so no DDP reducer waits
-            out_G["loss_G"].backward()
-            self.opt_G.step()
-        finally:  # an error in G's step must not leave D frozen
-            self.D.requires_grad_(True)
-"""
+def _blocks(file: str, *markers: str) -> list[str]:
+    """The consecutive blocks of gan_course/``file`` that start at each marker line; the last one ends
+    at the first blank line after it."""
+    text = (ROOT / "gan_course" / file).read_text()
+    starts = [text.index(m) for m in markers]
+    ends = starts[1:] + [text.index("\n\n", starts[-1]) + 1]
+    return [text[a:b] for a, b in zip(starts, ends)]
+
+
+# the engine's D update (down to the blank line before G's) and G update, as written in engine.py
+_D_STEP, _G_STEP = _blocks("engine.py", "        # D step:", "        # G step:")
 
 
 @dataclass(frozen=True)
@@ -96,7 +89,7 @@ MUTANTS = [
            "        self.opt_D.zero_grad(set_to_none=True)\n", "",
            (f"{OBJ}::test_engine_step_is_the_alternating_update_written_by_hand",)),
     Mutant("update order swapped: G steps against the old D", "engine.py",
-           _D_STEP + "\n" + _G_STEP, _G_STEP + "\n" + _D_STEP,
+           _D_STEP + _G_STEP, _G_STEP.rstrip("\n") + "\n\n" + _D_STEP.rstrip("\n") + "\n",
            (f"{OBJ}::test_engine_step_is_the_alternating_update_written_by_hand",)),
     Mutant("resume picks the latest checkpoint by name, not by step", "engine.py",
            "return found[max(found)]", "return found[max(found, key=lambda step: f'step_{step:06d}.pt')]",
