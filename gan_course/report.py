@@ -34,9 +34,10 @@ def say(*lines: str | Iterable[str]) -> Verdict:
 
 
 def count_wins(a: Iterable[float], b: Iterable[float]) -> tuple[int, int]:
-    """(how many pairs have a > b, how many pairs): e.g. seeds on which a variant beats another."""
+    """(how many pairs have a > b, how many pairs): e.g. seeds on which a variant beats another.
+    Plain ints also for tensors or arrays (N,), whose comparisons give 0-d tensors, not bools."""
     pairs = list(zip(a, b, strict=True))
-    return sum(x > y for x, y in pairs), len(pairs)
+    return sum(bool(x > y) for x, y in pairs), len(pairs)
 
 
 def higher_or_lower(a: float, b: float, word_up: str = "higher", word_down: str = "lower",

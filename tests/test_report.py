@@ -1,6 +1,7 @@
 """Verdicts written by code: Markdown on the site, their own plain text under nbval, and the two
 small helpers notebooks build them with."""
 import pytest
+import torch
 from IPython.core.formatters import DisplayFormatter
 
 from gan_course.report import Verdict, count_wins, higher_or_lower, say
@@ -29,6 +30,8 @@ def test_count_wins_counts_strict_wins_and_refuses_unequal_lengths():
     assert count_wins([3.0, 1.0, 2.0], [2.0, 1.0, 5.0]) == (1, 3)  # a tie is no win
     assert count_wins([], []) == (0, 0)
     assert count_wins(iter([2, 3]), iter([1, 1])) == (2, 2)
+    wins, n = count_wins(torch.tensor([1.0, 5.0, 3.0]), torch.tensor([2.0, 4.0, 3.0]))  # (N,) tensors
+    assert (wins, n) == (1, 3) and type(wins) is int  # printed as 1, not tensor(1)
     with pytest.raises(ValueError):
         count_wins([1.0, 2.0], [1.0])
 
