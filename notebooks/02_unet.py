@@ -23,19 +23,22 @@
 # **You will learn**
 # - how the U-Net's shapes go 96 → 6 → 96 (the seed's example) and what a skip concatenates;
 # - how to run a controlled comparison: same data, same steps, several seeds, spread reported;
-# - what PSNR, SSIM, colourfulness and a sharpness ratio measure, and the trivial baselines to beat.
+# - what PSNR, SSIM, colourfulness, sharpness and edge fidelity measure, and the trivial baselines
+#   to beat.
 #
 # **Task:** gray → colour (pix2pix). The generator sees the gray image A and must produce the RGB
-# image B, so it has to carry the image's detail from input to output: exactly where skips should help.
+# image B, so it has to carry the image's detail from input to output: exactly where skips should
+# help.
 
 # %%
 # %matplotlib inline
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
 from gan_course.experiments import summarize_runs
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics, colorize,
-                                compare_colorizers)
+from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics,
+                                colorize, compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
+from gan_course.report import count_wins, say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.unet import UNetGenerator, unet_trace
 
@@ -52,18 +55,22 @@ print(describe_runtime(profile, device, seed=0))
 # The seed's 96×96 example:
 
 # %%
-for name, shape in unet_trace(UNetGenerator(in_channels=1, out_channels=3, depth=4, width=32, skips=True), 96):
+for name, shape in unet_trace(UNetGenerator(1, 3, depth=4, width=32, skips=True), 96):
     print(f"{name:<24} {shape}")
 
 # %% [markdown]
-# Without skips the decoder gets only the 256×6×6 bottleneck: 9,216 numbers to rebuild 27,648.
-# The skips make the decoder's inputs twice as wide (and the network ~13 % larger), so the comparison
-# below is "the architecture with skips vs the one without", not "equal parameter counts".
+# Without skips the decoder gets only the bottleneck. With them, every decoder level also receives
+# the encoder's map, so the network is larger: the comparison below is "the architecture with skips
+# vs the one without", not "equal parameter counts".
 
 # %%
-for skips in (True, False):
-    G = UNetGenerator(1, 3, depth=4, width=32, skips=skips)
-    print(f"skips={skips!s:<5}  parameters: {sum(p.numel() for p in G.parameters()):,}")
+n_params = {skips: sum(p.numel() for p in UNetGenerator(1, 3, 4, 32, skips=skips).parameters())
+            for skips in (True, False)}
+trace = dict(unet_trace(UNetGenerator(1, 3, depth=4, width=32, skips=False), 96))
+say(f"- Without skips the decoder rebuilds the {trace['output']} output from the "
+    f"{trace['down 4']} bottleneck alone.",
+    f"- Parameters: {n_params[True]:,} with skips, {n_params[False]:,} without: the skips make "
+    f"the network {100 * (n_params[True] / n_params[False] - 1):.0f} % larger.")
 
 # %% [markdown]
 # ## 2. The experiment
@@ -73,24 +80,25 @@ for skips in (True, False):
 # variants; the full pix2pix loss (BCE + 100·L1) with a PatchGAN discriminator.
 
 # %%
-knobs = dict(fast=dict(image_size=32, n_train=2048, n_test=256, steps=100, seeds=(0, 1, 2), width=16),
-             full=dict(image_size=96, n_train=None, n_test=1000, steps=20_000, seeds=(0, 1, 2), width=64))[profile]
+knobs = dict(fast=dict(image_size=32, n_train=2048, n_test=256, steps=100, seeds=(0, 1, 2),
+                       width=16),
+             full=dict(image_size=96, n_train=None, n_test=1000, steps=20_000, seeds=(0, 1, 2),
+                       width=64))[profile]
 dataset = "photos" if profile == "fast" else "stl10"
 train_data = load_dataset(dataset, knobs["image_size"], n=knobs["n_train"], seed=0)
 test_data = load_dataset(dataset, knobs["image_size"], split="test", n=knobs["n_test"], seed=0)
 x_test = test_data.float()
 train = TrainConfig(steps=knobs["steps"], batch_size=16, sample_every=0, checkpoint_every=0)
-variants = {
-    "U-Net with skips": Pix2PixConfig(dataset=dataset, image_size=knobs["image_size"], width_G=knobs["width"],
-                                      width_D=knobs["width"], skips=True),
-    "no skips": Pix2PixConfig(dataset=dataset, image_size=knobs["image_size"], width_G=knobs["width"],
-                              width_D=knobs["width"], skips=False),
-}
-print(f"{dataset}: {len(train_data)} train / {len(test_data)} test images at {knobs['image_size']}², "
-      f"{train.steps} steps of batch {train.batch_size}, seeds {knobs['seeds']}")
+variants = {name: Pix2PixConfig(dataset=dataset, image_size=knobs["image_size"],
+                                width_G=knobs["width"], width_D=knobs["width"], skips=skips)
+            for name, skips in (("U-Net with skips", True), ("no skips", False))}
+print(f"{dataset}: {len(train_data)} train / {len(test_data)} test images at "
+      f"{knobs['image_size']}², {train.steps} steps of batch {train.batch_size}, "
+      f"seeds {knobs['seeds']}")
 
 # %% tags=["nbval-ignore-output"]
-runs = compare_colorizers(variants, train, train_data, test_data, seeds=knobs["seeds"], device=device)
+runs = compare_colorizers(variants, train, train_data, test_data, seeds=knobs["seeds"],
+                          device=device)
 for r in runs:
     print(f"{r.name:<18} seed {r.seed}: {r.seconds:.1f} s")
 
@@ -98,15 +106,22 @@ for r in runs:
 # ## 3. Results
 #
 # PSNR (dB) and SSIM: closeness to the true colours (higher is better). Colourfulness (Hasler &
-# Süsstrunk): how vivid (the truth's value is in the last row). Sharpness: high-frequency energy of the
-# output relative to the truth (1 = as detailed, < 1 blurrier). Mean ± std over the seeds.
+# Süsstrunk): how vivid (the truth's value is in the last row). **Sharpness**: the high-frequency
+# energy (squared Laplacian) of all test outputs together divided by that of the true images
+# together: 1 = as detailed as the truth, below 1 blurrier, above 1 noisier. **Edge fidelity**: do
+# those edges sit where the truth's are? The correlation between the outputs' and the truth's
+# gradients over every pixel of the test set: 1 = the truth's edges, 0 = edges unrelated to the
+# truth (sharp but wrong). Sharpness alone cannot tell detail from noise; the two together can.
+# Mean ± std over the seeds.
 
 # %% tags=["nbval-ignore-output"]
-baselines = {name: colorization_metrics(y, x_test) for name, y in baseline_colorizations(x_test, train_data.float()).items()}
-columns = ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness"]
+baselines = {name: colorization_metrics(y, x_test)
+             for name, y in baseline_colorizations(x_test, train_data.float()).items()}
+columns = ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness", "edge fidelity"]
 rows = summarize_runs(runs, baselines)
-rows.append({"method": "truth", "seeds": "-", "PSNR": "inf", "SSIM": "1.000",
-             "colourfulness": f"{colorization_metrics(x_test, x_test)['colourfulness']:.3f}", "sharpness": "1.000"})
+truth = colorization_metrics(x_test, x_test)
+rows.append({"method": "truth", "seeds": "-", "PSNR": "inf",
+             **{m: f"{truth[m]:.3f}" for m in columns[3:]}})
 print(format_table(rows, columns))
 
 # %%
@@ -118,22 +133,50 @@ show_image_rows({"gray input": baseline_colorizations(x_test[show], x_test[show]
 
 # %% [markdown]
 # ## 4. Does "without skips → blurry" hold?
+#
+# The claim has two parts: the output without skips is blurrier than the truth (sharpness below 1),
+# and blurrier than the output with skips. Edge fidelity says whether the detail that is there is
+# the truth's. The verdict below is written by code from the runs above, seed by seed.
 
 # %% tags=["nbval-ignore-output"]
-def mean_of(name, metric):
-    values = [r.metrics[metric] for r in runs if r.name == name]
-    return sum(values) / len(values)
+n = len(knobs["seeds"])
+skip, noskip = ([r for r in runs if r.name == name] for name in variants)
+mean = {(r.name, m): sum(s.metrics[m] for s in runs if s.name == r.name) / n
+        for r in runs for m in r.metrics}
+wins = {m: count_wins([r.metrics[m] for r in skip], [r.metrics[m] for r in noskip])[0]
+        for m in skip[0].metrics}  # seeds on which the U-Net with skips scores higher
+sharp_s, sharp_n = mean["U-Net with skips", "sharpness"], mean["no skips", "sharpness"]
+edges_s, edges_n = mean["U-Net with skips", "edge fidelity"], mean["no skips", "edge fidelity"]
 
 
-for metric in ("PSNR", "SSIM", "sharpness"):
-    skip, noskip = mean_of("U-Net with skips", metric), mean_of("no skips", metric)
-    wins = sum(a.metrics[metric] > b.metrics[metric] for a, b in zip([r for r in runs if r.name == "U-Net with skips"],
-                                                                      [r for r in runs if r.name == "no skips"]))
-    print(f"{metric:<10} with skips {skip:7.3f}   without {noskip:7.3f}   skips higher in {wins} of {len(knobs['seeds'])} seeds")
-best = max(mean_of(name, "PSNR") for name in variants)
-print(f"best variant beats the mean-colour baseline on PSNR: {best > baselines['mean colour']['PSNR']}")
-print(f"outputs blurrier than the truth (sharpness < 1): "
-      f"{ {name: mean_of(name, 'sharpness') < 1 for name in variants} }")
+def looks(sharp, edges):  # what sharpness and edge fidelity together say about an output
+    if sharp < 1:
+        return ("blurred, on the truth's edges" if edges >= 0.5
+                else "blurred, and most of the detail left is not the truth's")
+    return ("as detailed as the truth or more, on the truth's edges" if edges >= 0.5
+            else "more high-frequency energy than the truth, in edges unrelated to it: noise")
+
+
+if sharp_n < 1 and wins["sharpness"] == n:
+    claim = ("**holds**: the output without skips is blurrier than the truth and, in every seed, "
+             "than the output with skips")
+elif sharp_n < 1:
+    claim = ("**holds only in part**: the output without skips is blurrier than the truth, but so "
+             "is the output with skips, by about as much (less detail without skips in only "
+             f"{wins['sharpness']} of {n} seeds)")
+else:
+    claim = "**does not hold**: the output without skips is not blurrier than the truth"
+if wins["edge fidelity"] == n:
+    kept = (f"What the skips keep is the *right* detail: edge fidelity is higher with skips in "
+            f"every seed ({edges_s:.2f} vs {edges_n:.2f}).")
+else:
+    kept = (f"Edge fidelity is higher with skips in only {wins['edge fidelity']} of {n} seeds "
+            f"({edges_s:.2f} vs {edges_n:.2f}).")
+say(f"- With skips the output is {looks(sharp_s, edges_s)} (sharpness **{sharp_s:.2f}**, edge "
+    f"fidelity **{edges_s:.2f}**).",
+    f"- Without skips it is {looks(sharp_n, edges_n)} (sharpness **{sharp_n:.2f}**, edge "
+    f"fidelity **{edges_n:.2f}**).",
+    f"- So the seed's claim {claim}. {kept}")
 
 # %% [markdown]
 # ## 5. Exercises
@@ -154,18 +197,41 @@ print("exercise 2:", "✓" if answer_2 == round(baselines["gray copy"]["PSNR"], 
 # %% [markdown]
 # ## Summary
 #
-# What the fast profile measured (100 steps of batch 16 on 32×32 patches, width 16, three seeds):
-#
-# - **Skips help accuracy**: PSNR and SSIM are higher with skips in every seed, as the seed says.
-# - **But "without skips → blurry" is not what we see.** The sharpness ratio is far *above* 1 for both
-#   variants: the outputs carry more high-frequency energy than the truth — the noise of a young
-#   adversarial generator (perhaps the checkerboard texture of notebook 01; not measured here), not blur. Without skips the network is
-#   *less accurate*, not smoother.
-# - **Neither beats the trivial baselines yet**: the mean-colour baseline (keep the gray, add the
-#   training set's average colour) scores a higher PSNR and SSIM than both trained networks, and the
-#   gray copy, with no colour at all, the highest SSIM: its structure is the truth's own gray image. A claim about
-#   skips at this budget is a claim about early training, and the table says so.
-#
-# The `full` profile (STL-10 at 96×96, 20,000 steps, seed 003's 96 → 6 U-Net) is where the
-# converged behaviour should be judged. Notebook 06 returns to skips from the other side: do they let
-# the network bypass its bottleneck entirely?
+# What this run measured, written by code from the tables above. The `full` profile (STL-10 at
+# 96×96 with seed 003's 96 → 6 U-Net, trained for much longer) is where the converged behaviour
+# should be judged. Notebook 06 returns to skips from the other side: do they let the network bypass
+# its bottleneck entirely?
+
+# %% tags=["nbval-ignore-output"]
+best = max(variants, key=lambda name: mean[name, "PSNR"])
+beaten = [name for name, b in baselines.items() if mean[best, "PSNR"] > b["PSNR"]]
+if wins["PSNR"] == wins["SSIM"] == n:
+    accuracy = "Skips help accuracy in every seed"
+elif min(wins["PSNR"], wins["SSIM"]) > n / 2:
+    accuracy = "Skips help accuracy in most seeds"
+else:
+    accuracy = "Skips do not help accuracy consistently"
+if not beaten:
+    against = "Neither network beats the trivial baselines yet"
+elif len(beaten) < len(baselines):
+    against = f"The better network beats only the {' and the '.join(beaten)} baseline on PSNR"
+else:
+    against = "Both baselines are beaten on PSNR"
+gray, mean_colour = baselines["gray copy"], baselines["mean colour"]
+short = (f" The networks are not converged after {train.steps} steps: the comparison between the "
+         "two variants is fair, but neither is a good colorizer yet, so this is a statement about "
+         "early training." if len(beaten) < len(baselines) else "")
+say(f"Measured with {train.steps} steps of batch {train.batch_size} on "
+    f"{knobs['image_size']}×{knobs['image_size']} patches, width {knobs['width']}, {n} seeds:",
+    "",
+    f"- **{accuracy}**: PSNR is higher with skips in {wins['PSNR']} of {n} seeds "
+    f"({mean['U-Net with skips', 'PSNR']:.2f} vs {mean['no skips', 'PSNR']:.2f} dB), SSIM in "
+    f"{wins['SSIM']} of {n} ({mean['U-Net with skips', 'SSIM']:.3f} vs "
+    f"{mean['no skips', 'SSIM']:.3f}).",
+    f"- **Blur**: \"without skips → blurry\" {claim}. {kept}",
+    f"- **{against}**: the better one, {best}, scores {mean[best, 'PSNR']:.2f} dB PSNR / "
+    f"{mean[best, 'SSIM']:.3f} SSIM / edge fidelity {mean[best, 'edge fidelity']:.2f}, against "
+    f"{mean_colour['PSNR']:.2f} / {mean_colour['SSIM']:.3f} / {mean_colour['edge fidelity']:.2f} "
+    f"for the mean colour and {gray['PSNR']:.2f} / {gray['SSIM']:.3f} / "
+    f"{gray['edge fidelity']:.2f} for the gray copy, whose structure is the truth's own gray "
+    f"image.{short}")
