@@ -11,7 +11,7 @@ from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, check_mask, 
                                    make_mask, mean_fill, perceptual_loss, poisson_blend, poisson_blend_reference)
 from gan_course.shipped import load_shipped_dcgan
 
-from conftest import DEVICES, notebook_words, stored_text
+from conftest import DEVICES
 
 
 @pytest.fixture(scope="module")
@@ -177,59 +177,17 @@ def test_widget_and_figure(gan, digits, monkeypatch):
     assert {c.description for c in widget.children[:-1]} == {"mask", "λ", "restarts"}
 
 
-def test_notebook_07_summary_matches_its_verdicts():
-    import re
-
-    text = stored_text("07_inpainting")
-    margins = {m.group(1): float(m.group(2)) for m in
-               re.finditer(r"^(\w+)\s+best PSNR hole: GAN \+ Poisson\s+GAN \+ Poisson − best classical: ([+-][\d.]+) dB",
-                           text, re.M)}
-    assert set(margins) == set(MASKS)  # the GAN with blending is best on every mask ...
-    assert margins["half"] > 4 and 1.9 <= margins["random_blocks"] <= margins["center"] <= 3  # ... by about these
-    assert max(margins["random_pixels"], margins["strokes"]) < 0.7
-    assert "4 restarts reach a lower loss than 1: True" in text
-    assert "4 restarts change PSNR hole by +1.7" in text
-    assert "λ with the best PSNR hole: λ = 1" in text
-    assert abs(float(re.search(r"λ = 0.003 vs λ = 0: ([+-][\d.]+) dB", text).group(1))) < 0.01  # "a few thousandths"
-    assert "importance-weighted vs binary W: +2.7" in text
-    assert f"Poisson blending raises PSNR hole for masks: {list(MASKS)}" in text
-    assert re.search(r"^4 restarts\s+[\d.]+\s+60\s+[\d.]+\s+[\d.]+\s+0\.812$", text, re.M)  # 26 of 32
-
-
-def test_notebook_07_summary_quotes_its_stored_numbers():
-    """Every figure in the summary is recomputed here from the stored tables of the same run."""
-    import re
-
-    text = stored_text("07_inpainting")
-    summary = notebook_words("07_inpainting", after="## Summary")
-    table = {(m.group(1), m.group(2)): [float(v) for v in m.group(3).split()] for m in re.finditer(
-        r"^(\w+)\s+(GAN \+ Poisson|GAN|mean fill|biharmonic|Telea|Navier–Stokes)\s+([\d. ]+)$", text, re.M)}
-    hole, acc = ({k: v[i] for k, v in table.items()} for i in (0, 4))
-    classical = ("biharmonic", "Telea", "Navier–Stokes")
-    margin = {mask: hole[mask, "GAN + Poisson"] - max(hole[mask, c] for c in classical) for mask in MASKS}
-    assert f"+{margin['half']:.1f} dB over the best classical method on half images" in summary
-    assert 2 <= min(margin["center"], margin["random_blocks"]) <= max(margin["center"], margin["random_blocks"]) <= 3
-    assert f"only +{margin['random_pixels']:.2f}–{margin['strokes']:.1f} dB on random pixels and thin strokes" in summary
-    over_mean = {c: hole["half", c] - hole["half", "mean fill"] for c in classical}
-    assert [c for c in classical if over_mean[c] > 0] == ["Telea"] and f"by {over_mean['Telea']:.1f} dB" in summary
-    half_acc = sorted(acc["half", c] for c in classical)
-    assert f"accuracy {half_acc[0]:.2f}–{half_acc[-1]:.2f} vs mean fill's {acc['half', 'mean fill']:.2f}" in summary
-    assert f"accuracy {acc['half', 'GAN + Poisson']:.2f} vs ≤ {acc['half', 'mean fill']:.2f}" in summary
-    intact = float(re.search(r"accuracy on the intact images: ([\d.]+)", text).group(1))
-    assert f"the {intact:.2f} of intact images" in summary
-    blend = {mask: hole[mask, "GAN + Poisson"] - hole[mask, "GAN"] for mask in ("random_pixels", "strokes")}
-    assert f"+{blend['random_pixels']:.1f} dB on random pixels, +{blend['strokes']:.1f} dB on strokes" in summary
-    sweep = {m.group(1): [float(v) for v in m.group(2).split()] for m in re.finditer(
-        r"^(λ = [\d.]+|1 restart|4 restarts|binary mask W = M)\s+([-\d. ]+)$", text, re.M)}
-    gain = sweep["4 restarts"][2] - sweep["1 restart"][2]
-    assert f"+{gain:.1f} dB in the hole" in summary
-    assert f"reads {sweep['4 restarts'][4] * 32:.0f} of 32 repaired digits instead of {sweep['1 restart'][4] * 32:.0f}" in summary
-    assert f"gains +{sweep['1 restart'][2] - sweep['binary mask W = M'][2]:.1f} dB over a binary mask" in summary
-    assert f"adding about {sweep['λ = 0.003'][0] - sweep['λ = 0'][0]:.3f}" in summary
-    assert (f"by {sweep['λ = 1'][2] - sweep['λ = 0.1'][2]:.2f} dB over λ = 0.1 and "
-            f"{sweep['λ = 1'][2] - sweep['λ = 0'][2]:.2f} dB over λ = 0") in summary
-    assert f"λ = 10 hurts ({sweep['λ = 10'][2] - sweep['λ = 0'][2]:+.1f} dB)".replace("-", "−") in summary
-    assert sweep["λ = 10"][0] < 0  # "its total loss is negative"
+def test_poisson_blending_mends_the_seams_of_scattered_holes(gan, digits):
+    """Where holes are everywhere (random pixels, strokes), so are the composite's seams: blending
+    G(ẑ) into the known pixels by its gradients raises PSNR inside the hole on every image
+    (notebook 07 measures the same on 64 images and five masks)."""
+    G, D, config = gan
+    for kind in ("random_pixels", "strokes"):
+        m = make_mask(kind, len(digits), 32, seed=0)
+        result = inpaint(G, D, digits * m, m, config.z_dim, InpaintConfig(steps=15, lr=0.05))
+        plain = hole_psnr(result.composite, digits, m)  # (N,) dB
+        blended = hole_psnr(result.blended, digits, m)
+        assert (blended > plain).all(), (kind, blended - plain)
 
 
 @pytest.mark.parametrize("device", DEVICES)
