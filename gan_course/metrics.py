@@ -11,9 +11,9 @@
   pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the truth's
   edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
 
-Read the two together: sharpness ≈ 1 with edge fidelity ≈ 1 is "sharp and right"; sharpness ≥ 1 with
-low edge fidelity is "sharp and wrong" (noise, invented texture); sharpness < 1 with clearly positive
-edge fidelity is "blurred but in the right place".
+Read the two together (``detail_verdict`` puts it in words): sharpness ≈ 1 with edge fidelity ≈ 1 is
+"sharp and right"; sharpness ≥ 1 with low edge fidelity is "sharp and wrong" (noise, invented texture);
+sharpness < 1 with clearly positive edge fidelity is "blurred but in the right place".
 """
 from __future__ import annotations
 
@@ -141,6 +141,22 @@ def edge_fidelity(x: torch.Tensor, truth: torch.Tensor) -> float:
     if norm_x == 0:
         return 0.0
     return float((g_x @ g_t) / (norm_x * norm_t))
+
+
+def detail_verdict(sharpness: float, edge_fidelity: float) -> str:
+    """What ``sharpness`` and ``edge_fidelity`` of a set say together, in words a verdict can quote:
+    blurrier (< 0.9), about as detailed as the truth (0.9–1.1) or more (> 1.1); on the truth's edges
+    (edge fidelity ≥ 0.5, clearly positive as a blur keeps it) or on edges mostly unrelated to them."""
+    right = edge_fidelity >= 0.5
+    if sharpness < 0.9:
+        return ("blurred, on the truth's edges" if right
+                else "blurred, and most of the detail left is not the truth's")
+    if sharpness <= 1.1:
+        return ("about as detailed as the truth, on its edges" if right
+                else "about as detailed as the truth, but on edges mostly unrelated to its own")
+    return ("over-sharp: more high-frequency energy than the truth, on top of its edges" if right
+            else "noisy: more high-frequency energy than the truth, on edges mostly unrelated to its "
+                 "own")
 
 
 def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:

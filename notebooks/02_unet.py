@@ -35,6 +35,7 @@
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
 from gan_course.experiments import summarize_runs
+from gan_course.metrics import detail_verdict
 from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics,
                                 colorize, compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
@@ -147,23 +148,13 @@ wins = {m: count_wins([r.metrics[m] for r in skip], [r.metrics[m] for r in noski
         for m in skip[0].metrics}  # seeds on which the U-Net with skips scores higher
 sharp_s, sharp_n = mean["U-Net with skips", "sharpness"], mean["no skips", "sharpness"]
 edges_s, edges_n = mean["U-Net with skips", "edge fidelity"], mean["no skips", "edge fidelity"]
-
-
-def looks(sharp, edges):  # what sharpness and edge fidelity together say about an output
-    if sharp < 1:
-        return ("blurred, on the truth's edges" if edges >= 0.5
-                else "blurred, and most of the detail left is not the truth's")
-    return ("as detailed as the truth or more, on the truth's edges" if edges >= 0.5
-            else "more high-frequency energy than the truth, in edges unrelated to it: noise")
-
-
 if sharp_n < 1 and wins["sharpness"] == n:
     claim = ("**holds**: the output without skips is blurrier than the truth and, in every seed, "
              "than the output with skips")
 elif sharp_n < 1:
-    claim = ("**holds only in part**: the output without skips is blurrier than the truth, but so "
-             "is the output with skips, by about as much (less detail without skips in only "
-             f"{wins['sharpness']} of {n} seeds)")
+    claim = ("**holds only in part**: the output without skips is blurrier than the truth, but it "
+             f"has less detail than the output with skips (sharpness {sharp_s:.2f}) in only "
+             f"{wins['sharpness']} of {n} seeds")
 else:
     claim = "**does not hold**: the output without skips is not blurrier than the truth"
 if wins["edge fidelity"] == n:
@@ -172,10 +163,10 @@ if wins["edge fidelity"] == n:
 else:
     kept = (f"Edge fidelity is higher with skips in only {wins['edge fidelity']} of {n} seeds "
             f"({edges_s:.2f} vs {edges_n:.2f}).")
-say(f"- With skips the output is {looks(sharp_s, edges_s)} (sharpness **{sharp_s:.2f}**, edge "
-    f"fidelity **{edges_s:.2f}**).",
-    f"- Without skips it is {looks(sharp_n, edges_n)} (sharpness **{sharp_n:.2f}**, edge "
-    f"fidelity **{edges_n:.2f}**).",
+say(f"- With skips the output is {detail_verdict(sharp_s, edges_s)} (sharpness **{sharp_s:.2f}**, "
+    f"edge fidelity **{edges_s:.2f}**).",
+    f"- Without skips it is {detail_verdict(sharp_n, edges_n)} (sharpness **{sharp_n:.2f}**, "
+    f"edge fidelity **{edges_n:.2f}**).",
     f"- So the seed's claim {claim}. {kept}")
 
 # %% [markdown]

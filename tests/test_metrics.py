@@ -142,3 +142,15 @@ def test_bad_input_is_refused_with_a_reason(measure, truth):
     flat = torch.full_like(truth, 0.3)
     with pytest.raises(ValueError, match="truth has no"):
         measure(truth, flat)
+
+
+def test_detail_verdict_reads_the_two_measures_together():
+    from gan_course.metrics import detail_verdict
+
+    assert detail_verdict(0.5, 0.9) == "blurred, on the truth's edges"
+    assert detail_verdict(0.5, 0.2) == "blurred, and most of the detail left is not the truth's"
+    assert detail_verdict(1.0, 0.99).startswith("about as detailed as the truth, on its edges")
+    assert detail_verdict(1.0, 0.0) == "about as detailed as the truth, but on edges mostly unrelated to its own"
+    assert detail_verdict(3.0, 0.9).startswith("over-sharp:")
+    assert detail_verdict(3.0, 0.1).startswith("noisy:")
+    assert "noisy" not in detail_verdict(0.5, 0.1)  # a blurred output is never called noisy
