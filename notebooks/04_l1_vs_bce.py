@@ -22,7 +22,8 @@
 #
 # **You will learn**
 # - what each loss term pulls the generator towards, measured: accuracy (PSNR, SSIM), vividness
-#   (colourfulness), realism (a held-out discriminator that never played the game);
+#   (colourfulness), detail (sharpness, edge fidelity), realism (a held-out discriminator that never
+#   played the game);
 # - how the weight λ trades them off (a slider over a precomputed gallery);
 # - to compare against trivial baselines before believing any number.
 #
@@ -35,10 +36,11 @@ from dataclasses import replace
 
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
-from gan_course.metrics import realism_accuracy
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics, colorize,
-                                compare_colorizers)
+from gan_course.metrics import detail_verdict, realism_accuracy
+from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics,
+                                colorize, compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
+from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.widgets import gallery_slider
 
@@ -50,14 +52,17 @@ print(describe_runtime(profile, device, seed=0))
 # %% [markdown]
 # ## 1. Four generators, trained identically
 #
-# Same data, steps, batch, seed and networks (U-Net width 16, 2-layer PatchGAN). Only the generator's
-# loss differs: `adversarial` switches the BCE term, `lambda_l1` weighs the L1 term.
+# Same data, steps, batch, seed and networks (U-Net width 16, 2-layer PatchGAN). Only the
+# generator's loss differs: `adversarial` switches the BCE term, `lambda_l1` weighs the L1 term.
 
 # %%
-knobs = dict(fast=dict(dataset="photos", image_size=32, n_train=2048, n_test=256, steps=100, width=16),
-             full=dict(dataset="stl10", image_size=96, n_train=None, n_test=1000, steps=20_000, width=64))[profile]
+knobs = dict(fast=dict(dataset="photos", image_size=32, n_train=2048, n_test=256, steps=100,
+                       width=16),
+             full=dict(dataset="stl10", image_size=96, n_train=None, n_test=1000, steps=20_000,
+                       width=64))[profile]
 train_data = load_dataset(knobs["dataset"], knobs["image_size"], n=knobs["n_train"], seed=0)
-test_data = load_dataset(knobs["dataset"], knobs["image_size"], split="test", n=knobs["n_test"], seed=0)
+test_data = load_dataset(knobs["dataset"], knobs["image_size"], split="test", n=knobs["n_test"],
+                         seed=0)
 x_test = test_data.float()
 base = Pix2PixConfig(dataset=knobs["dataset"], image_size=knobs["image_size"], space="lab",
                      width_G=knobs["width"], width_D=knobs["width"])
@@ -68,8 +73,8 @@ variants = {
     "L1 only": replace(base, adversarial=False),
 }
 train = TrainConfig(steps=knobs["steps"], batch_size=16, sample_every=0, checkpoint_every=0)
-print(f"{knobs['dataset']}: {len(train_data)} train / {len(test_data)} test at {knobs['image_size']}², "
-      f"{train.steps} steps of batch {train.batch_size}")
+print(f"{knobs['dataset']}: {len(train_data)} train / {len(test_data)} test at "
+      f"{knobs['image_size']}², {train.steps} steps of batch {train.batch_size}")
 
 # %% tags=["nbval-ignore-output"]
 runs = compare_colorizers(variants, train, train_data, test_data, seeds=(0,), device=device)
@@ -77,24 +82,26 @@ for r in runs:
     print(f"{r.name:<16} {r.seconds:.1f} s")
 
 # %% [markdown]
-# ## 2. Accuracy, vividness, realism
+# ## 2. Accuracy, vividness, detail, realism
 #
-# **Realism** is the held-out accuracy of a fresh small CNN trained to tell these outputs from real
-# test images (half the images to train it, the other half to score it): 0.5 means it cannot tell,
-# 1.0 means the fakes are obvious. It never took part in training, so the generator could not learn
-# to fool *it* in particular. (The truth row's 0.5 is by definition: real against real.)
+# **Sharpness** is the high-frequency energy of all outputs together relative to the true images
+# (1 = as detailed, below 1 blurrier, above 1 noisier); **edge fidelity** is the correlation of the
+# outputs' gradients with the truth's (1 = the truth's edges, 0 = unrelated ones): together they
+# tell "blurry" from "noisy" from "right". **Realism** is the held-out accuracy of a fresh small CNN
+# trained to tell these outputs from real test images (half the images to train it, the other half
+# to score it): 0.5 means it cannot tell, 1.0 means the fakes are obvious. It never took part in
+# training, so the generator could not learn to fool *it* in particular. (The truth row's realism is
+# 0.5 by definition: real against real.)
 
 # %% tags=["nbval-ignore-output"]
 outputs = {r.name: colorize(r.G, x_test, "lab") for r in runs}
 outputs.update(baseline_colorizations(x_test, train_data.float()))
-rows = []
-for name, y in outputs.items():
-    m = colorization_metrics(y, x_test)
-    rows.append({"method": name, "PSNR": m["PSNR"], "SSIM": m["SSIM"], "colourfulness": m["colourfulness"],
-                 "realism acc.": realism_accuracy(x_test, y, seed=0)})
-rows.append({"method": "truth", "PSNR": float("inf"), "SSIM": 1.0,
-             "colourfulness": colorization_metrics(x_test, x_test)["colourfulness"], "realism acc.": 0.5})
-print(format_table(rows, ["method", "PSNR", "SSIM", "colourfulness", "realism acc."], decimals=3))
+columns = ["method", "PSNR", "SSIM", "colourfulness", "sharpness", "edge fidelity", "realism acc."]
+rows = [{"method": name, **colorization_metrics(y, x_test),
+         "realism acc.": realism_accuracy(x_test, y, seed=0)} for name, y in outputs.items()]
+rows.append({"method": "truth", **colorization_metrics(x_test, x_test), "PSNR": float("inf"),
+             "realism acc.": 0.5})
+print(format_table(rows, columns, decimals=3))
 
 # %%
 show = slice(0, 8)
@@ -107,7 +114,8 @@ show_image_rows({"truth": x_test[show], **{name: y[show] for name, y in outputs.
 # shows its saved position). The gallery below it shows all of them at once, kernel or not.
 
 # %%
-gallery = {name: show_image_rows({"truth": x_test[show], name: outputs[name][show]}) for name in variants}
+gallery = {name: show_image_rows({"truth": x_test[show], name: outputs[name][show]})
+           for name in variants}
 
 # %% tags=["nbval-ignore-output"]
 gallery_slider(gallery, description="G's loss")
@@ -117,17 +125,39 @@ show_image_rows({name: outputs[name][show] for name in variants})
 
 # %% [markdown]
 # ## 4. Does the seed's claim hold?
+#
+# Each part of the claim, checked against the table: "wrong" and "correct" by PSNR, "realistic" by
+# the held-out realism accuracy (lower is more realistic), "blurry" by sharpness and edge fidelity.
 
 # %% tags=["nbval-ignore-output"]
 by = {r["method"]: r for r in rows}
+nets = list(variants)
 bce, l1, both = by["BCE only (λ=0)"], by["L1 only"], by["BCE + 100·L1"]
-print(f"BCE alone 'wrong':      PSNR below L1-only                 {bce['PSNR'] < l1['PSNR']}")
-print(f"BCE alone 'realistic':  realism acc. below L1-only          {bce['realism acc.'] < l1['realism acc.']}")
-print(f"L1 alone 'blurry/dull': less colourful than BCE + 100·L1   {l1['colourfulness'] < both['colourfulness']}")
-print(f"both 'best' accuracy:   PSNR ≥ L1-only                     {both['PSNR'] >= l1['PSNR']}")
-print(f"both 'best' realism:    realism acc. ≤ L1-only             {both['realism acc.'] <= l1['realism acc.']}")
-print(f"any network beats the mean-colour baseline on PSNR          "
-      f"{max(by[n]['PSNR'] for n in variants) > by['mean colour']['PSNR']}")
+rank = {m: sorted(nets, key=lambda n: by[n][m], reverse=m != "realism acc.")
+        for m in ("PSNR", "realism acc.")}  # best first: highest PSNR, lowest realism accuracy
+place = {(m, n): f"{rank[m].index(n) + 1} of {len(nets)}" for m in rank for n in nets}
+wrong, realistic = bce["PSNR"] < l1["PSNR"], bce["realism acc."] < l1["realism acc."]
+correct, blurry = rank["PSNR"][0] == "L1 only", l1["sharpness"] < 0.9
+best_both = [rank[m][0] == "BCE + 100·L1" for m in rank]
+holds = {0: "**does not hold**", 1: "**holds in part**", 2: "**holds**"}
+most_real = rank["realism acc."][0]
+say(f"- **BCE alone, \"realistic but wrong\"** {holds[realistic + wrong]}: its PSNR is "
+    f"{bce['PSNR']:.2f} dB against {l1['PSNR']:.2f} for L1 alone (rank "
+    f"{place['PSNR', 'BCE only (λ=0)']}), and the held-out classifier tells it from real photos "
+    f"with accuracy {bce['realism acc.']:.3f} against {l1['realism acc.']:.3f} for L1 alone "
+    f"({'more' if realistic else 'less'} realistic; rank "
+    f"{place['realism acc.', 'BCE only (λ=0)']} on realism).",
+    f"- **L1 alone, \"correct but blurry\"** {holds[correct + blurry]}: it ranks "
+    f"{place['PSNR', 'L1 only']} on PSNR ({l1['PSNR']:.2f} dB), and its output is "
+    f"{detail_verdict(l1['sharpness'], l1['edge fidelity'])} (sharpness {l1['sharpness']:.2f}, "
+    f"edge fidelity {l1['edge fidelity']:.2f}; with BCE + 100·L1: {both['sharpness']:.2f} and "
+    f"{both['edge fidelity']:.2f}). Its colourfulness is {l1['colourfulness']:.1f}: "
+    f"{'duller' if l1['colourfulness'] < both['colourfulness'] else 'no duller'} than with the "
+    f"BCE term ({both['colourfulness']:.1f}; the truth: {by['truth']['colourfulness']:.1f}).",
+    f"- **Both, \"correct and realistic\"** {holds[sum(best_both)]}: BCE + 100·L1 ranks "
+    f"{place['PSNR', 'BCE + 100·L1']} on PSNR and {place['realism acc.', 'BCE + 100·L1']} on "
+    f"realism; the most accurate generator is {rank['PSNR'][0]}, the most realistic {most_real} "
+    f"(realism accuracy {by[most_real]['realism acc.']:.3f}).")
 
 # %% [markdown]
 # ## 5. Exercises
@@ -140,30 +170,40 @@ answer_1 = max(variants, key=lambda n: by[n]["colourfulness"])
 answer_2 = 100
 
 # %%
-print("exercise 1:", "✓" if answer_1 == max(variants, key=lambda n: by[n]["colourfulness"]) else "✗")
+most_colourful = max(variants, key=lambda n: by[n]["colourfulness"])
+print("exercise 1:", "✓" if answer_1 == most_colourful else "✗")
 print("exercise 2:", "✓" if answer_2 == base.lambda_l1 else "✗")
 
 # %% [markdown]
 # ## Summary
 #
-# What the fast profile measured (100 steps of batch 16 on 32×32 patches, one seed; section 4 prints
-# the verdicts from the numbers on every run):
-#
-# - **BCE alone is "wrong"**: by far the lowest PSNR and SSIM, and the most colourful output — but its
-#   colours are noise, and the held-out classifier spots it every time (realism accuracy 1.000). "Realistic" does *not*
-#   hold at this budget: BCE alone is the least realistic generator of all.
-# - **L1 alone is dull**: the highest PSNR of the networks, and barely more colourful than the
-#   mean-colour baseline — the safe, desaturated average the seed calls blurry (this notebook measures
-#   the missing colour, not blur; notebook 02's sharpness ratio finds noise, not blur, at this budget).
-# - **Both together are not "best" on either axis here**: BCE + 100·L1 sits between the two — a
-#   little less accurate than L1 alone, a little more colourful, and no more realistic (its realism
-#   accuracy equals or exceeds L1-only's). The most *realistic* generator is the one with a small L1
-#   weight (λ = 1), presumably because the adversarial term needs room to act: at λ = 100 the L1 term
-#   should dominate G's gradient (not measured here).
-# - Every generator is still easy to tell from real photos (realism accuracy ≫ 0.5). Only the two with
-#   a strong L1 term beat the mean-colour baseline on PSNR, by less than half a decibel; BCE + 1·L1
-#   lands within about 0.1 dB of the baseline, 0.08 dB below it in the run stored here (one seed,
-#   100 steps: differences this small are noise; on another CPU it came out just above). On SSIM only L1 alone edges past
-#   the mean colour (0.764 vs 0.760), and the gray copy, with no colour at all, scores highest (0.792):
-#   SSIM mostly rewards the lightness structure every method copies from its input. The
-#   `full` profile on a GPU (STL-10, 20,000 steps) is where the converged trade-off should be judged.
+# Written by code from the table above, on every run. The `full` profile on a GPU (STL-10, many more
+# steps) is where the converged trade-off should be judged.
+
+# %% tags=["nbval-ignore-output"]
+baselines = ("gray copy", "mean colour")
+below = {m: [n for n in nets if by[n][m] < max(by[b][m] for b in baselines)]
+         for m in ("PSNR", "SSIM")}  # generators that lose to the better baseline
+ssim_best = max([n for n in by if n != "truth"], key=lambda n: by[n]["SSIM"])
+unconverged = (f" A generator that loses to a baseline that learned nothing is not converged: "
+               f"after {train.steps} steps these are colorizers at the very start of training, "
+               "and the verdicts above describe early training, not the converged trade-off."
+               if below["PSNR"] or below["SSIM"] else "")
+looks = {}  # what sharpness and edge fidelity say → the generators they say it of
+for n in nets:
+    looks.setdefault(detail_verdict(by[n]["sharpness"], by[n]["edge fidelity"]), []).append(
+        f"{n} ({by[n]['sharpness']:.2f}, {by[n]['edge fidelity']:.2f})")
+detail = "; ".join(f"{verdict}: {', '.join(names)}" for verdict, names in looks.items())
+say(f"Measured with {train.steps} steps of batch {train.batch_size} on "
+    f"{knobs['image_size']}×{knobs['image_size']} patches, one seed:",
+    "",
+    f"- **Against the trivial baselines** (gray copy {by['gray copy']['PSNR']:.2f} dB / "
+    f"{by['gray copy']['SSIM']:.3f} SSIM, mean colour {by['mean colour']['PSNR']:.2f} dB / "
+    f"{by['mean colour']['SSIM']:.3f}): below the better baseline on PSNR: "
+    f"{', '.join(below['PSNR']) or 'none'}; on SSIM: {', '.join(below['SSIM']) or 'none'}. The "
+    f"highest SSIM of all is the {ssim_best}'s ({by[ssim_best]['SSIM']:.3f}): SSIM mostly rewards "
+    f"the lightness structure every method copies from its input.{unconverged}",
+    f"- **Realism**: the most realistic generator, {most_real}, is still told from real photos "
+    f"with accuracy {by[most_real]['realism acc.']:.3f}"
+    + (": every generator is easy to spot." if by[most_real]["realism acc."] > 0.75 else "."),
+    f"- **Detail** (sharpness, edge fidelity): {detail}.")
