@@ -29,6 +29,7 @@
 # %%
 # %matplotlib inline
 import math
+import statistics
 
 import torch
 
@@ -188,8 +189,10 @@ v = {}  # per configuration, means over its seeds: every number the verdict quot
 for name in SEED_001_GRID:
     group = [r for r in runs if r.name == name]
     near = [min(r.checkpoints, key=lambda c: abs(c["step"] - common)) for r in group]
+    fids = [r.scores["FID"] for r in group]
     v[name] = dict(steps=group[0].steps, spikes=mean(r.stability["spikes"] for r in group),
                    **{k: mean(r.scores[k] for r in group) for k in ("FID", "precision", "classes")},
+                   FID_std=statistics.stdev(fids) if len(fids) > 1 else 0.0,
                    step_near=near[0]["step"], FID_near=mean(c["FID"] for c in near),
                    precision_near=mean(c["precision"] for c in near))
 names = sorted(v, key=lambda n: -v[n]["steps"])  # most steps first
@@ -213,41 +216,50 @@ def each(key, fmt=".0f", among=names, names_too=False):
 
 
 seeds = len(knobs["seeds"])
+seed_words = " (one seed)." if seeds == 1 else f" (means of {seeds} seeds)."
+unequal = len({v[n]["steps"] for n in names}) > 1
 no_digits = [n for n in names if v[n]["precision"] < 0.1]  # samples that look like no real digit
 fid_follows_steps = sorted(names, key=lambda n: v[n]["FID"]) == names
-lines = [
-    f"- **Unequal training.** {knobs['epochs']} epochs gave these optimiser steps: "
-    + listing(f"{v[n]['steps']} to {n}" for n in names)
-    + (" (one seed)." if seeds == 1 else f" (means of {seeds} seeds)."),
-    f"- **Final FID {'follows' if fid_follows_steps else 'does not follow'} the step count**: "
-    f"{each('FID', '.1f', names_too=True)}, against {floor['FID']:.1f} for real vs real. "
-    f"At the checkpoints nearest {common} steps ({each('step_near')}) FID is "
-    f"{each('FID_near', '.1f')} and precision {each('precision_near', '.3f')}"
-    + (": at equal steps none of them makes digits yet."
-       if all(v[n]["precision_near"] < 0.1 for n in names) else "."),
-]
+if unequal:
+    lines = [
+        f"- **Unequal training.** {knobs['epochs']} epochs gave these optimiser steps: "
+        + listing(f"{v[n]['steps']} to {n}" for n in names) + seed_words,
+        f"- **Final FID {'follows' if fid_follows_steps else 'does not follow'} the step count**: "
+        f"{each('FID', '.1f', names_too=True)}, against {floor['FID']:.1f} for real vs real. "
+        f"At the checkpoints nearest {common} steps ({each('step_near')}) FID is "
+        f"{each('FID_near', '.1f')} and precision {each('precision_near', '.3f')}"
+        + (": at equal steps none of them makes digits yet."
+           if all(v[n]["precision_near"] < 0.1 for n in names) else "."),
+    ]
+else:
+    lines = [f"- **Equal training**: {common} optimiser steps each{seed_words[:-1]}; final FID "
+             f"{each('FID', '.1f', names_too=True)}, against {floor['FID']:.1f} for real vs real."]
 if no_digits:
     lines.append(
         f"- **Not collapse: not trained yet.** {listing(no_digits)} end with precision "
         f"{each('precision', '.3f', no_digits)}, covering {each('classes', '.0f', no_digits)} of "
-        "10 classes: their samples look like no real digit, so how few classes the classifier "
-        "finds in them says nothing about mode collapse."
+        "10 classes: their samples look like no real digit, so the classes the classifier finds "
+        "in them say nothing about mode collapse."
         + "".join(f" {n}, with {v[n]['steps']} steps, reaches precision {v[n]['precision']:.3f} "
                   f"and {v[n]['classes']:.0f} of 10 classes." for n in names if n not in no_digits))
 halves = listing(str(v[n]["steps"] // 2) for n in names)
-lines.append(f"- Loss spikes ({each('spikes')}) are counted over second halves of {halves} steps: "
-             "more steps, more chances.")
-reasons = ((["unequal step counts"] if len({v[n]["steps"] for n in names}) > 1 else [])
+lines.append(f"- Loss spikes ({each('spikes')}) are counted over second halves of {halves} steps"
+             + (": more steps, more chances." if unequal else "."))
+reasons = ((["unequal step counts"] if unequal else [])
            + (["a single seed"] if seeds == 1 else [])
            + (["runs that make no digits yet"] if no_digits else []))
 if reasons:
     lines.append("- **Seed 001's \"medium is best\" is neither confirmed nor refuted here**: "
-                 f"{listing(reasons)} cannot rank the configurations. The `full` profile "
-                 "(longer runs, three seeds) is where to test it, comparing checkpoints at equal "
-                 "steps too.")
+                 f"{listing(reasons)} cannot rank the configurations. "
+                 + ("The `full` profile (longer runs, three seeds) is where to test it, comparing "
+                    "checkpoints at equal steps too." if profile == "fast" else
+                    "Compare checkpoints at equal steps, or train until every configuration "
+                    "makes digits."))
 else:
+    ranked = sorted(names, key=lambda n: v[n]["FID"])
     lines.append(f"- **Ranking by mean final FID** ({seeds} seeds, {common} steps each): "
-                 + " < ".join(sorted(names, key=lambda n: v[n]["FID"])) + ".")
+                 + " < ".join(f"{n} {v[n]['FID']:.1f}" for n in ranked)
+                 + f" (standard deviation over seeds {each('FID_std', '.1f', ranked)}).")
 picks = [(r, min(r.checkpoints, key=lambda c: c["FID"]), r.checkpoints[-1]) for r in runs]
 earlier = [(r, best, last) for r, best, last in picks if best["step"] != last["step"]]
 if earlier:
