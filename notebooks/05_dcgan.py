@@ -257,9 +257,13 @@ if reasons:
                     "makes digits."))
 else:
     ranked = sorted(names, key=lambda n: v[n]["FID"])
-    lines.append(f"- **Ranking by mean final FID** ({seeds} seeds, {common} steps each): "
-                 + " < ".join(f"{n} {v[n]['FID']:.1f}" for n in ranked)
-                 + f" (standard deviation over seeds {each('FID_std', '.1f', ranked)}).")
+    clear = all(v[b]["FID"] - v[a]["FID"] > max(v[a]["FID_std"], v[b]["FID_std"])
+                for a, b in zip(ranked, ranked[1:]))  # every gap beyond the seed-to-seed spread
+    lines.append(f"- **Mean final FID** ({seeds} seeds, {common} steps each), lowest first: "
+                 + listing(f"{n} {v[n]['FID']:.1f}" for n in ranked)
+                 + f" (standard deviation over seeds {each('FID_std', '.1f', ranked)}): "
+                 + ("every gap is wider than the spread, so this is a ranking." if clear else
+                    "some gaps are within the spread, so this is no ranking."))
 picks = [(r, min(r.checkpoints, key=lambda c: c["FID"]), r.checkpoints[-1]) for r in runs]
 earlier = [(r, best, last) for r, best, last in picks if best["step"] != last["step"]]
 if earlier:
