@@ -24,7 +24,7 @@
 # - the output grid of a PatchGAN for a given input size, from real forward passes;
 # - the receptive field of one output cell — computed layer by layer, then found empirically by
 #   backpropagating that one cell to the input;
-# - why seed 003's `nn.ReLU(0.2)` is a plain ReLU;
+# - what seed 003's `nn.ReLU(0.2)` really computes;
 # - what a trained D's per-patch score maps look like on real and generated colorizations;
 # - how a PatchGAN and a global discriminator compare in the same pix2pix run.
 #
@@ -44,17 +44,20 @@ from gan_course import patchgan_views as pv
 from gan_course.color import colorization_pair
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
-from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
 from gan_course.experiments import summarize_runs
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, build_pix2pix, colorization_metrics,
-                                colorize, compare_colorizers)
+from gan_course.metrics import detail_verdict
+from gan_course.patchgan import (GlobalDiscriminator, PatchDiscriminator, receptive_field,
+                                 seed_patch_discriminator)
+from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, build_pix2pix,
+                                colorization_metrics, colorize, compare_colorizers)
 from gan_course.plots import format_table, show_image_rows
+from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-torch.set_num_threads(1)  # trained numbers depend on the CPU thread count: one thread gives the stored outputs
+torch.set_num_threads(1)  # trained numbers depend on the thread count: one gives the stored ones
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
@@ -79,16 +82,22 @@ nets = {"seed 003's net": (D_seed, 64),
         "pix2pix 70×70 at 256": (D_70, 256),
         f"ours: n_layers={model.n_layers_D}, width {model.width_D}": (D_ours, model.image_size),
         "ours, global": (D_global, model.image_size)}
-print(format_table(pv.grid_table_rows(nets), ["D", "input", "grid", "window", "stride"]))
+grid_rows = {r["D"]: r for r in pv.grid_table_rows(nets)}
+print(format_table(list(grid_rows.values()), ["D", "input", "grid", "window", "stride"]))
+
+# %%
+seed_grid = grid_rows["seed 003's net"]["grid"]
+p70_64, p70_256 = grid_rows["pix2pix 70×70 (n_layers=3)"], grid_rows["pix2pix 70×70 at 256"]
+say(f"- The seed's 4×4 is {'right' if seed_grid == '4×4' else 'wrong'} for its net: it returns "
+    f"{seed_grid} on a 64×64 input.",
+    f"- pix2pix's own net (three stride-2 layers and two stride-1 ones) gives {p70_64['grid']} on "
+    f"the same input and {p70_256['grid']} on 256×256 "
+    f"({'as in the paper' if p70_256['grid'] == '30×30' else 'the paper reports 30×30'}).",
+    f"- The grid follows the input; the *window* one cell sees does not: {p70_64['window']} at "
+    f"both sizes. That is the next column, and the next section.")
 
 # %% [markdown]
-# The seed's 4×4 is right for its net: four stride-2 convolutions take 64 to 4. pix2pix's own net
-# gives 6×6 on the same input (three stride-2 layers and two stride-1 ones: 64 → 32 → 16 → 8 → 7 → 6)
-# and the paper's 30×30 on 256×256. The grid size depends on the input; the *window* one cell sees
-# does not — that is the next column, and the next section.
-
-# %% [markdown]
-# ## 2. The receptive field: the window is not the stride
+# ## 2. The receptive field: window and stride
 #
 # One output cell depends on a square window of the input. Going through the layers with $r$ the
 # window side and $j$ the jump (input pixels between neighbouring units), each layer with kernel $k$
@@ -96,20 +105,38 @@ print(format_table(pv.grid_table_rows(nets), ["D", "input", "grid", "window", "s
 #
 # $$ r \leftarrow r + (k-1)\,j, \qquad j \leftarrow j\,s, $$
 #
-# starting from $r = j = 1$. For seed 003's net (four layers of $k = 4$, $s = 2$):
-# $r = 1 + 3 + 6 + 12 + 24 = 46$ and $j = 16$. `receptive_field` computes this for any conv stack:
+# starting from $r = j = 1$. For seed 003's net, layer by layer:
 
 # %%
-for name, D in {"seed 003's net": D_seed, "pix2pix 70×70": D_70, f"ours (n_layers={model.n_layers_D})": D_ours}.items():
-    rf = receptive_field(D)
-    print(f"{name:<22} window {rf.size}×{rf.size}, stride {rf.stride}: neighbouring windows overlap by {rf.size - rf.stride} pixels")
+r, j, terms = 1, 1, ["1"]
+for conv in [m for m in D_seed.modules() if isinstance(m, nn.Conv2d)]:
+    r, j = r + (conv.kernel_size[0] - 1) * j, j * conv.stride[0]
+    terms.append(str((conv.kernel_size[0] - 1) * (j // conv.stride[0])))
+say(f"$r = {' + '.join(terms)} = {r}$ and $j = {j}$. `receptive_field` computes this for any "
+    "conv stack:")
+
+# %%
+rf = {"seed 003's net": receptive_field(D_seed), "pix2pix 70×70": receptive_field(D_70),
+      f"ours (n_layers={model.n_layers_D})": receptive_field(D_ours)}
+for name, f in rf.items():
+    print(f"{name:<22} window {f.size}×{f.size}, stride {f.stride}: "
+          f"neighbouring windows overlap by {f.size - f.stride} pixels")
+
+# %%
+rf_seed, claimed = rf["seed 003's net"], 16  # the seed: "each cell judges a 16×16 patch"
+cells, corner = int(seed_grid.split("×")[0]), pv.cell_window(D_seed, (0, 0))
+if rf_seed.stride == claimed != rf_seed.size:
+    verdict = "confuses the stride with the window"
+else:
+    verdict = "is right" if rf_seed.size == claimed else "matches neither the window nor the stride"
+say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {seed_grid} cells sit "
+    f"{rf_seed.stride} pixels apart ({cells} × {rf_seed.stride} = {cells * rf_seed.stride}), but "
+    f"each one sees a {rf_seed.size}×{rf_seed.size} window, and neighbours share "
+    f"{rf_seed.size - rf_seed.stride} of those {rf_seed.size} columns. The paddings also shift the "
+    f"windows: cell 0's window starts {-corner.top} pixels *before* the image, on the zero "
+    "padding.")
 
 # %% [markdown]
-# So "each cell judges a 16×16 patch" confuses the **stride** with the **window**: the 4×4 cells sit
-# 16 pixels apart (4 × 16 = 64), but each one sees a 46×46 window, and neighbours share 30 of those 46
-# columns. The paddings also shift the windows: cell 0's window starts 15 pixels *before* the image,
-# on the zero padding.
-#
 # **Measured, not just computed.** Backpropagate one output cell to a random input and look where the
 # gradient is nonzero (`pv.gradient_window`; eval mode, so BatchNorm uses running statistics and the
 # batch cannot mix pixels; float64, so no gradient underflows). `pv.cell_window` gives where the
@@ -123,18 +150,29 @@ checks = [("seed 003's net", D_seed, 64, (1, 1)),
           ("seed 003's, ReLU", seed_patch_discriminator(leaky=False), 64, (1, 1)),
           ("pix2pix 70×70", D_70, 128, (3, 3)),
           ("ours", D_ours, model.image_size, (2, 2))]
-print(format_table(pv.window_check_rows(checks),
-                   ["D", "input", "cell", "window", "inside", "gradient", "match"],
-                   ["D", "input", "cell", "computed window", "inside the image", "nonzero gradient", "match"]))
+window_rows = pv.window_check_rows(checks)
+print(format_table(window_rows, ["D", "input", "cell", "window", "inside", "gradient", "match"],
+                   ["D", "input", "cell", "computed window", "inside the image", "nonzero gradient",
+                    "match"]))
+
+# %%
+S, rf_ours = model.image_size, rf[f"ours (n_layers={model.n_layers_D})"]
+grid_ours = pv.output_grid(D_ours, S)[0]
+seen = [pv.cell_window(D_ours, (i, i)).clip(S)[2] for i in range(grid_ours)]  # visible side, cell i
+matches = sum(row["match"] for row in window_rows)
+say(f"- The nonzero gradient fills exactly the computed window, clipped to the image, in "
+    f"**{matches} of {len(window_rows)}** checks: {rf_seed.size}×{rf_seed.size} for the seed's net "
+    f"(with either activation), {rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} for "
+    "pix2pix's (on a 128×128 input, where cell (3, 3) fits inside).",
+    f"- A corner cell's window hangs over the border: cell (0, 0) of the seed's net sees only "
+    f"{corner.clip(64)[2]}×{corner.clip(64)[3]} real pixels; the rest is padding.",
+    f"- The D we train below, on {S}×{S} photos, has **{rf_ours.size}×{rf_ours.size}** windows: "
+    f"every cell sees at least {min(seen)}×{min(seen)} of the {S}×{S} pixels, a central cell "
+    f"{max(seen)}×{max(seen)}."
+    + (" At this size our \"PatchGAN\" is close to a global discriminator: keep that in mind in "
+       "sections 4 and 5." if rf_ours.size >= S else ""))
 
 # %% [markdown]
-# The nonzero gradient fills exactly the computed window, clipped to the image: 46×46 for the seed's
-# net (with either activation), 70×70 for pix2pix's (on a 128×128 input, where cell (3, 3) fits inside). A corner cell's window
-# hangs over the border (cell (0, 0) sees only 31×31 real pixels; the rest is padding). And the D we
-# train below, on 32×32 photos, has **34×34** windows: every cell sees at least 23×23 of the 32×32
-# pixels, a central cell 31×31. At this size our "PatchGAN" is close to a global discriminator — keep
-# that in mind in sections 4 and 5.
-#
 # Could the seed mean that the *centre* of the window is what counts? The gradient is larger near
 # the centre (Luo et al. 2016 call this the effective receptive field), so measure it: the 16×16
 # square in the middle of cell (1, 1)'s window — exactly the 16×16 block the seed assigns to that
@@ -142,42 +180,47 @@ print(format_table(pv.window_check_rows(checks),
 
 # %%
 grad_11 = pv.gradient_window(D_seed, 64, (1, 1))
-seed_patch = pv.Window(16, 16, 16)  # rows and columns 16–31: the seed's "16×16 patch" of cell (1, 1)
-print(f"share of |gradient| inside the 16×16 block: {grad_11.share_inside(seed_patch):.3f} "
-      f"(its share of the window's area: {16 ** 2 / 46 ** 2:.3f})")
+seed_patch = pv.Window(16, 16, 16)  # rows and columns 16–31: the seed's "16×16 patch" of cell 1,1
+share, area = grad_11.share_inside(seed_patch), 16 ** 2 / rf_seed.size ** 2
+print(f"share of |gradient| inside the 16×16 block: {share:.3f} "
+      f"(its share of the window's area: {area:.3f})")
+say(f"The block holds {'more' if share > area else 'less'} than its area's share, but "
+    f"{1 - share:.0%} of the gradient comes from outside it: at initialisation the cell looks at "
+    f"{'the whole' if share < 0.5 else 'mostly the centre of its'} {rf_seed.size}×{rf_seed.size} "
+    "window.")
 
 # %% [markdown]
-# The block holds more than its area's share, but about four fifths of the gradient comes from
-# outside it: at initialisation the cell looks at the whole 46×46 window. (Training can change how
-# the weight is spread; the window itself cannot grow or shrink.) The windows on a real 64×64 photo
-# patch, with the gradient of cell (1, 1):
+# Training can change how the weight is spread; the window itself cannot grow or shrink. The windows
+# on a real 64×64 photo patch, with the gradient of cell (1, 1):
 
 # %%
-photo64 = load_dataset("photos", 64, split="test", n=16, seed=0).float()[6]  # (3, 64, 64) in [-1, 1]
+photo64 = load_dataset("photos", 64, split="test", n=16, seed=0).float()[6]  # (3, 64, 64), [-1, 1]
 pv.plot_receptive_field(
     photo64,
-    {"cell (1,1): its real 46×46 window": pv.cell_window(D_seed, (1, 1)),
+    {f"cell (1,1): its real {rf_seed.size}×{rf_seed.size} window": pv.cell_window(D_seed, (1, 1)),
      "cell (1,2): its neighbour's window": pv.cell_window(D_seed, (1, 2)),
      "the seed's '16×16 patch' of cell (1,1)": seed_patch},
     gradient=grad_11, title="seed 003's net on a 64×64 photo")
 
 # %% [markdown]
-# pix2pix's 70×70 window on a 128×128 patch (its 14×14 grid; cells (3, 3) and (3, 4) are 8 pixels
-# apart):
+# pix2pix's 70×70 window on a 128×128 patch, for two neighbouring cells:
 
 # %%
 photo128 = load_dataset("photos", 128, split="test", n=8, seed=0).float()[4]  # (3, 128, 128)
 pv.plot_receptive_field(
     photo128,
-    {"cell (3,3): 70×70 window": pv.cell_window(D_70, (3, 3)),
-     "cell (3,4): 8 pixels to the right": pv.cell_window(D_70, (3, 4))},
-    gradient=pv.gradient_window(D_70, 128, (3, 3)), title="pix2pix 70×70 PatchGAN on a 128×128 photo")
+    {f"cell (3,3): {rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} window":
+     pv.cell_window(D_70, (3, 3)),
+     f"cell (3,4): {rf['pix2pix 70×70'].stride} pixels to the right": pv.cell_window(D_70, (3, 4))},
+    gradient=pv.gradient_window(D_70, 128, (3, 3)),
+    title="pix2pix 70×70 PatchGAN on a 128×128 photo")
 
 # %% [markdown]
-# ## 3. Seed 003's `nn.ReLU(0.2)` is not a leaky ReLU
+# ## 3. What seed 003's `nn.ReLU(0.2)` computes
 #
-# `nn.ReLU`'s only argument is `inplace`. `nn.ReLU(0.2)` therefore means `ReLU(inplace=0.2)`: a plain
-# ReLU that also overwrites its input (0.2 is truthy). A leaky ReLU with slope 0.2 is `nn.LeakyReLU(0.2)`.
+# `nn.ReLU`'s only argument is `inplace`, so `nn.ReLU(0.2)` should mean `ReLU(inplace=0.2)`: a
+# plain ReLU that also overwrites its input (0.2 is truthy). A leaky ReLU with slope 0.2 is
+# `nn.LeakyReLU(0.2)`. Check:
 
 # %%
 x = torch.tensor([-1.0, -0.2, 0.0, 0.5])
@@ -187,23 +230,32 @@ print("nn.LeakyReLU(0.2)(x) =", nn.LeakyReLU(0.2)(x))
 y = x.clone()
 nn.ReLU(0.2)(y)
 print("and the input itself is now", y)
+minus_one = float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0])
+say(f"So the seed's layer maps −1.0 to {minus_one:g}: "
+    + ("a plain ReLU, not a leaky one." if minus_one == 0 else "a leaky ReLU after all."))
 
 # %% [markdown]
-# In the seed's net (kept as written with `leaky=False`) about half of all activations are exactly 0,
-# so no gradient flows back through them; `LeakyReLU(0.2)` passes a fifth of every negative value.
-# Share of exact zeros after each of the three activations, on one random 64×64 input, for two nets
-# with the same weights that differ only in the activation:
+# A unit whose output is exactly 0 passes no gradient back; `LeakyReLU(0.2)` passes a fifth of every
+# negative value. Share of exact zeros after each of the three activations, on one random 64×64
+# input, for two nets with the same weights that differ only in the activation (the seed's net kept
+# as written with `leaky=False`):
 
 # %%
+zeros = {}
 for leaky in (False, True):
     seed_everything(0)
-    shares = pv.zero_activation_share(seed_patch_discriminator(leaky=leaky), 64)
-    print(f"leaky={leaky!s:<5}  zeros after each activation: {', '.join(f'{s:.3f}' for s in shares)}")
+    zeros[leaky] = pv.zero_activation_share(seed_patch_discriminator(leaky=leaky), 64)
+    print(f"leaky={leaky!s:<5}  zeros after each activation: "
+          f"{', '.join(f'{s:.3f}' for s in zeros[leaky])}")
 
-# %% [markdown]
-# Dead units do not shrink the window (the gradient check in section 2 gives 46×46 for the ReLU
-# version too), but they halve the paths a gradient can take. `gan_course` uses `LeakyReLU(0.2)`,
-# as pix2pix and DCGAN do.
+# %%
+relu_check = next(row for row in window_rows if row["D"] == "seed 003's, ReLU")
+say(f"- With the seed's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of the activations are "
+    f"exactly 0 on average, against {sum(zeros[True]) / len(zeros[True]):.0%} with LeakyReLU(0.2).",
+    f"- Dead units do not shrink the window (section 2's gradient check gives "
+    f"{relu_check['gradient']} for the ReLU version too, match: {relu_check['match']}), but they "
+    "cut the paths a gradient can take. `gan_course` uses `LeakyReLU(0.2)`, as pix2pix and DCGAN "
+    "do.")
 
 # %% [markdown]
 # ## 4. Per-patch score maps of a trained D
@@ -218,15 +270,17 @@ KNOBS = {"fast": dict(steps=100, batch_size=16, n_train=1024, n_test=256),
          "full": dict(steps=20_000, batch_size=64, n_train=None, n_test=1000)}[profile]
 train_cfg = TrainConfig.for_profile(profile, steps=KNOBS["steps"], batch_size=KNOBS["batch_size"],
                                     sample_every=0, checkpoint_every=0, log_every=20)
-train_data = load_dataset(model.dataset, model.image_size, split="train", n=KNOBS["n_train"], seed=0)
+train_data = load_dataset(model.dataset, model.image_size, split="train", n=KNOBS["n_train"],
+                          seed=0)
 test_data = load_dataset(model.dataset, model.image_size, split="test", n=KNOBS["n_test"], seed=0)
 variants = {"global D": Pix2PixConfig.for_profile(profile, space="lab", discriminator="global"),
             "PatchGAN": Pix2PixConfig.for_profile(profile, space="lab", discriminator="patch")}
-print(f"{len(train_data)} training and {len(test_data)} test images, {train_cfg.steps} steps of batch "
-      f"{train_cfg.batch_size} per variant")
+print(f"{len(train_data)} training and {len(test_data)} test images, {train_cfg.steps} steps "
+      f"of batch {train_cfg.batch_size} per variant")
 
 # %% tags=["nbval-ignore-output"]
-runs = {run.name: run for run in compare_colorizers(variants, train_cfg, train_data, test_data, device=device)}
+runs = {run.name: run
+        for run in compare_colorizers(variants, train_cfg, train_data, test_data, device=device)}
 for run in runs.values():
     print(f"{run.name:<9} trained in {run.seconds:.1f} s")
 
@@ -248,15 +302,23 @@ maps_real = pv.score_maps(patch.D, A[batch], B[batch], batch_stats=True)  # (16,
 maps_fake = pv.score_maps(patch.D, A[batch], B_fake, batch_stats=True)
 show = slice(0, 6)
 G_colours = colorize(patch.G, x_test[show], model.space)  # (6, 3, 32, 32)
-pv.plot_score_maps({"real": (x_test[show], maps_real[show]), "G's colours": (G_colours, maps_fake[show])})
+pv.plot_score_maps({"real": (x_test[show], maps_real[show]),
+                    "G's colours": (G_colours, maps_fake[show])})
+
+# %% tags=["nbval-ignore-output"]
+n_show = len(G_colours)
+real_right = int((maps_real[show].mean((1, 2)) > 0.5).sum())  # real images scored "real" on average
+fake_right = int((maps_fake[show].mean((1, 2)) < 0.5).sum())
+say(f"In these all-real / all-fake batches, {real_right} of {n_show} real images score \"real\" on "
+    f"average and {fake_right} of {n_show} colorizations \"fake\"."
+    + (" A clean split after so few steps is suspicious." if real_right == fake_right == n_show
+       else ""))
 
 # %% [markdown]
-# A clean split: every real image mostly green, every colorization mostly red — even the second
-# image, which is almost black in both rows. That is suspicious. A D that sees only all-real or
-# all-fake batches can answer from the **batch statistics** BatchNorm computes (the batch's mean and
-# spread of each feature) instead of from the image in front of it. The test: score the same pairs in
-# batches that hold 8 real and 8 fake pairs (`pv.mixed_batch_scores`), where the statistics no longer
-# give the answer away.
+# A D that sees only all-real or all-fake batches can answer from the **batch statistics** BatchNorm
+# computes (the batch's mean and spread of each feature) instead of from the image in front of it.
+# The test: score the same pairs in batches that hold 8 real and 8 fake pairs
+# (`pv.mixed_batch_scores`), where the statistics no longer give the answer away.
 
 # %%
 mixed_real, mixed_fake = pv.mixed_batch_scores(patch.D, A[batch], B[batch], B_fake,
@@ -270,23 +332,43 @@ pv.plot_score_maps({"real, mixed batch": (x_test[show], mixed_real[show]),
 # D would use), and `share > 0.5` the share of patches (eval mode) called real.
 
 # %% tags=["nbval-ignore-output"]
-rows = pv.score_rows({name: (run.G, run.D) for name, run in runs.items()}, A, B, batch_size=train_cfg.batch_size)
+rows = pv.score_rows({name: (run.G, run.D) for name, run in runs.items()}, A, B,
+                    batch_size=train_cfg.batch_size)
 print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
-                   ["D", "pairs", "all-real / all-fake", "mixed", "eval", "share > 0.5"], decimals=3))
+                   ["D", "pairs", "all-real / all-fake", "mixed", "eval", "share > 0.5"],
+                   decimals=3))
+
+# %% tags=["nbval-ignore-output"]
+score = {(r["D"], r["pairs"].split()[0]): r for r in rows}  # ("PatchGAN", "real") → row
+gap = {(name, mode): score[name, "real"][mode] - score[name, "fake"][mode]
+       for name in runs for mode in ("batch", "mixed", "eval")}
+lines = []
+for name in runs:
+    real, fake = score[name, "real"], score[name, "fake"]
+    lines.append(f"- **{name}**: as trained (all-real / all-fake batches) {real['batch']:.3f} on "
+                 f"real pairs vs {fake['batch']:.3f} on G's, a gap of {gap[name, 'batch']:.3f}; in "
+                 f"mixed batches {real['mixed']:.3f} vs {fake['mixed']:.3f} (gap "
+                 f"{gap[name, 'mixed']:.3f}); in eval mode {real['eval']:.3f} vs "
+                 f"{fake['eval']:.3f} (gap {gap[name, 'eval']:.3f}).")
+shortcut = gap["PatchGAN", "batch"] > 0.05 and gap["PatchGAN", "batch"] > 3 * max(
+    abs(gap["PatchGAN", "mixed"]), abs(gap["PatchGAN", "eval"]))
+if shortcut:
+    lines.append(f"- So after {train_cfg.steps} steps nearly all of what the PatchGAN \"knows\" is "
+                 "how to recognise *a batch of fakes*, not a fake patch: the separation vanishes "
+                 "once the batch statistics stop giving the answer away.")
+else:
+    lines.append("- The PatchGAN's separation survives mixed batches or eval mode in part: it has "
+                 "learned something about the pairs themselves, not only about batches.")
+if gap["global D", "eval"] < 0:
+    lines.append("- In eval mode the global D rates G's pairs *more* real than the real ones.")
+say(lines)
 
 # %% [markdown]
-# In the batches it was trained on, the PatchGAN separates well: 0.613 on real pairs, 0.311 on G's, a
-# gap of 0.302. In mixed batches the gap shrinks to 0.011 (0.518 vs 0.507: in the figure above, the
-# images that were green are now as orange as G's), and in eval mode it is gone (0.414 vs 0.423).
-# So after 100 steps nearly all of what this D "knows" is how to recognise *a batch of fakes*, not
-# a fake patch; the per-patch variation inside its score maps is small next to that. The global D
-# barely separates as trained (0.502 vs 0.482), and in eval mode it rates G's pairs slightly *more*
-# real than the real ones (0.490 vs 0.467).
-#
-# This is not a PatchGAN property but a BatchNorm one, and pix2pix's reference code trains D the same
-# way (real and fake in separate calls), where its batch size of 1 makes BatchNorm act like instance
-# normalisation. Remedies are a D without batch statistics (instance norm or none) or one batch with
-# both kinds; the seed's architecture, with BatchNorm and separate calls, has the same shortcut.
+# Why batches can give the answer away: BatchNorm is what makes it possible, not the patch-wise
+# design. pix2pix's reference code trains D the same way (real and fake in separate calls), where
+# its batch size of 1 makes BatchNorm act like instance normalisation. Remedies are a D without batch
+# statistics (instance norm or none) or one batch with both kinds; the seed's architecture, with
+# BatchNorm and separate calls, invites the same shortcut.
 
 # %% [markdown]
 # ## 5. Global vs PatchGAN in the same pix2pix run
@@ -294,41 +376,62 @@ print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
 # Test metrics of both colorizers beside the trivial baselines (`gray copy`: no colour at all;
 # `mean colour`: each pixel keeps its lightness and gets the training set's mean chroma). PSNR and
 # SSIM against the true colours (higher is closer), colourfulness (Hasler–Süsstrunk; the true test
-# images' value is printed below the table) and sharpness (high-frequency energy relative to the
-# truth: 1 = as detailed, > 1 = noisier).
+# images' value is printed below the table), sharpness (the high-frequency energy of all outputs
+# relative to the truth's: 1 = as detailed, below 1 blurrier, above 1 noisier) and edge fidelity
+# (the correlation of the outputs' gradients with the truth's: 1 = the truth's edges, 0 = unrelated
+# ones).
 
 # %% tags=["nbval-ignore-output"]
 baselines = {name: colorization_metrics(y, x_test)
              for name, y in baseline_colorizations(x_test, train_data.float()).items()}
 print(format_table(summarize_runs(list(runs.values()), baselines),
-                   ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness"]))
-print(f"\ncolourfulness of the true test images: {colorization_metrics(x_test, x_test)['colourfulness']:.3f}")
+                   ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness",
+                    "edge fidelity"]))
+truth_colour = colorization_metrics(x_test, x_test)["colourfulness"]
+print(f"\ncolourfulness of the true test images: {truth_colour:.3f}")
 
 # %%
 show = slice(0, 8)
-show_image_rows({"gray input": baseline_colorizations(x_test[show], train_data.float())["gray copy"],
+show_image_rows({"gray input": baseline_colorizations(x_test[show], x_test[show])["gray copy"],
                  "global D": colorize(runs["global D"].G, x_test[show], model.space),
                  "PatchGAN": colorize(patch.G, x_test[show], model.space),
                  "truth": x_test[show]})
 
-# %% [markdown]
-# What the table shows, for this one seed after 100 steps:
-#
-# - Both colorizers are still sepia: colourfulness 24.8 and 27.5, less than half of the true images'
-#   59.4.
-# - Both beat both baselines on PSNR (18.487 and 18.096 dB against 17.716 for the mean colour). On
-#   SSIM neither does: the global-D run only ties the mean-colour baseline (0.758 vs 0.759), the
-#   PatchGAN run is below it (0.722), and the gray copy, whose structure is the truth's own
-#   gray image, scores highest of all (0.792).
-# - The **PatchGAN** run is a little more colourful than the global-D run (27.5 vs 24.8) but further
-#   from the truth (0.39 dB PSNR and 0.036 SSIM lower) and much noisier: a sharpness ratio of 8.4
-#   against 2.5 means blotchy chroma, visible in the figure.
-# - So at this budget the PatchGAN did **not** give better colorizations; it gave slightly more colour
-#   and much more noise. With a discriminator that mostly recognises batches (section 4) and 34×34
-#   windows on 32×32 images, this run cannot show the texture advantage pix2pix reports on 256×256
-#   images after many epochs. One seed and a short run: another seed may well move these numbers by
-#   tenths of a dB (notebook 02's three seeds spread by 0.14–0.30 dB). A fair test needs several seeds, longer training and images larger than the window
-#   (the `full` profile: 96×96 images, 70×70 windows).
+# %% tags=["nbval-ignore-output"]
+g, p = runs["global D"].metrics, runs["PatchGAN"].metrics
+base_best = {m: max(b[m] for b in baselines.values()) for m in ("PSNR", "SSIM")}
+lose = {m: [name for name, run in runs.items() if run.metrics[m] < base_best[m]]
+        for m in ("PSNR", "SSIM")}  # colorizers below the better trivial baseline
+ssim_top = max([*baselines, *runs], key=lambda n: (baselines.get(n) or runs[n].metrics)["SSIM"])
+patch_better = p["PSNR"] > g["PSNR"] and p["SSIM"] > g["SSIM"]
+colour_words = ("still sepia, less than half as colourful as the true images"
+                if max(g["colourfulness"], p["colourfulness"]) < truth_colour / 2
+                else "less colourful than the true images"
+                if max(g["colourfulness"], p["colourfulness"]) < truth_colour
+                else "as colourful as the true images or more")
+table_verdict = [
+    f"- Both colorizers are {colour_words}: colourfulness {g['colourfulness']:.1f} (global D) and "
+    f"{p['colourfulness']:.1f} (PatchGAN) against {truth_colour:.1f}.",
+    f"- Against the trivial baselines (best PSNR {base_best['PSNR']:.3f} dB, best SSIM "
+    f"{base_best['SSIM']:.3f}): below on PSNR: {', '.join(lose['PSNR']) or 'neither'}; below on "
+    f"SSIM: {', '.join(lose['SSIM']) or 'neither'}. The highest SSIM of all is the {ssim_top}'s.",
+    f"- The **PatchGAN** run scores {p['PSNR'] - g['PSNR']:+.2f} dB PSNR and "
+    f"{p['SSIM'] - g['SSIM']:+.3f} SSIM against the global-D run, with colourfulness "
+    f"{p['colourfulness']:.1f} vs {g['colourfulness']:.1f}. Its output is "
+    f"{detail_verdict(p['sharpness'], p['edge fidelity'])} (sharpness {p['sharpness']:.2f}, edge "
+    f"fidelity {p['edge fidelity']:.2f}); the global-D run's is "
+    f"{detail_verdict(g['sharpness'], g['edge fidelity'])} ({g['sharpness']:.2f}, "
+    f"{g['edge fidelity']:.2f}).",
+    f"- So at this budget the PatchGAN {'did' if patch_better else 'did **not**'} give more "
+    f"accurate colorizations. One seed and {train_cfg.steps} steps, with a discriminator that "
+    f"mostly {'recognises batches' if shortcut else 'judges pairs'} (section 4) and "
+    f"{rf_ours.size}×{rf_ours.size} windows on {S}×{S} images: this run cannot show the texture "
+    "advantage pix2pix reports on 256×256 images after many epochs."
+    + (" A colorizer that loses to a baseline that learned nothing is not converged; a fair test "
+       "needs several seeds, longer training and images larger than the window (the `full` "
+       "profile)." if lose["PSNR"] or lose["SSIM"] else ""),
+]
+say(table_verdict)
 
 # %% [markdown]
 # ## 6. Exercises
@@ -359,23 +462,39 @@ pv.check_exercises({"grid_128": answer_grid_128, "overlap": answer_overlap,
 # %% [markdown]
 # ## Summary: what the numbers showed
 #
-# - **Grid:** seed 003's net does turn 64×64 into 4×4 (four stride-2 layers). pix2pix's 70×70
-#   PatchGAN gives 6×6 on 64×64 and the paper's 30×30 on 256×256; the grid follows the input size.
-# - **"Each cell judges a 16×16 patch" is wrong.** 16 is the stride between cells; each cell sees a
-#   46×46 window, and neighbouring windows share 30 pixels. The gradient of one cell is nonzero on
-#   exactly the computed window (46×46, and 70×70 for pix2pix's net), border cells reach 15 pixels
-#   into the zero padding, and the seed's 16×16 block holds only 0.186 of the gradient at
-#   initialisation (its area share is 0.121).
-# - **`nn.ReLU(0.2)` is `ReLU(inplace=True)`:** −1 → 0, not −0.2; about half of the seed net's
-#   activations are exactly zero (0.500, 0.482, 0.496) against none with `LeakyReLU(0.2)`.
-# - **Our fast-profile "PatchGAN" is nearly global:** 34×34 windows on 32×32 images (31×31 visible for
-#   a central cell). `n_layers_D=1` gives truly local 16×16 windows.
-# - **Score maps:** the trained PatchGAN separates real (0.613) from fake (0.311) only in the
-#   all-real / all-fake batches it was trained on; in mixed batches the gap falls from 0.302 to 0.011
-#   and in eval mode it is gone (−0.009: fakes score a hair higher). Its verdict comes mostly from
-#   BatchNorm's batch statistics, a shortcut the seed's D (BatchNorm, reals and fakes in separate
-#   calls) shares.
-# - **Global vs PatchGAN** (one seed, 100 steps of batch 16): global D 18.487 dB PSNR / 0.758 SSIM,
-#   PatchGAN 18.096 / 0.722 with a little more colour (27.5 vs 24.8) and far more noise (sharpness 8.4
-#   vs 2.5). At this budget the common claim that a PatchGAN gives better images is not borne out;
-#   the run is too short and too small to test it fairly, and the numbers say so.
+# Written by code from the measurements above: first what the architecture fixes (the same on every
+# run), then what the short training run gave.
+
+# %%
+say(f"- **Grid:** seed 003's net turns 64×64 into {seed_grid}. pix2pix's 70×70 PatchGAN gives "
+    f"{p70_64['grid']} on 64×64 and {p70_256['grid']} on 256×256; the grid follows the input size.",
+    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_seed.stride} is the "
+    f"stride between cells; each cell sees a {rf_seed.size}×{rf_seed.size} window, and "
+    f"neighbouring windows share {rf_seed.size - rf_seed.stride} pixels. The gradient of one cell "
+    f"is nonzero on exactly the computed window in {matches} of {len(window_rows)} checks, border "
+    f"cells reach {-corner.top} pixels into the zero padding, and the seed's {claimed}×{claimed} "
+    f"block holds {share:.3f} of the gradient at initialisation (its area share is {area:.3f}).",
+    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each of the seed net's "
+    f"activations a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly zero, "
+    f"against {', '.join(f'{z:.3f}' for z in zeros[True])} with `LeakyReLU(0.2)`.",
+    f"- **Our fast-profile \"PatchGAN\":** {rf_ours.size}×{rf_ours.size} windows on {S}×{S} images "
+    f"({max(seen)}×{max(seen)} visible for a central cell). `n_layers_D=1` gives "
+    f"{receptive_field(PatchDiscriminator(3, 8, 1)).size}×"
+    f"{receptive_field(PatchDiscriminator(3, 8, 1)).size} windows.")
+
+# %% tags=["nbval-ignore-output"]
+say(f"- **Score maps** ({train_cfg.steps} steps of batch {train_cfg.batch_size}, one seed): the "
+    f"trained PatchGAN separates real ({score['PatchGAN', 'real']['batch']:.3f}) from fake "
+    f"({score['PatchGAN', 'fake']['batch']:.3f}) in the all-real / all-fake batches it was trained "
+    f"on; in mixed batches the gap goes from {gap['PatchGAN', 'batch']:.3f} to "
+    f"{gap['PatchGAN', 'mixed']:.3f}, in eval mode to {gap['PatchGAN', 'eval']:.3f}."
+    + (" Its verdict comes mostly from BatchNorm's batch statistics, a shortcut the seed's D "
+       "(BatchNorm, reals and fakes in separate calls) shares." if shortcut else ""),
+    f"- **Global vs PatchGAN:** global D {g['PSNR']:.3f} dB PSNR / {g['SSIM']:.3f} SSIM / edge "
+    f"fidelity {g['edge fidelity']:.2f}, PatchGAN {p['PSNR']:.3f} / {p['SSIM']:.3f} / "
+    f"{p['edge fidelity']:.2f}. At this budget the common claim that a PatchGAN gives better "
+    f"images is "
+    + ("not borne out; the run is too short and too small to test it fairly, and the numbers say "
+       "so." if not patch_better else
+       "borne out in this run, but a colorizer still loses to a trivial baseline: the run is too "
+       "short to test it fairly." if lose["PSNR"] or lose["SSIM"] else "borne out in this run."))
