@@ -46,7 +46,7 @@ from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
 from .plots import plot_history, save_figure, show_images
 from . import distributed
-from .runtime import PRECISIONS, SWITCH, Profile, check_profile, eval_mode, speed_switch
+from .runtime import PRECISIONS, SWITCH, Profile, check_profile, eval_mode, frozen, speed_switch
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
 
@@ -262,6 +262,8 @@ class GANTrainer:
 
         With ``config.compile`` the first step compiles G and D; should that fail, the state from
         before the step is restored, the step is redone eagerly and a warning says why."""
+        if self.channels_last:
+            batch = (batch[0].contiguous(memory_format=torch.channels_last), batch[1])
         if not self._compile_pending:
             return self._train_step(batch)
         self._compile_pending = False
@@ -271,7 +273,6 @@ class GANTrainer:
             return self._train_step(batch)
         except Exception as err:  # dynamo and inductor raise many types; a model's own bug re-raises below
             self.load_state_dict(before, same_process=True)
-            self.D.requires_grad_(True)  # in case G's step failed while D was frozen
             self._use_compiled(False)
             reason = f"{type(err).__name__}: {' '.join(str(err).split())}"[:240]  # one line
             self.compiled = {"G": f"eager: torch.compile failed ({reason})", "D": "eager: see G"}
@@ -280,31 +281,36 @@ class GANTrainer:
             return self._train_step(batch)
 
     def _train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        G, D, obj = self._G_train, self._D_train, self.objective
-        if self.channels_last:
-            batch = (batch[0].contiguous(memory_format=torch.channels_last), batch[1])
-        autocast = lambda: torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16)  # noqa: E731
-        with autocast():  # forward passes and losses; backward runs outside, in the parameters' fp32
-            x_fake = G(obj.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
+        """The GAN step: D's update, then G's against the just-updated D, on the same fakes."""
+        G, D, objective = self._G_train, self._D_train, self.objective
+        with self._autocast():
+            x_fake = G(objective.generator_input(batch, self.rng))  # (B, C, H, W) in [-1, 1]
 
-        # D step: real → real_label, G's output (detached: no gradient into G) → 0
+        # D step: maximise log D(x) + log(1 − D(G(z))); x_fake detached, so no gradient reaches G
         self.opt_D.zero_grad(set_to_none=True)
-        with autocast():
-            out_D = obj.loss_D(D, batch, x_fake.detach())
+        with self._autocast():
+            out_D = objective.loss_D(D, batch, x_fake.detach())
         out_D["loss_D"].backward()
         self.opt_D.step()
 
-        # G step: make the just-updated D call x_fake real; D's weights are frozen for this pass
-        self.D.requires_grad_(False)
-        try:
-            self.opt_G.zero_grad(set_to_none=True)
-            with autocast():
-                out_G = obj.loss_G(self._D_frozen, batch, x_fake)  # the bare D: frozen, so no DDP reducer waits
-            out_G["loss_G"].backward()
-            self.opt_G.step()
-        finally:  # an error in G's step must not leave D frozen
-            self.D.requires_grad_(True)
+        # G step: maximise log D(G(z)); D's weights frozen, so only G's gradients are computed
+        self.opt_G.zero_grad(set_to_none=True)
+        with self._autocast(), frozen(self.D):
+            out_G = objective.loss_G(self._D_frozen, batch, x_fake)  # the bare D: no DDP reducer waits
+        out_G["loss_G"].backward()
+        self.opt_G.step()
 
+        return self._statistics(out_D, out_G)
+
+    def _autocast(self) -> torch.autocast:
+        """bf16 autocast around forward passes and losses when the precision switch is on; backward
+        passes run outside it, in the parameters' fp32."""
+        return torch.autocast(self.device.type, torch.bfloat16, enabled=self.bf16)
+
+    @staticmethod
+    def _statistics(out_D: dict[str, torch.Tensor], out_G: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Detached device scalars for the history: the losses, mean sigmoid(D) on reals and fakes,
+        and every further scalar term the objective returned (``r1``, ``l1``, ...)."""
         stats = {"loss_D": out_D["loss_D"].float(), "loss_G": out_G["loss_G"].float(),
                  "d_real": torch.sigmoid(out_D["d_real"].float()).mean(),
                  "d_fake": torch.sigmoid(out_D["d_fake"].float()).mean()}

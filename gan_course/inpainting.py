@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import PRECISIONS, freeze, speed_switch
+from .runtime import PRECISIONS, frozen, speed_switch
 
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
 WEIGHTINGS = ("importance", "binary")
@@ -194,11 +194,18 @@ class Inpainting:
 def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_dim: int,
             config: InpaintConfig = InpaintConfig(), *, seed: int = 0) -> Inpainting:
     """Fill the holes of y: (N, C, H, W) in [-1, 1] (mask (N, 1, H, W), 1 = known) with a frozen G, D.
-    All N × K restarts move together as one batch of z: (N·K, z_dim)."""
+    All N × K restarts move together as one batch of z: (N·K, z_dim). G and D run frozen in eval
+    mode; their weights' ``requires_grad`` and their modes are given back afterwards."""
     m = check_mask(mask, y)
+    with frozen(G, D, eval=True):
+        return _optimise_z(G, D, y, m, z_dim, config, seed)
+
+
+def _optimise_z(G: nn.Module, D: nn.Module, y: torch.Tensor, m: torch.Tensor, z_dim: int, config: InpaintConfig,
+                seed: int) -> Inpainting:
+    """``inpaint``'s loop, for a checked float mask m and frozen G, D."""
     device = next(G.parameters()).device
     y, m = y.to(device), m.to(device)
-    freeze(G, D)
     n, k = y.shape[0], config.restarts
     weights = importance_weights(m, config.window) if config.weighting == "importance" else m
     y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)  # (N·K, C, H, W): restarts of image i together

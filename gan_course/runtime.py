@@ -114,11 +114,26 @@ def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
     return f"profile={profile} device={device.type} seed={seed}"
 
 
-def freeze(*modules: torch.nn.Module) -> None:
-    """Put pretrained ``modules`` in eval mode with no parameter needing a gradient (inversion,
-    inpainting: only z moves)."""
-    for m in modules:
-        m.eval().requires_grad_(False)
+@contextlib.contextmanager
+def frozen(*modules: torch.nn.Module, eval: bool = False) -> Iterator[None]:
+    """Run the block with no parameter of ``modules`` needing a gradient (and, with ``eval``, in eval
+    mode), then give every parameter its own ``requires_grad`` and every module its mode back, even if
+    the block raises. G's update freezes D's weights; inversion and inpainting freeze a pretrained G
+    and D (``eval=True``) so that only z moves."""
+    params = [p for m in modules for p in m.parameters()]
+    grads, modes = [p.requires_grad for p in params], [m.training for m in modules]
+    for p in params:
+        p.requires_grad_(False)
+    if eval:
+        for m in modules:
+            m.eval()
+    try:
+        yield
+    finally:
+        for p, g in zip(params, grads):
+            p.requires_grad_(g)
+        for m, mode in zip(modules, modes):
+            m.train(mode)
 
 
 @contextlib.contextmanager

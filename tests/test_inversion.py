@@ -11,6 +11,8 @@ def test_three_inversions_of_the_shipped_generator():
     with torch.no_grad():
         z_true = torch.randn(8, config.z_dim, generator=torch.Generator().manual_seed(5))
         x = G(z_true)  # images G can make exactly
+    weights = {k: v.clone() for k, v in G.state_dict().items()}
+    G.train()  # the caller's mode and requires_grad must come back unchanged
     opt = invert_by_optimization(G, x, config.z_dim, steps=60, seed=1)
     assert opt.history[-1] < 0.5 * opt.history[0]  # optimisation improves the loss
     assert opt.loss.shape == (8,) and opt.x_hat.shape == x.shape
@@ -19,7 +21,8 @@ def test_three_inversions_of_the_shipped_generator():
     enc = invert_by_encoder(G, E, x)
     hybrid = invert_hybrid(G, E, x, steps=30)
     assert hybrid.loss.mean() < enc.loss.mean()  # optimisation improves on the encoder's guess
-    assert all(not p.requires_grad for p in G.parameters())  # G was never trained
+    assert all(torch.equal(v, weights[k]) for k, v in G.state_dict().items())  # G was never trained
+    assert G.training and all(p.requires_grad for p in G.parameters())  # frozen only while inverting
 
 
 def test_encoder_shapes():

@@ -82,7 +82,7 @@ MUTANTS = [
     Mutant("D's optimiser step deleted", "engine.py", "        self.opt_D.step()\n", "",
            (f"{OBJ}::test_one_D_step_raises_reals_and_lowers_fakes_one_G_step_raises_fakes",
             f"{OBJ}::test_engine_step_is_the_alternating_update_written_by_hand")),
-    Mutant("G's optimiser step deleted", "engine.py", "            self.opt_G.step()\n", "",
+    Mutant("G's optimiser step deleted", "engine.py", "        self.opt_G.step()\n", "",
            (f"{OBJ}::test_one_D_step_raises_reals_and_lowers_fakes_one_G_step_raises_fakes",
             f"{OBJ}::test_engine_step_is_the_alternating_update_written_by_hand")),
     Mutant("D's gradients never zeroed (they pile up over steps)", "engine.py",

@@ -54,3 +54,20 @@ def test_speed_switches_are_on_with_cuda_only_when_auto():
     assert [speed_switch(v, cpu) for v in ("auto", "on", "off")] == [False, True, False]
     assert [speed_switch(v, cuda) for v in ("auto", "on", "off")] == [True, True, False]
     assert [speed_switch(v, cuda, on="bf16") for v in ("auto", "bf16", "fp32")] == [True, True, False]
+
+
+def test_frozen_restores_requires_grad_and_mode_even_after_an_error():
+    from torch import nn
+
+    from gan_course.runtime import frozen
+
+    net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    net[1].weight.requires_grad_(False)  # the caller's own choice survives
+    with frozen(net, eval=True):
+        assert not net.training and not any(p.requires_grad for p in net.parameters())
+    assert net.training and [p.requires_grad for p in net.parameters()] == [True, True, False, True]
+    with pytest.raises(RuntimeError, match="inside"):
+        with frozen(net):
+            assert net.training  # eval=False keeps the mode: G's update freezes D's weights only
+            raise RuntimeError("inside")
+    assert [p.requires_grad for p in net.parameters()] == [True, True, False, True]
