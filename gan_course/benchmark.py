@@ -27,8 +27,13 @@ from typing import Any, Iterator
 
 import torch
 
-from .data import to_unit_range
+from .data import load_dataset, to_unit_range
+from .dcgan import DCGANConfig
+from .engine import TrainConfig, trainer_for
+from .inpainting import InpaintConfig, inpaint, make_mask
+from .pix2pix import Pix2PixConfig
 from .runtime import speed_switch, timed
+from .shipped import load_shipped_dcgan
 
 TRAIN_BENCHMARKS = ("dcgan", "pix2pix")
 # dense bf16 tensor-core peaks in TFLOP/s (vendor data sheets, SXM parts); other devices: --peak-tflops
@@ -39,10 +44,6 @@ def bench_inpainting(n: int = 32, restarts: int = 4, steps: int = 30, device: st
                      loop_images: int | None = None) -> dict[str, float]:
     """Images·restarts per second, batched vs per-image loop (``loop_images`` of them, default all n,
     each restart separately), and their ratio. A warm-up step runs first on both paths."""
-    from .data import load_dataset
-    from .inpainting import InpaintConfig, inpaint, make_mask
-    from .shipped import load_shipped_dcgan
-
     device = torch.device(device)
     G, D, config = load_shipped_dcgan()
     G, D = G.to(device), D.to(device)
@@ -83,21 +84,17 @@ def format_bench(result: dict[str, float], device: str) -> str:
 
 
 def _train_setup(model: str, profile: str, batch_size: int | None, n_images: int | None):
-    """(trainer factory, model config, batch size, images) of a training benchmark: the profile's
+    """(model config, batch size, images) of a training benchmark: the profile's
     model (full: DCGAN-64 at width 64; pix2pix 96×96 at width 64) on embedded photo crops of its size."""
-    from .data import load_dataset
-    from .dcgan import DCGANConfig, dcgan_trainer
-    from .pix2pix import Pix2PixConfig, pix2pix_trainer
-
     if model not in TRAIN_BENCHMARKS:
         raise ValueError(f"unknown training benchmark {model!r}; valid: {', '.join(TRAIN_BENCHMARKS)}")
     if model == "dcgan":
-        config, factory = DCGANConfig.for_profile(profile, dataset="photos", channels=3), dcgan_trainer
+        config = DCGANConfig.for_profile(profile, dataset="photos", channels=3)
     else:
-        config, factory = Pix2PixConfig.for_profile(profile, dataset="photos"), pix2pix_trainer
+        config = Pix2PixConfig.for_profile(profile, dataset="photos")
     batch_size = batch_size or (64 if model == "dcgan" else 32)
     data = load_dataset("photos", config.image_size, channels=3, n=n_images or max(4 * batch_size, 256))
-    return factory, config, batch_size, data
+    return config, batch_size, data
 
 
 class _EagerImages(torch.utils.data.Dataset):
@@ -139,8 +136,6 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
 
     Defaults: 100 timed steps after 10 warm-up steps on CUDA, 5 after 1 on a CPU; DataLoader workers
     2 on CUDA (as pytorch/examples' DCGAN), 0 on a CPU (two cores are busy training)."""
-    from .engine import TrainConfig
-
     device = torch.device(device)
     cuda = device.type == "cuda"
     steps = (100 if cuda else 5) if steps is None else steps
@@ -148,11 +143,11 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
     workers = workers if workers is not None else (2 if cuda else 0)
     if steps < 1 or warmup < 0 or workers < 0:
         raise ValueError(f"need steps >= 1, warmup >= 0, workers >= 0; got {steps}, {warmup}, {workers}")
-    factory, config, batch_size, data = _train_setup(model, profile, batch_size, n_images)
+    config, batch_size, data = _train_setup(model, profile, batch_size, n_images)
     common = dict(steps=10 ** 9, batch_size=batch_size, hflip=True, sample_every=0, checkpoint_every=0)
 
     # baseline: fp32 eager, DataLoader batches, each step's losses read on the host
-    plain = factory(config, TrainConfig(**common, precision="fp32", channels_last="off", fused_adam="off",
+    plain = trainer_for(config, TrainConfig(**common, precision="fp32", channels_last="off", fused_adam="off",
                                         data_on_device="off"), data, device=device, progress=False)
     batches = _loader_batches(data.images, batch_size, workers)
 
@@ -166,7 +161,7 @@ def bench_training(model: str = "dcgan", steps: int | None = None, device: str |
     _, plain_s = timed(lambda: plain_steps(steps), device)
 
     # optimised: the engine's defaults on this device, one host sync at the end
-    fast = factory(config, TrainConfig(**common, log_every=10 ** 9, compile=compile), data, device=device,
+    fast = trainer_for(config, TrainConfig(**common, log_every=10 ** 9, compile=compile), data, device=device,
                    progress=False)
     fast.fit(warmup + 1)  # warm-up, including any compilation and cuDNN's autotuning
     _, fast_s = timed(lambda: fast.fit(warmup + 1 + steps), device)

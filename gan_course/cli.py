@@ -5,7 +5,7 @@
     GAN_COURSE_PROFILE=full gan-course train dcgan --dataset imagefolder --data-root PATH/cifar10
     gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
     gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
-    gan-course train reconstruction --r1-gamma 1        # seed 000's encoder–decoder GAN
+    gan-course train encoder-decoder --r1-gamma 1       # note 000's encoder–decoder GAN
     gan-course bench dcgan --device cuda                # DCGAN-64 training: optimised vs plain eager, one run
     gan-course bench inpainting --n 64 --restarts 8     # batched vs per-image inpainting, one run
     torchrun --standalone --nproc_per_node=4 -m gan_course.cli train dcgan   # DDP, one process per GPU
@@ -25,6 +25,18 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from . import benchmark, distributed
+from .book import build_book
+from .checkpoint import CheckpointError
+from .data import load_dataset
+from .dcgan import DCGANConfig
+from .encoder_decoder import EncoderDecoderConfig
+from .engine import COMPILE_BACKENDS, TrainConfig, trainer_for
+from .pix2pix import Pix2PixConfig
+from .plots import SampleGrids
+from .runtime import DeviceUnavailableError, current_profile, get_device, seed_everything
+from .shipped import build_shipped
+
 def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()) -> None:
     """One ``--field-name`` option per dataclass field, default None (= keep the profile's value)."""
     group = parser.add_argument_group(f"{cls.__name__} fields (default: the profile's value)")
@@ -39,27 +51,21 @@ def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Seq
             group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=kind.__name__.upper())
 
 
-def _models() -> dict[str, tuple[type, Callable, str]]:
-    """Model name → (its config class, its trainer factory, help). A literal dict, not a registry."""
-    from .dcgan import DCGANConfig, dcgan_trainer
-    from .encoder_decoder import ReconstructionConfig, reconstruction_trainer
-    from .pix2pix import Pix2PixConfig, pix2pix_trainer
-
-    return {"dcgan": (DCGANConfig, dcgan_trainer, "DCGAN (seed 001) on an embedded or real dataset"),
-            "pix2pix": (Pix2PixConfig, pix2pix_trainer, "pix2pix gray → colour (seed 003) with a U-Net and PatchGAN"),
-            "reconstruction": (ReconstructionConfig, reconstruction_trainer,
-                               "encoder–decoder GAN image → f → image (seed 000), R1 and feature matching switchable")}
+# model name → (its config class, help): a literal dict, not a registry
+MODELS: dict[str, tuple[type, str]] = {
+    "dcgan": (DCGANConfig, "DCGAN (note 001) on an embedded or real dataset"),
+    "pix2pix": (Pix2PixConfig, "pix2pix gray → colour (note 003) with a U-Net and PatchGAN"),
+    "encoder-decoder": (EncoderDecoderConfig, "encoder–decoder GAN image → f → image (note 000), "
+                                             "R1 and feature matching switchable"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .benchmark import TRAIN_BENCHMARKS
-    from .engine import COMPILE_BACKENDS, TrainConfig
-
     parser = argparse.ArgumentParser(prog="gan-course", description="Train the gan-course models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = sub.add_parser("train", help="train a model", description="Train a model and write a run folder.")
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
-    for name, (config_cls, _, help_text) in _models().items():
+    for name, (config_cls, help_text) in MODELS.items():
         p = models.add_parser(name, help=help_text, description=f"Train {name}; options default to the profile's config.")
         p.add_argument("--profile", choices=("fast", "full"), default=None,
                        help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)")
@@ -81,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "eager loop (fp32, DataLoader, a host sync per step). inpainting: all "
                                        "images × restarts as one batch of z against a per-image loop. One run, "
                                        "both numbers and their ratio.")
-    bench.add_argument("what", choices=(*TRAIN_BENCHMARKS, "inpainting"))
+    bench.add_argument("what", choices=(*benchmark.TRAIN_BENCHMARKS, "inpainting"))
     bench.add_argument("--steps", type=int, default=None,
                        help="timed training steps (default 100 on CUDA, 5 on a CPU) or inpainting steps (default 30)")
     bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
@@ -136,14 +142,9 @@ def _fresh_run_dir(base: Path, resume: bool) -> Path:
 
 def train_command(args: argparse.Namespace) -> Path:
     """Train ``args.model`` with the profile's configs overridden by the options given; return the run folder."""
-    from .data import load_dataset
-    from .engine import TrainConfig
-    from . import distributed
-    from .runtime import current_profile, get_device, seed_everything
-
     place, dist_device = distributed.setup(args.device)  # torchrun: join the group; else one process
     say = print if place.is_main else (lambda *a, **k: None)
-    config_cls, make_trainer, _ = _models()[args.model]
+    config_cls, _ = MODELS[args.model]
     profile = current_profile(args.profile)
     model_over, train_over = _overrides(args, config_cls), _overrides(args, TrainConfig)
     config = config_cls.for_profile(profile, **model_over)
@@ -175,9 +176,10 @@ def train_command(args: argparse.Namespace) -> Path:
     if place.is_main:
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(json.dumps(
-            {"profile": profile, "model": args.model, args.model: config.to_dict(), "train": dataclasses.asdict(train),
+            {"profile": profile, "model": args.model, args.model: dataclasses.asdict(config), "train": dataclasses.asdict(train),
              "data": {"name": data.name, "n_images": len(data)}, "world_size": place.world_size}, indent=2) + "\n")
-    trainer = make_trainer(config, train, data, device=device, out_dir=out, progress=args.progress)
+    grids = [SampleGrids(out, train.sample_every)] if train.sample_every and place.is_main else []
+    trainer = trainer_for(config, train, data, device=device, out_dir=out, callbacks=grids, progress=args.progress)
     if args.resume:
         say(f"resuming from {trainer.resume()} (step {trainer.step})")
     ranks = f" on {place.world_size} ranks (batch {train.batch_size} each)" if place.world_size > 1 else ""
@@ -196,9 +198,6 @@ def train_command(args: argparse.Namespace) -> Path:
 
 def bench_command(args: argparse.Namespace) -> str:
     """Run one benchmark and return its report."""
-    from . import benchmark
-    from .runtime import get_device
-
     device = get_device(args.device)
     if args.what == "inpainting":
         steps = {} if args.steps is None else {"steps": args.steps}  # else bench_inpainting's default
@@ -269,26 +268,18 @@ def execute_notebooks_command(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .checkpoint import CheckpointError
-    from .runtime import DeviceUnavailableError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "train":
             train_command(args)
         elif args.command == "ship":
-            from .runtime import seed_everything
-            from .shipped import build_shipped
-
             seed_everything(0)
             for path in build_shipped(args.out):
                 print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
         elif args.command == "bench":
             print(bench_command(args))
         elif args.command == "book":
-            from .book import build_book
-
             start = time.perf_counter()
             html = build_book(args.dir)
             pages = len([p for p in html.rglob("*.html") if "_static" not in p.parts])

@@ -15,7 +15,6 @@ is a lossy codec. Whether it learned anything is only clear beside codecs that l
 from __future__ import annotations
 
 import io
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -92,18 +91,3 @@ def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
     lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     scale = (hi - lo).clamp_min(1e-12) / 255
     return (((flat - lo) / scale).round() * scale + lo).view_as(f)
-
-
-def codec_rows(x: torch.Tensor, jpeg_budgets: Sequence[int], bicubic_factors: Sequence[int] = (2, 4, 8)) -> list[dict]:
-    """Rate–distortion rows for the classic codecs on x: (N, C, S, S) in [-1, 1]: ``family``,
-    ``method``, ``bytes`` per image, ``PSNR`` (dB) and ``SSIM``, one row per setting."""
-    from .metrics import psnr, ssim
-
-    rows = []
-    settings = [("bicubic", f"bicubic ÷{k}", lambda k=k: bicubic_roundtrip(x, k)) for k in bicubic_factors]
-    settings += [("JPEG", f"JPEG ≤ {b} B", lambda b=b: jpeg_roundtrip(x, b)) for b in jpeg_budgets]
-    for family, method, run in settings:
-        x_hat, n_bytes = run()
-        rows.append({"family": family, "method": method, "bytes": round(float(n_bytes), 1),
-                     "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())})
-    return rows

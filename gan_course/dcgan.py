@@ -13,16 +13,14 @@ Every up/down step is a 4×4 (transposed) convolution with stride 2 and padding 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
-from typing import Iterable
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import torch
 from torch import nn
 
 from .data import ImageSet
-from .engine import Callback, GANTrainer, TrainConfig
-from .losses import UnconditionalGAN
+from .losses import d_loss_bce, g_loss_bce
 from .runtime import Profile, check_profile
 
 
@@ -30,6 +28,7 @@ from .runtime import Profile, check_profile
 class DCGANConfig:
     """The model and its data; how long to train lives in ``engine.TrainConfig``."""
 
+    kind: ClassVar[str] = "dcgan"
     dataset: str = "digits"
     image_size: int = 32
     channels: int = 1
@@ -55,8 +54,21 @@ class DCGANConfig:
         base = cls() if profile == "fast" else cls(dataset="cifar10", image_size=64, channels=3, width=64)
         return replace(base, **overrides)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def build(self) -> tuple["DCGANGenerator", "DCGANDiscriminator"]:
+        """The (G, D) pair this config describes, freshly initialised."""
+        G = DCGANGenerator(self.z_dim, self.width, self.image_size, self.channels)
+        D = DCGANDiscriminator(self.width, self.image_size, self.channels)
+        return G, D
+
+    def objective(self) -> "DCGANObjective":
+        return DCGANObjective(self.z_dim, self.real_label)
+
+    def check_data(self, data: ImageSet) -> None:
+        expected = (self.channels, self.image_size, self.image_size)
+        if tuple(data.images.shape[1:]) != expected:
+            raise ValueError(f"dataset {data.name!r} has images {tuple(data.images.shape[1:])}, the DCGAN config "
+                             f"expects {expected}; load it with image_size={self.image_size}, "
+                             f"channels={self.channels}")
 
 
 def check_image_size(image_size: int) -> int:
@@ -142,22 +154,29 @@ def init_dcgan_weights(module: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
-def build_dcgan(config: DCGANConfig) -> tuple[DCGANGenerator, DCGANDiscriminator]:
-    """The (G, D) pair a config describes, freshly initialised."""
-    G = DCGANGenerator(config.z_dim, config.width, config.image_size, config.channels)
-    D = DCGANDiscriminator(config.width, config.image_size, config.channels)
-    return G, D
+class DCGANObjective:
+    """The objective of an unconditional GAN such as DCGAN: G(z) with z ~ N(0, I), judged by D alone.
 
+    - D: maximise log D(x) + log(1 − D(G(z)))  →  ``loss_D = BCE(d_real, real_label) + BCE(d_fake, 0)``
+    - G: maximise log D(G(z)) (non-saturating)  →  ``loss_G = BCE(D(G(z)), g_target)``
 
-def dcgan_trainer(config: DCGANConfig, train: TrainConfig, data: ImageSet, *, device: str | torch.device = "cpu",
-                  out_dir: str | Path | None = None, callbacks: Iterable[Callback] = (),
-                  progress: bool = True) -> GANTrainer:
-    """A ``GANTrainer`` for a fresh DCGAN on ``data`` (seeded by ``train.seed``); call ``.fit()`` on it."""
-    expected = (config.channels, config.image_size, config.image_size)
-    if tuple(data.images.shape[1:]) != expected:
-        raise ValueError(f"dataset {data.name!r} has images {tuple(data.images.shape[1:])}, the DCGAN config expects "
-                         f"{expected}; load it with image_size={config.image_size}, channels={config.channels}")
-    torch.manual_seed(train.seed)  # the initial weights
-    G, D = build_dcgan(config)
-    return GANTrainer(G, D, UnconditionalGAN(config.z_dim, config.real_label), data, train, device=device,
-                      out_dir=out_dir, callbacks=callbacks, kind="dcgan", meta=config.to_dict(), progress=progress)
+    ``real_label`` smooths D's real targets (seed 001: 0.9); ``g_target`` is the label G aims for —
+    the seed uses the same 0.9, the classic recipe 1.0.
+    """
+
+    def __init__(self, z_dim: int, real_label: float = 0.9, g_target: float | None = None):
+        self.z_dim, self.real_label = z_dim, real_label
+        self.g_target = real_label if g_target is None else g_target
+
+    def generator_input(self, batch: tuple[torch.Tensor, torch.Tensor | None], rng: torch.Generator) -> torch.Tensor:
+        x_real = batch[0]
+        return torch.randn(x_real.shape[0], self.z_dim, generator=rng, device=rng.device)  # z: (B, z_dim)
+
+    def loss_D(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        d_real, d_fake = D(batch[0]), D(x_fake)  # logits (B,)
+        # maximise log D(x) + log(1 − D(G(z)))
+        return {"loss_D": d_loss_bce(d_real, d_fake, self.real_label), "d_real": d_real, "d_fake": d_fake}
+
+    def loss_G(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        # maximise log D(G(z)) (non-saturating)
+        return {"loss_G": g_loss_bce(D(x_fake), self.g_target)}

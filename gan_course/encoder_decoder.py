@@ -5,7 +5,7 @@ reconstruct it, trained adversarially through the course's one engine.
   to ``bottleneck`` channels: f = E(x). For 32×32 and depth 4, f is C×2×2.
 - ``FeatureDecoder``: 4×4 stride-2 transposed-conv blocks back to the image, Tanh; with ``skips`` it
   also receives the encoder's maps (then the bottleneck can be bypassed: see ``zero_bottleneck``).
-- ``ReconstructionGAN``: D sees real x vs x̂ = G(E(x)); G minimises BCE + λ·L1 (+ feature matching on
+- ``EncoderDecoderObjective``: D sees real x vs x̂ = G(E(x)); G minimises BCE + λ·L1 (+ feature matching on
   D's hidden map); D may add an R1 gradient penalty γ/2·E‖∇ₓD(x)‖² (Mescheder et al. 2018), the
   zero-centred penalty suited to the BCE loss. Seed 000's stabilisers are switches: ``r1_gamma``,
   ``feature_matching``, a smaller D (``width_D``) and a lower G learning rate (``TrainConfig.lr_G``).
@@ -13,9 +13,8 @@ reconstruct it, trained adversarially through the course's one engine.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
-from typing import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -24,10 +23,7 @@ from torch import nn
 from .compression import quantize_uint8
 from .data import ImageSet
 from .dcgan import DCGANDiscriminator
-from .engine import Callback, GANTrainer, TrainConfig
-from .experiments import Run
 from .losses import bce_logits
-from .metrics import image_quality
 from .runtime import Profile, check_profile, eval_mode
 
 
@@ -120,7 +116,7 @@ def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
     return grad.pow(2).flatten(1).sum(1).mean()
 
 
-class ReconstructionGAN:
+class EncoderDecoderObjective:
     """Objective for G = EncoderDecoder and D with a ``features`` trunk (e.g. ``DCGANDiscriminator``)."""
 
     def __init__(self, lambda_l1: float = 100.0, r1_gamma: float = 0.0, feature_matching: float = 0.0):
@@ -160,9 +156,10 @@ class ReconstructionGAN:
 
 
 @dataclass(frozen=True)
-class ReconstructionConfig:
+class EncoderDecoderConfig:
     """The encoder–decoder GAN and its loss; how long to train lives in ``TrainConfig``."""
 
+    kind: ClassVar[str] = "encoder_decoder"
     dataset: str = "photos"
     image_size: int = 32
     channels: int = 3
@@ -184,36 +181,26 @@ class ReconstructionConfig:
             raise ValueError("lambda_l1, r1_gamma and feature_matching must be >= 0")
 
     @classmethod
-    def for_profile(cls, profile: Profile, **overrides) -> "ReconstructionConfig":
+    def for_profile(cls, profile: Profile, **overrides) -> "EncoderDecoderConfig":
         """``fast``: 32×32 photo patches, encoder width 16, D width 8. ``full``: CIFAR-10 32×32 (seed
         000's data), encoder width 64, D width 32."""
         check_profile(profile)
         base = cls() if profile == "fast" else cls(dataset="cifar10", width=64, width_D=32, bottleneck=48)
         return replace(base, **overrides)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def build(self) -> tuple[EncoderDecoder, DCGANDiscriminator]:
+        """(G = encoder + decoder, D = a DCGAN discriminator of width ``width_D``), freshly initialised."""
+        G = EncoderDecoder(self.channels, self.width, self.depth, self.bottleneck, self.skips)
+        D = DCGANDiscriminator(width=self.width_D, image_size=self.image_size, channels=self.channels)
+        return G, D
 
+    def objective(self) -> EncoderDecoderObjective:
+        return EncoderDecoderObjective(self.lambda_l1, self.r1_gamma, self.feature_matching)
 
-def build_reconstruction_gan(config: ReconstructionConfig) -> tuple[EncoderDecoder, DCGANDiscriminator]:
-    """(G = encoder + decoder, D = a DCGAN discriminator of width ``width_D``)."""
-    G = EncoderDecoder(config.channels, config.width, config.depth, config.bottleneck, config.skips)
-    D = DCGANDiscriminator(width=config.width_D, image_size=config.image_size, channels=config.channels)
-    return G, D
-
-
-def reconstruction_trainer(config: ReconstructionConfig, train: TrainConfig, data: ImageSet, *,
-                           device: str | torch.device = "cpu", out_dir: str | Path | None = None,
-                           callbacks: Iterable[Callback] = (), progress: bool = True) -> GANTrainer:
-    """A ``GANTrainer`` for a fresh encoder–decoder GAN on ``data``; call ``.fit()`` on it."""
-    if (data.channels, data.image_size) != (config.channels, config.image_size):
-        raise ValueError(f"the config expects {config.channels}×{config.image_size}×{config.image_size} images, "
-                         f"got {data.name} with {data.channels}×{data.image_size}×{data.image_size}")
-    torch.manual_seed(train.seed)
-    G, D = build_reconstruction_gan(config)
-    objective = ReconstructionGAN(config.lambda_l1, config.r1_gamma, config.feature_matching)
-    return GANTrainer(G, D, objective, data, train, device=device, out_dir=out_dir, callbacks=callbacks,
-                      kind="reconstruction", meta=config.to_dict(), progress=progress)
+    def check_data(self, data: ImageSet) -> None:
+        if (data.channels, data.image_size) != (self.channels, self.image_size):
+            raise ValueError(f"the config expects {self.channels}×{self.image_size}×{self.image_size} images, "
+                             f"got {data.name} with {data.channels}×{data.image_size}×{data.image_size}")
 
 
 @torch.no_grad()
@@ -223,22 +210,3 @@ def reconstruct(G: EncoderDecoder, x: torch.Tensor, *, zero_bottleneck: bool = F
     device = next(G.parameters()).device
     with eval_mode(G):
         return torch.cat([G(chunk.to(device), zero_bottleneck, quantize).float().cpu() for chunk in x.split(batch_size)])
-
-
-def reconstruction_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB) and SSIM of x̂ against x, with the set's sharpness and edge fidelity
-    (``metrics.image_quality``); x̂, x: (N, C, H, W) in [-1, 1]."""
-    return image_quality(x_hat, x)
-
-
-def rate_distortion_rows(runs: Sequence[Run], x: torch.Tensor, family: str = "GAN encoder–decoder") -> list[dict]:
-    """``compression.codec_rows``-style rows for trained encoder–decoders (``experiments.Run``s): bytes =
-    C·H·W values of f at 8 bits + 8 bytes of per-image range; reconstructions from the quantised f."""
-    rows = []
-    for run in runs:
-        shape = "×".join(map(str, run.G.feature_shape(x.shape[-1])))
-        n_bytes = run.G.values_to_decoder(x.shape[-1])["f"] + 8
-        scores = reconstruction_metrics(reconstruct(run.G, x), x)
-        rows.append({"family": family, "method": f"{run.name} (f {shape})", "bytes": float(n_bytes),
-                     "PSNR": scores["PSNR"], "SSIM": scores["SSIM"]})
-    return rows

@@ -10,8 +10,8 @@ GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed fr
 - statistics stay on the device and are read every ``log_every`` steps (one host sync, not one per
   step); a non-finite loss stops training with ``NonFiniteLossError`` and no checkpoint is written
   after it, so the last good one survives;
-- fixed-input sample grids and loss-curve PNGs every ``sample_every`` steps, atomic checkpoints every
-  ``checkpoint_every`` steps, callbacks, and a ``tqdm.auto`` progress bar;
+- atomic checkpoints every ``checkpoint_every`` steps, callbacks (``plots.SampleGrids`` draws sample
+  grids and loss curves; the trainer itself draws nothing), and a ``tqdm.auto`` progress bar;
 - resume: a checkpoint holds models, optimisers, RNG states, the step and the history, and the data
   stream is a pure function of (seed, step), so a resumed CPU run is bit-identical to one that was
   never interrupted;
@@ -30,6 +30,7 @@ GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed fr
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -37,16 +38,15 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, ClassVar, Iterable, Iterator, Protocol
 
 import torch
 from torch import nn
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
-from .plots import plot_history, save_figure, show_images
 from . import distributed
-from .runtime import PRECISIONS, SWITCH, Profile, check_profile, eval_mode, frozen, speed_switch
+from .runtime import PRECISIONS, SWITCH, Profile, check_profile, eval_mode, frozen, seeded, speed_switch
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]  # (x: (B, C, H, W) in [-1, 1], labels (B,) or None)
 
@@ -68,6 +68,22 @@ class GANObjective(Protocol):
     # image by itself (pix2pix in Lab space predicts only the colour channels).
 
 
+class ModelConfig(Protocol):
+    """What the engine needs from a model's config (``DCGANConfig``, ``Pix2PixConfig``,
+    ``EncoderDecoderConfig``): the engine builds and trains any of them without knowing which."""
+
+    kind: ClassVar[str]  # names the model in checkpoints and run folders: "dcgan", "pix2pix", ...
+
+    def build(self) -> tuple[nn.Module, nn.Module]:
+        """A fresh (G, D), initialised from the global torch RNG."""
+
+    def objective(self) -> "GANObjective":
+        """How G is fed and how loss_D and loss_G are computed."""
+
+    def check_data(self, data: ImageSet) -> None:
+        """Raise a ``ValueError`` saying what was expected when ``data`` does not fit the model."""
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How long and how to train; model-agnostic. Defaults are seed 001's DCGAN optimiser."""
@@ -81,7 +97,7 @@ class TrainConfig:
     seed: int = 0
     hflip: bool = False
     log_every: int = 10
-    sample_every: int = 100  # 0 turns sample grids and loss-curve PNGs off
+    sample_every: int = 100  # plots.SampleGrids' period, where a caller adds it (the CLI does); 0 = none
     checkpoint_every: int = 250  # 0 turns periodic checkpoints off (a final one is still written)
     n_samples: int = 64
     sync_bn: bool = False  # distributed runs on CUDA: BatchNorm statistics over all ranks (SyncBatchNorm)
@@ -140,37 +156,12 @@ class Callback:
         """When ``fit`` returns normally."""
 
 
-class SampleGrids(Callback):
-    """Every ``every`` steps: ``samples/step_NNNNNN.png`` from the fixed input, and ``loss_curves.png``."""
-
-    def __init__(self, out_dir: str | Path, every: int):
-        self.out_dir, self.every, self.written = Path(out_dir), every, -1
-
-    def on_step_end(self, trainer: "GANTrainer") -> None:
-        if trainer.step % self.every == 0:
-            self.write(trainer)
-
-    def on_train_end(self, trainer: "GANTrainer") -> None:
-        self.write(trainer)
-
-    def write(self, trainer: "GANTrainer") -> None:
-        if trainer.step == self.written:
-            return
-        self.written = trainer.step
-        trainer.flush()
-        name = f"step_{trainer.step:06d}"
-        save_figure(show_images(trainer.sample_images(), title=f"step {trainer.step}"),
-                    self.out_dir / "samples" / f"{name}.png")
-        if trainer.history["step"]:
-            save_figure(plot_history(trainer.history), self.out_dir / "loss_curves.png")
-
-
 class GANTrainer:
     """Alternating D / G training of any (G, D) pair under a ``GANObjective``.
 
     ``fit()`` trains up to ``config.steps`` total steps and returns the history (a dict of lists:
     ``step``, ``loss_D``, ``loss_G``, ``d_real``, ``d_fake``, ``time`` and any extras). With ``out_dir``
-    it also writes sample grids, loss curves, checkpoints and ``metrics.json`` there.
+    it also writes checkpoints and ``metrics.json`` there (add ``plots.SampleGrids`` for pictures).
     """
 
     def __init__(self, G: nn.Module, D: nn.Module, objective: GANObjective, data: ImageSet, config: TrainConfig, *,
@@ -188,8 +179,6 @@ class GANTrainer:
                               "which SyncBatchNorm cannot); G's BatchNorm is synchronised", stacklevel=2)
             else:
                 D = nn.SyncBatchNorm.convert_sync_batchnorm(D)
-        if self.dist.rank > 0:  # own dropout/noise streams per rank (weights: DDP broadcasts rank 0's)
-            torch.manual_seed(config.seed + 7919 * self.dist.rank)
         self.bf16 = speed_switch(config.precision, self.device, on="bf16")
         self.channels_last = speed_switch(config.channels_last, self.device)
         fused = speed_switch(config.fused_adam, self.device)
@@ -218,6 +207,11 @@ class GANTrainer:
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_D, betas=betas, fused=self._fused)
         # z and any other sampling; each rank its own stream (rank 0's is the one-process stream)
         self.rng = torch.Generator(self.device).manual_seed(config.seed + 7919 * self.dist.rank)
+        # what draws from torch's global RNG while training (dropout) gets the trainer's own stream, per
+        # rank, swapped in by fit() and out again afterwards: the caller's global RNG is left alone
+        self._global_rng: dict[str, torch.Tensor] = {}
+        self._fitting = False
+        self._seed_global_rng(config.seed + 7919 * self.dist.rank)
         self.step = 0
         self.history: dict[str, list[float]] = {}
         self.elapsed = 0.0  # seconds of training before this session (restored on resume)
@@ -229,8 +223,6 @@ class GANTrainer:
         fixed_rng = torch.Generator(self.device).manual_seed(config.seed + 1)
         self.fixed_input = objective.generator_input(fixed_batch, fixed_rng)
         self.callbacks = list(callbacks)
-        if self.out_dir is not None and config.sample_every and self.dist.is_main:
-            self.callbacks.append(SampleGrids(self.out_dir, config.sample_every))
 
     @property
     def switches(self) -> dict[str, Any]:
@@ -317,6 +309,42 @@ class GANTrainer:
         stats.update((k, v) for k, v in {**out_D, **out_G}.items() if k not in stats and v.dim() == 0)
         return {k: v.detach() for k, v in stats.items()}
 
+    # ------------------------------------------------------------------ the global RNG while training
+    def _seed_global_rng(self, seed: int) -> None:
+        """Start the trainer's own global-RNG stream (CPU, and this CUDA device's) from ``seed``."""
+        self._set_global_rng({"torch_rng": torch.Generator().manual_seed(seed).get_state(),
+                              **({"cuda_rng": torch.Generator(self.device).manual_seed(seed).get_state()}
+                                 if self.device.type == "cuda" else {})})
+
+    def _get_global_rng(self) -> dict[str, torch.Tensor]:
+        """The trainer's global-RNG stream: live in torch while ``fit`` runs, kept here otherwise."""
+        if not self._fitting:
+            return dict(self._global_rng)
+        state = {"torch_rng": torch.get_rng_state()}
+        if self.device.type == "cuda":  # this device's stream only: resumable with any number of GPUs
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def _set_global_rng(self, state: dict[str, torch.Tensor]) -> None:
+        if not self._fitting:
+            self._global_rng = {k: v for k, v in state.items() if k == "torch_rng" or self.device.type == "cuda"}
+            return
+        torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+
+    @contextlib.contextmanager
+    def _own_global_rng(self) -> Iterator[None]:
+        """Swap the trainer's stream into torch's global RNG for the block and the caller's back after it."""
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            self._fitting = True
+            self._set_global_rng(self._global_rng)
+            try:
+                yield
+            finally:
+                self._global_rng = self._get_global_rng()
+                self._fitting = False
+
     def fit(self, steps: int | None = None) -> dict[str, list[float]]:
         """Train until ``steps`` (default ``config.steps``) total steps are done; return the history."""
         total = self.config.steps if steps is None else steps
@@ -331,6 +359,15 @@ class GANTrainer:
         writes = self.out_dir is not None and self.dist.is_main  # rank 0 writes files for everyone
         self._t0 = time.perf_counter() - self.elapsed
         try:
+            self._fit_loop(batches, total, bar, writes)
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.history
+
+    def _fit_loop(self, batches, total: int, bar, writes: bool) -> None:
+        cfg = self.config
+        with self._own_global_rng():
             for batch in batches:
                 stats = self.train_step(batch)
                 self.step += 1
@@ -358,10 +395,6 @@ class GANTrainer:
             for cb in self.callbacks:
                 cb.on_train_end(self)
             distributed.barrier()  # no rank leaves before rank 0 has written the final checkpoint
-        finally:
-            if bar is not None:
-                bar.close()
-        return self.history
 
     def flush(self) -> list[dict[str, float]]:
         """Read pending device statistics (one host sync), append them to the history, check them."""
@@ -411,11 +444,9 @@ class GANTrainer:
             "kind": self.kind, "meta": self.meta, "train_config": asdict(self.config), "step": self.step,
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-            "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
+            "rng": self.rng.get_state(), **self._get_global_rng(),
             "history": self.history, "elapsed": self.elapsed, "fixed_input": self.fixed_input.cpu(),
         }
-        if self.device.type == "cuda":  # this device's stream only: resumable with any number of GPUs
-            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
         return state
 
     def load_state_dict(self, state: dict[str, Any], *, same_process: bool = False) -> None:
@@ -440,12 +471,10 @@ class GANTrainer:
         if (self.dist.rank > 0 and not same_process) or not same_kind:
             reseed = self.config.seed + 7919 * self.dist.rank + 104_729 * state["step"]
             self.rng.manual_seed(reseed)
-            torch.manual_seed(reseed)
+            self._seed_global_rng(reseed)
         else:
             self.rng.set_state(state["rng"])
-            torch.set_rng_state(state["torch_rng"])
-            if "cuda_rng" in state and self.device.type == "cuda":
-                torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+            self._set_global_rng(state)
         self.step, self.history, self.elapsed = state["step"], state["history"], state["elapsed"]
         self.fixed_input = state["fixed_input"].to(self.device)
 
@@ -485,6 +514,17 @@ class GANTrainer:
         path = self.out_dir / "metrics.json"
         path.write_text(json.dumps(metrics, indent=2) + "\n")
         return path
+
+
+def trainer_for(model: ModelConfig, train: TrainConfig, data: ImageSet, **options: Any) -> GANTrainer:
+    """A ``GANTrainer`` for a fresh (G, D) of ``model`` on ``data``; call ``.fit()`` on it.
+
+    The initial weights are drawn from ``train.seed`` (``runtime.seeded``: the caller's global RNG is
+    left as it was). ``options`` go to ``GANTrainer`` (``device``, ``out_dir``, ``callbacks``, ``progress``)."""
+    model.check_data(data)
+    with seeded(train.seed):
+        G, D = model.build()
+    return GANTrainer(G, D, model.objective(), data, train, kind=model.kind, meta=asdict(model), **options)
 
 
 def _keep_fused(opt: torch.optim.Optimizer, fused: bool | None) -> None:

@@ -23,6 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checkpoint import load_checkpoint, load_state, save_checkpoint
+from .runtime import seeded
+
 
 class FeatureNet(nn.Module):
     """A small CNN classifier; ``features(x)`` (N, dim) is its penultimate layer.
@@ -50,8 +53,8 @@ class FeatureNet(nn.Module):
 def train_feature_net(x: torch.Tensor, y: torch.Tensor, n_classes: int, *, steps: int = 300, batch_size: int = 64,
                       lr: float = 2e-3, seed: int = 0) -> FeatureNet:
     """Fit a ``FeatureNet`` to labelled images x: (N, C, S, S) in [-1, 1], y: (N,) with Adam."""
-    torch.manual_seed(seed)
-    net = FeatureNet(x.shape[1], n_classes)
+    with seeded(seed):
+        net = FeatureNet(x.shape[1], n_classes)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     for _ in range(steps):
@@ -169,8 +172,6 @@ def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor
     """The feature network cached at ``path`` (weights_only, checked against the data's shape), or a
     freshly trained one written there atomically (``retrain``: always; the old file stays until the
     new one replaces it)."""
-    from .checkpoint import save_checkpoint
-
     path = Path(path)
     if path.is_file() and not retrain:
         return load_feature_net(path, expect=(x.shape[1], x.shape[-1], n_classes))
@@ -183,8 +184,6 @@ def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor
 def load_feature_net(path: str | Path, expect: tuple[int, int, int] | None = None) -> FeatureNet:
     """A saved ``FeatureNet`` (weights_only), in eval mode; ``expect`` = (channels, image_size,
     n_classes) the data needs, checked with a clear error."""
-    from .checkpoint import load_checkpoint, load_state
-
     state = load_checkpoint(path, kind="feature_net")
     if expect is not None and (state["channels"], state["image_size"], state["n_classes"]) != expect:
         raise ValueError(f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "

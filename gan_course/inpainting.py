@@ -15,21 +15,20 @@ a step budget and a gradient-norm stop); the restart with the lowest final loss 
 
 ``poisson_blend`` solves ∇²x = ∇²G(ẑ) inside the hole with x = y on the known pixels (the boundary
 comes from the corrupted image, never the ground truth), by batched conjugate gradients in torch.
-Classical baselines (mean fill, scikit-image biharmonic, OpenCV Telea and Navier–Stokes) and hole /
-whole-image metrics live here too, so every comparison uses the same masks and the same scores.
+Hole / whole-image metrics live here too; the classical baselines (mean fill, scikit-image biharmonic,
+OpenCV Telea and Navier–Stokes) and notebook 07's experiments are in ``lessons.inpainting_study``.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
-from typing import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import PRECISIONS, frozen, speed_switch
+from .metrics import psnr, ssim, ssim_map
+from .runtime import PRECISIONS, check_profile, frozen, speed_switch
 
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
 WEIGHTINGS = ("importance", "binary")
@@ -140,7 +139,7 @@ def perceptual_loss(d_logits: torch.Tensor, form: str = "yeh") -> torch.Tensor:
 class InpaintConfig:
     """Yeh et al.'s optimisation of z; defaults follow the paper (λ = 0.003, window 7)."""
 
-    lam: float = 0.003
+    lambda_perceptual: float = 0.003
     steps: int = 300
     lr: float = 0.03
     restarts: int = 1
@@ -159,22 +158,17 @@ class InpaintConfig:
             raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
         if self.perceptual not in PERCEPTUAL:
             raise ValueError(f"perceptual must be one of {', '.join(PERCEPTUAL)}, got {self.perceptual!r}")
-        if self.lam < 0 or self.steps < 1 or self.restarts < 1 or self.lr <= 0:
-            raise ValueError("need lam >= 0, steps >= 1, restarts >= 1 and lr > 0")
+        if self.lambda_perceptual < 0 or self.steps < 1 or self.restarts < 1 or self.lr <= 0:
+            raise ValueError("need lambda_perceptual >= 0, steps >= 1, restarts >= 1 and lr > 0")
         if self.z_clip is not None and self.z_clip <= 0:
             raise ValueError(f"z_clip must be > 0 or None, got {self.z_clip}")
 
     @classmethod
     def for_profile(cls, profile: str, **overrides) -> "InpaintConfig":
         """``fast``: 60 Adam steps (seconds on a CPU); ``full``: 1,000 steps and 8 restarts."""
-        from .runtime import check_profile
-
         check_profile(profile)
         base = cls(steps=60, lr=0.05) if profile == "fast" else cls(steps=1000, restarts=8)
         return replace(base, **overrides)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -225,7 +219,8 @@ def _optimise_z(G: nn.Module, D: nn.Module, y: torch.Tensor, m: torch.Tensor, z_
     def losses(z: torch.Tensor) -> torch.Tensor:
         with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
             x_gen = G(z).float()  # (N·K, C, H, W)
-            loss = contextual_loss(x_gen, y_k, w_k) + config.lam * perceptual_loss(D(x_gen), config.perceptual)
+            perceptual = perceptual_loss(D(x_gen), config.perceptual)  # (N·K,)
+            loss = contextual_loss(x_gen, y_k, w_k) + config.lambda_perceptual * perceptual
         return loss.float()  # (N·K,)
 
     history, steps = [], 0
@@ -300,77 +295,6 @@ def poisson_blend(x_gen: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, *, t
     return (m * y + hole * f).clamp(-1, 1)
 
 
-def poisson_blend_reference(x_gen: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The same system as ``poisson_blend`` for one (H, W) channel, assembled as a scipy sparse matrix
-    and solved directly (the test's reference; no clamping)."""
-    from scipy.sparse import lil_matrix
-    from scipy.sparse.linalg import spsolve
-
-    h, w = y.shape
-    unknown = np.argwhere(mask == 0)
-    index = {tuple(p): i for i, p in enumerate(unknown)}
-    A, b = lil_matrix((len(unknown), len(unknown))), np.zeros(len(unknown))
-    for i, (r, c) in enumerate(unknown):
-        for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-            if 0 <= rr < h and 0 <= cc < w:
-                A[i, i] += 1
-                b[i] += x_gen[r, c] - x_gen[rr, cc]
-                if mask[rr, cc] == 0:
-                    A[i, index[(rr, cc)]] -= 1
-                else:
-                    b[i] += y[rr, cc]
-    out = y.astype(np.float64).copy()
-    out[mask == 0] = spsolve(A.tocsr(), b)
-    return out
-
-
-# ---------------------------------------------------------------------------------- classical baselines
-def _per_image(fill: Callable[[np.ndarray, np.ndarray], np.ndarray]):
-    """Run a numpy inpainter on each (H, W, C) uint8 image with its (H, W) hole mask (1 = missing)."""
-    from .data import to_uint8, to_unit_range
-
-    def run(y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        m = check_mask(mask, y)
-        images = to_uint8(y).permute(0, 2, 3, 1).numpy()  # (N, H, W, C)
-        holes = (m[:, 0] == 0).numpy().astype(np.uint8)  # (N, H, W)
-        out = np.stack([fill(img, hole).reshape(img.shape) for img, hole in zip(images, holes)])
-        filled = to_unit_range(torch.from_numpy(np.ascontiguousarray(out)).permute(0, 3, 1, 2).contiguous())
-        return composite(y, m, filled)  # known pixels exactly as given
-
-    return run
-
-
-def _biharmonic(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    from skimage.restoration import inpaint_biharmonic
-
-    out = inpaint_biharmonic(img / 255.0, hole.astype(bool), channel_axis=-1)
-    return np.clip(np.round(out * 255), 0, 255).astype(np.uint8)
-
-
-def _opencv(flag_name: str):
-    def fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-        import cv2
-
-        return cv2.inpaint(np.ascontiguousarray(img), hole, 3, getattr(cv2, flag_name))
-
-    return fill
-
-
-def mean_fill(y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Each image's hole filled with the mean of its known pixels, per channel."""
-    m = check_mask(mask, y)
-    mean = (m * y).sum((2, 3), keepdim=True) / m.sum((2, 3), keepdim=True)  # (N, C, 1, 1)
-    return composite(y, m, mean.expand_as(y))
-
-
-BASELINES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "mean fill": mean_fill,
-    "biharmonic": _per_image(_biharmonic),
-    "Telea": _per_image(_opencv("INPAINT_TELEA")),
-    "Navier–Stokes": _per_image(_opencv("INPAINT_NS")),
-}
-
-
 # ------------------------------------------------------------------------------------------ metrics
 def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """PSNR (dB, data range 2) over the missing pixels only, per image (N,)."""
@@ -381,8 +305,6 @@ def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
 
 def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image (N,)."""
-    from .metrics import ssim_map
-
     full = ssim_map(x_hat, x)
     hole = (1 - mask).expand_as(full)
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
@@ -392,64 +314,9 @@ def inpainting_metrics(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor,
                        classifier: nn.Module | None = None, labels: torch.Tensor | None = None) -> dict[str, float]:
     """Means over images: ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` / ``SSIM``
     (whole image) and, with a classifier and labels, ``accuracy`` of its predictions on x̂."""
-    from .metrics import psnr, ssim
-
     out = {"PSNR hole": float(hole_psnr(x_hat, x, mask).mean()), "SSIM hole": float(hole_ssim(x_hat, x, mask).mean()),
            "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())}
     if classifier is not None and labels is not None:
         with torch.no_grad():
             out["accuracy"] = float((classifier(x_hat).argmax(1) == labels).double().mean())
     return out
-
-
-# ------------------------------------------------------------------------------------------ experiments
-def compare_inpainters(G: nn.Module, D: nn.Module, x: torch.Tensor, z_dim: int, masks: Sequence[str],
-                       config: InpaintConfig, *, classifier: nn.Module | None = None,
-                       labels: torch.Tensor | None = None, seed: int = 0) -> tuple[list[dict], dict]:
-    """GAN inpainting (composite, and Poisson-blended with ``config.blend``) against every classical
-    baseline, for each mask kind, on the same images x: (N, C, H, W) in [-1, 1]. Returns table rows
-    (``mask``, ``method``, ``inpainting_metrics``) and, per mask, the images by method for figures."""
-    rows, images = [], {}
-    for kind in masks:
-        m = make_mask(kind, len(x), x.shape[-1], seed=seed)
-        y = x * m
-        result = inpaint(G, D, y, m, z_dim, config, seed=seed)
-        outputs = {"GAN": result.composite}
-        if result.blended is not None:
-            outputs["GAN + Poisson"] = result.blended
-        outputs.update((name, fill(y, m)) for name, fill in BASELINES.items())
-        rows += [{"mask": kind, "method": method, **inpainting_metrics(x_hat, x, m, classifier, labels)}
-                 for method, x_hat in outputs.items()]
-        images[kind] = {"corrupted": y, **outputs, "truth": x}
-    return rows, images
-
-
-def sweep_inpainting(G: nn.Module, D: nn.Module, x: torch.Tensor, z_dim: int, variants: Mapping[str, InpaintConfig],
-                     mask: str = "center", *, classifier: nn.Module | None = None, labels: torch.Tensor | None = None,
-                     seed: int = 0) -> list[dict]:
-    """One row per setting on the same images and mask: ``loss`` (mean final loss of the kept
-    restart), ``steps`` taken, and ``inpainting_metrics`` of the composite (no blending)."""
-    m = make_mask(mask, len(x), x.shape[-1], seed=seed)
-    rows = []
-    for name, config in variants.items():
-        result = inpaint(G, D, x * m, m, z_dim, replace(config, blend=False), seed=seed)
-        kept = result.loss.gather(1, result.best[:, None]).mean()
-        rows.append({"setting": name, "loss": float(kept), "steps": result.steps,
-                     **inpainting_metrics(result.composite, x, m, classifier, labels)})
-    return rows
-
-
-# ------------------------------------------------------------------------------------------ figures
-def plot_inpainting(G: nn.Module, D: nn.Module, x: torch.Tensor, z_dim: int, mask: str = "center",
-                    lam: float = 0.003, restarts: int = 1, config: InpaintConfig | None = None, seed: int = 0):
-    """Rows corrupted / G(ẑ) / composite / Poisson-blended / truth for images x (N, C, H, W) in [-1, 1]
-    under a ``mask`` of that kind (what the notebook's live widget draws): ``config`` (default the
-    fast profile's) with this ``lam`` and ``restarts``."""
-    from .plots import show_image_rows
-
-    m = make_mask(mask, len(x), x.shape[-1], seed=seed)
-    y = x * m  # holes shown as mid-gray; inpaint never reads them
-    config = replace(config or InpaintConfig.for_profile("fast"), lam=lam, restarts=restarts)
-    result = inpaint(G, D, y, m, z_dim, config, seed=seed)
-    return show_image_rows({"corrupted": y, "G(ẑ)": result.x_gen, "composite": result.composite,
-                            "Poisson-blended": result.blended, "truth": x})

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runtime import frozen, timed
+from .runtime import frozen, seeded
 
 
 @dataclass
@@ -74,8 +74,7 @@ def train_latent_encoder(G: nn.Module, z_dim: int, channels: int, image_size: in
                          seed: int = 0) -> tuple[LatentEncoder, list[float]]:
     """Fit E on G's samples: minimise ‖E(G(z)) − z‖² + ‖G(E(G(z))) − G(z)‖² (latent + image terms).
     G runs frozen in eval mode; E's initial weights come from ``seed`` without touching the global RNG."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         E = LatentEncoder(z_dim, channels, image_size, width)
     opt = torch.optim.Adam(E.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
@@ -108,26 +107,3 @@ def invert_hybrid(G: nn.Module, E: LatentEncoder, x: torch.Tensor, *, steps: int
     with torch.no_grad(), frozen(E, eval=True):
         z0 = E(x)
     return invert_by_optimization(G, x, z0.shape[1], steps=steps, lr=lr, z_init=z0)
-
-
-def compare_inversions(G: nn.Module, E: LatentEncoder, x: torch.Tensor, *, steps: int = 200,
-                       hybrid_steps: int = 100, seed: int = 0) -> tuple[list[dict], dict[str, Inversion]]:
-    """The three inversions of the same targets x: (N, C, H, W) in [-1, 1]. Returns table rows
-    (``method``, ``steps``, ``PSNR`` dB, ``MSE``, ``ms/image`` = wall time / N, batched) and the
-    inversions by method. E's training is a one-off cost not counted here."""
-    from .metrics import psnr
-
-    methods = {
-        "optimise z": lambda: invert_by_optimization(G, x, E.z_dim, steps=steps, seed=seed),
-        "encoder": lambda: invert_by_encoder(G, E, x),
-        "hybrid": lambda: invert_hybrid(G, E, x, steps=hybrid_steps),
-    }
-    counts = {"optimise z": steps, "encoder": 0, "hybrid": hybrid_steps}
-    rows, results = [], {}
-    device = next(G.parameters()).device
-    for name, run in methods.items():
-        inv, seconds = timed(run, device)
-        results[name] = inv
-        rows.append({"method": name, "steps": counts[name], "PSNR": float(psnr(inv.x_hat, x).mean()),
-                     "MSE": float(inv.loss.mean()), "ms/image": 1000 * seconds / len(x)})
-    return rows, results

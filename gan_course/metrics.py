@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from .runtime import seeded
 
 
 def _check(x: torch.Tensor, y: torch.Tensor | None = None) -> None:
@@ -176,8 +179,6 @@ def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150
     is scored on the other, so it judges images it has not seen. Unlike the GAN's own D, it was never
     part of the game the generator played.
     """
-    from torch import nn
-
     _check(real, fake)
     if real.shape[0] < 4:
         raise ValueError(f"need at least 4 images per set, got {real.shape[0]}")
@@ -189,10 +190,10 @@ def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150
     x_fit = torch.cat([real_fit, fake_fit])
     y_fit = torch.cat([torch.ones(len(real_fit)), torch.zeros(len(fake_fit))])
     c = real.shape[1]
-    torch.manual_seed(seed)
-    net = nn.Sequential(nn.Conv2d(c, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
-                        nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)
-                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 1), nn.Flatten(0))  # (N,)
+    with seeded(seed):
+        net = nn.Sequential(nn.Conv2d(c, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
+                            nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)
+                            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 1), nn.Flatten(0))  # (N,)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     for _ in range(steps):
         idx = torch.randint(len(x_fit), (min(batch_size, len(x_fit)),), generator=g)

@@ -11,20 +11,17 @@ is "BCE only". Training runs through the course's one engine (``engine.GANTraine
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .color import SPACES, colorization_pair, colorization_to_rgb, gray_to_rgb, lab_to_rgb, rgb_to_gray, rgb_to_lab
+from .color import SPACES, colorization_pair, colorization_to_rgb
 from .data import ImageSet
-from .engine import Callback, GANTrainer, TrainConfig
-from .experiments import Run, train_variants
+from .dcgan import init_dcgan_weights
 from .losses import bce_logits
-from .metrics import colorfulness, image_quality
 from .patchgan import GlobalDiscriminator, PatchDiscriminator
 from .runtime import Profile, check_profile, eval_mode
 from .unet import UNetGenerator
@@ -36,6 +33,7 @@ DISCRIMINATORS = ("patch", "global")
 class Pix2PixConfig:
     """The colorization model and its loss; how long to train lives in ``TrainConfig``."""
 
+    kind: ClassVar[str] = "pix2pix"
     dataset: str = "photos"
     image_size: int = 32
     space: str = "gray"  # "gray": predict RGB from luma; "lab": predict ab from L
@@ -68,25 +66,27 @@ class Pix2PixConfig:
                                                    n_layers_D=3, dropout=0.5)
         return replace(base, **overrides)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     @property
     def target_channels(self) -> int:
         return 3 if self.space == "gray" else 2
 
+    def build(self) -> tuple[UNetGenerator, nn.Module]:
+        """The (G, D) pair this config describes: a U-Net A → B and a conditional D(A, B),
+        initialised as pix2pix does: DCGAN's N(0, 0.02) convolution weights."""
+        G = UNetGenerator(1, self.target_channels, self.depth, self.width_G, self.skips, self.dropout)
+        D_cls = PatchDiscriminator if self.discriminator == "patch" else GlobalDiscriminator
+        D = D_cls(1 + self.target_channels, self.width_D, self.n_layers_D)
+        init_dcgan_weights(G)
+        init_dcgan_weights(D)
+        return G, D
 
-def build_pix2pix(config: Pix2PixConfig) -> tuple[UNetGenerator, nn.Module]:
-    """The (G, D) pair a config describes: U-Net A → B and a conditional D(A, B)."""
-    G = UNetGenerator(1, config.target_channels, config.depth, config.width_G, config.skips, config.dropout)
-    D_cls = PatchDiscriminator if config.discriminator == "patch" else GlobalDiscriminator
-    D = D_cls(1 + config.target_channels, config.width_D, config.n_layers_D)
-    for m in list(G.modules()) + list(D.modules()):  # pix2pix initialisation: N(0, 0.02)
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-    return G, D
+    def objective(self) -> "Pix2PixObjective":
+        return Pix2PixObjective(self.space, self.lambda_l1, self.adversarial)
+
+    def check_data(self, data: ImageSet) -> None:
+        if data.channels != 3 or data.image_size != self.image_size:
+            raise ValueError(f"pix2pix colorization needs RGB images of {self.image_size}×{self.image_size}, "
+                             f"got {data.name} with {data.channels} channels at {data.image_size}×{data.image_size}")
 
 
 class Pix2PixObjective:
@@ -124,20 +124,6 @@ class Pix2PixObjective:
         return {"loss_G": adv + self.lambda_l1 * l1, "adv": adv.detach(), "l1": l1.detach()}
 
 
-def pix2pix_trainer(config: Pix2PixConfig, train: TrainConfig, data: ImageSet, *,
-                    device: str | torch.device = "cpu", out_dir: str | Path | None = None,
-                    callbacks: Iterable[Callback] = (), progress: bool = True) -> GANTrainer:
-    """A ``GANTrainer`` for a fresh pix2pix colorizer on RGB ``data``; call ``.fit()`` on it."""
-    if data.channels != 3 or data.image_size != config.image_size:
-        raise ValueError(f"pix2pix colorization needs RGB images of {config.image_size}×{config.image_size}, "
-                         f"got {data.name} with {data.channels} channels at {data.image_size}×{data.image_size}")
-    torch.manual_seed(train.seed)
-    G, D = build_pix2pix(config)
-    objective = Pix2PixObjective(config.space, config.lambda_l1, config.adversarial)
-    return GANTrainer(G, D, objective, data, train, device=device, out_dir=out_dir, callbacks=callbacks,
-                      kind="pix2pix", meta=config.to_dict(), progress=progress)
-
-
 @torch.no_grad()
 def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int = 256) -> torch.Tensor:
     """RGB images x: (N, 3, H, W) in [-1, 1] → G's colorization of their gray version, (N, 3, H, W)."""
@@ -148,34 +134,3 @@ def colorize(G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int
             A, _ = colorization_pair(chunk.to(device), space)
             out.append(colorization_to_rgb(A, G(A), space).cpu())
     return torch.cat(out)
-
-
-# ---------------------------------------------------------------------------------------- experiments
-def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
-    sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
-    quality = image_quality(y, x)
-    return {"PSNR": quality["PSNR"], "SSIM": quality["SSIM"], "colourfulness": float(colorfulness(y).mean()),
-            "sharpness": quality["sharpness"], "edge fidelity": quality["edge fidelity"]}
-
-
-def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The trivial answers every colorizer must beat, for test images x: (N, 3, H, W) in [-1, 1].
-
-    ``gray copy``: the gray image in all three channels. ``mean colour``: each pixel keeps its own
-    lightness L and gets the training set's mean chroma (a, b).
-    """
-    lab = rgb_to_lab(x)  # (N, 3, H, W)
-    mean_ab = rgb_to_lab(x_train).mean((0, 2, 3))[1:]  # (2,)
-    lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
-    return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
-
-
-def compare_colorizers(variants: Mapping[str, Pix2PixConfig], train: TrainConfig, train_data: ImageSet,
-                       test_data: ImageSet, *, seeds: Sequence[int] = (0,), device: str | torch.device = "cpu",
-                       progress: bool = False) -> list[Run]:
-    """Train every variant with every seed on the same data for the same steps; score each on test_data."""
-    x_test = test_data.float()
-    return train_variants(
-        variants, lambda config, cfg: pix2pix_trainer(config, cfg, train_data, device=device, progress=progress),
-        lambda config, G: colorization_metrics(colorize(G, x_test, config.space), x_test), train, seeds)

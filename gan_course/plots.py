@@ -1,4 +1,5 @@
-"""Figures the notebooks and the training engine share: image grids and training curves.
+"""Figures: image grids, training curves, tables; and ``SampleGrids``, the callback that draws them
+during training.
 
 Functions return ``matplotlib.figure.Figure`` objects built without pyplot, so they work the same in
 a notebook (the figure displays as the cell's value), in a headless training run (``save_figure``) and
@@ -13,6 +14,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+
+from .checkpoint import atomic_write
+from .engine import Callback, GANTrainer
 
 
 def image_grid(x: torch.Tensor, nrow: int | None = None, pad: int = 1) -> np.ndarray:
@@ -85,8 +89,6 @@ def plot_history(history: Mapping[str, Sequence[float]], smooth: int = 1) -> Fig
 
 def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
     """Write ``fig`` as PNG atomically (temp file + rename) so a reader never sees half an image."""
-    from .checkpoint import atomic_write
-
     return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png"))
 
 
@@ -122,3 +124,30 @@ def plot_rate_distortion(rows: Sequence[Mapping], metrics: Sequence[str] = ("PSN
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+class SampleGrids(Callback):
+    """A training callback that draws: every ``every`` steps (and at the end), ``samples/step_NNNNNN.png``
+    of G on the trainer's fixed input, and ``loss_curves.png``, under ``out_dir``. The trainer draws
+    nothing itself; whoever wants pictures adds this (``gan-course train`` does)."""
+
+    def __init__(self, out_dir: str | Path, every: int):
+        self.out_dir, self.every, self.written = Path(out_dir), every, -1
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if trainer.step % self.every == 0:
+            self.write(trainer)
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        self.write(trainer)
+
+    def write(self, trainer: GANTrainer) -> None:
+        if trainer.step == self.written:
+            return
+        self.written = trainer.step
+        trainer.flush()
+        name = f"step_{trainer.step:06d}"
+        save_figure(show_images(trainer.sample_images(), title=f"step {trainer.step}"),
+                    self.out_dir / "samples" / f"{name}.png")
+        if trainer.history["step"]:
+            save_figure(plot_history(trainer.history), self.out_dir / "loss_curves.png")

@@ -115,6 +115,15 @@ def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
 
 
 @contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's CPU generator seeded to ``seed`` (fresh weights drawn reproducibly),
+    then give the caller's generator state back: library code never reseeds the caller's RNG."""
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
 def frozen(*modules: torch.nn.Module, eval: bool = False) -> Iterator[None]:
     """Run the block with no parameter of ``modules`` needing a gradient (and, with ``eval``, in eval
     mode), then give every parameter its own ``requires_grad`` and every module its mode back, even if

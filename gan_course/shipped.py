@@ -11,13 +11,13 @@ network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 3 minute
 from __future__ import annotations
 
 import hashlib
-
+from dataclasses import asdict
 from pathlib import Path
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, default_data_root, load_dataset
-from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
-from .engine import TrainConfig
+from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from .engine import TrainConfig, trainer_for
 from .evaluation import FeatureNet, load_feature_net, load_or_train_feature_net
 from .inversion import LatentEncoder, train_latent_encoder
 
@@ -39,7 +39,7 @@ def load_shipped_dcgan(data_dir: Path | None = None) -> tuple[DCGANGenerator, DC
     """(G, D, config) of the shipped digits DCGAN, in eval mode."""
     state = load_checkpoint(_path("dcgan-digits-32", data_dir), kind="dcgan_weights")
     config = DCGANConfig(**state["config"])
-    G, D = build_dcgan(config)
+    G, D = config.build()
     load_state(G, state["G"], name="generator")
     load_state(D, state["D"], name="discriminator")
     return G.eval(), D.eval(), config
@@ -74,11 +74,11 @@ def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[P
     feat_path = data_dir / "featnet-digits-32.pt"
     load_or_train_feature_net(feat_path, digits.float(), digits.labels, 10, retrain=True, steps=FEATNET_STEPS, seed=0)
     config = DCGANConfig.for_profile("fast")
-    trainer = dcgan_trainer(config, TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0,
+    trainer = trainer_for(config, TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0,
                                                             checkpoint_every=0), digits, progress=progress)
     trainer.fit()
     dcgan_path = save_checkpoint(data_dir / "dcgan-digits-32.pt", {
-        "kind": "dcgan_weights", "config": config.to_dict(), "steps": DCGAN_STEPS,
+        "kind": "dcgan_weights", "config": asdict(config), "steps": DCGAN_STEPS,
         "G": trainer.G.state_dict(), "D": trainer.D.state_dict()})
     return [feat_path, dcgan_path, build_latent_encoder(trainer.G, config, data_dir)]
 

@@ -36,8 +36,10 @@
 
 # %%
 # %matplotlib inline
-from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course import convolution as conv
+from gan_course.lessons import convolution_views as views
+from gan_course.plots import format_table
+from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 
 profile = current_profile()
 seed_everything(0)
@@ -60,7 +62,7 @@ print(by_hand.int().numpy())
 print("nn.Conv2d gives the identical grid:", bool((by_hand == by_layer).all()))
 
 # %%
-conv.plot_seed_example()
+views.plot_seed_example()
 
 # %% [markdown]
 # The kernel `[1, 0, −1]` in every row answers *left column minus right column* of its window, so it
@@ -72,7 +74,7 @@ conv.plot_seed_example()
 # (peak |response| on a 6×6 image that is 0 on one side and 1 on the other):
 
 # %%
-print(conv.format_table([dict(image=name, **resp) for name, resp in conv.step_edge_responses().items()],
+print(format_table([dict(image=name, **resp) for name, resp in views.step_edge_responses().items()],
                         ["image", "seed kernel", "seed kernel transposed"], decimals=1))
 
 # %% [markdown]
@@ -98,9 +100,9 @@ print("ConvTranspose2d:", conv.size_summary(conv.verify_output_sizes(**grid, out
 
 # %%
 columns = ["kernel", "stride", "padding", "output_padding", "formula", "layer", "match"]
-print(conv.format_table(conv.size_records(conv.COMMON_CONV, n=64), [c for c in columns if c != "output_padding"]))
+print(format_table(conv.size_records(conv.COMMON_CONV, n=64), [c for c in columns if c != "output_padding"]))
 print()
-print(conv.format_table(conv.size_records(conv.COMMON_CONV_TRANSPOSE, n=32, transposed=True), columns))
+print(format_table(conv.size_records(conv.COMMON_CONV_TRANSPOSE, n=32, transposed=True), columns))
 
 # %% [markdown]
 # Two things the table shows. Stride 2 with kernel 3 and padding 1 also halves 64, but the
@@ -110,7 +112,7 @@ print(conv.format_table(conv.size_records(conv.COMMON_CONV_TRANSPOSE, n=32, tran
 # input under `k3 s2 p0` (drawn by the same function the explorer in section 7 uses).
 
 # %%
-conv.plot_conv_geometry(in_size=6, kernel=3, stride=2, padding=0)
+views.plot_conv_geometry(in_size=6, kernel=3, stride=2, padding=0)
 
 # %% [markdown]
 # ## 3. `k4 s2 p1`: halve with `Conv2d`, double with `ConvTranspose2d`
@@ -156,8 +158,8 @@ print(f"even with the best scale α, ‖αCᵀ(Cx) − x‖ / ‖x‖ = {r.best_
 # Count the copies landing on each output pixel (all-ones input and weights):
 
 # %%
-conv.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": conv.overlap_counts(3, stride=2),
-                          "ConvT k4 s2: 4 copies inside": conv.overlap_counts(4, stride=2)})
+views.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": views.overlap_counts(3, stride=2),
+                          "ConvT k4 s2: 4 copies inside": views.overlap_counts(4, stride=2)})
 
 # %% [markdown]
 # To measure the artifact we use a **checkerboard score**: the share of an image's energy at the
@@ -169,12 +171,12 @@ conv.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": conv.overlap_counts(3, 
 # initialisation), and on white-noise input with the signed kernels:
 
 # %%
-study = conv.checkerboard_study(n=16, trials=200, seed=0)
-print(conv.format_table(conv.checkerboard_rows(study), ["name", "ones", "positive", "signed", "noise"],
+study = views.checkerboard_study(n=16, trials=200, seed=0)
+print(format_table(views.checkerboard_rows(study), ["name", "ones", "positive", "signed", "noise"],
                         ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"]))
 
 # %%
-conv.plot_checkerboard(study)
+views.plot_checkerboard(study)
 
 # %% [markdown]
 # What the table says:
@@ -199,17 +201,17 @@ conv.plot_checkerboard(study)
 # finds horizontal edges instead.
 
 # %%
-photo = conv.load_gray_photo("camera", size=128)  # (128, 128) in [0, 1]
-responses = {"seed kernel: vertical edges": conv.apply_kernel_to_image(photo, conv.SEED_KERNEL),  # (126, 126)
-             "transposed kernel: horizontal edges": conv.apply_kernel_to_image(photo, conv.SEED_KERNEL.T)}
+photo = views.load_gray_photo("camera", size=128)  # (128, 128) in [0, 1]
+responses = {"seed kernel: vertical edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL),  # (126, 126)
+             "transposed kernel: horizontal edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL.T)}
 for name, resp in responses.items():
     print(f"{name:<36} mean |response| = {resp.abs().mean():.4f}   max |response| = {resp.abs().max():.4f}")
 print("apply_kernel_to_image == conv2d_by_hand on a 20×20 crop:",
-      bool(conv.apply_kernel_to_image(photo[:20, :20], conv.SEED_KERNEL).allclose(
+      bool(views.apply_kernel_to_image(photo[:20, :20], conv.SEED_KERNEL).allclose(
           conv.conv2d_by_hand(photo[:20, :20], conv.SEED_KERNEL.double()))))
 
 # %%
-conv.plot_edge_response(photo, responses)
+views.plot_edge_response(photo, responses)
 
 # %% [markdown]
 # The tripod legs and the coat's outline are nearly vertical and light up in the first map; the
@@ -232,12 +234,12 @@ print(f"seed input through ConvTranspose2d(k3, s2, p1, op1): {tuple(up_hand.shap
       f"by hand (stretch, pad, flipped kernel) == nn.ConvTranspose2d: {bool((up_hand == up_layer).all())}")
 
 # %% tags=["nbval-ignore-output"]
-from gan_course.widgets import conv_explorer
+from gan_course.lessons.widgets import conv_explorer
 
 conv_explorer()
 
 # %%
-conv.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=True)
+views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=True)
 
 # %% [markdown]
 # ## 8. Exercises
@@ -260,7 +262,7 @@ answer_seed_top_left = -4
 answer_flat_kernel = 4
 
 # %%
-conv.check_exercises({"conv_size": answer_conv_size, "convT_chain": answer_convT_chain,
+views.check_exercises({"conv_size": answer_conv_size, "convT_chain": answer_convT_chain,
                       "output_padding": answer_output_padding, "seed_top_left": answer_seed_top_left,
                       "flat_kernel": answer_flat_kernel})
 

@@ -34,12 +34,13 @@
 # %matplotlib inline
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
-from gan_course.experiments import summarize_runs
+from gan_course.lessons.colorization import (baseline_colorizations, colorization_metrics,
+                                             compare_colorizers)
+from gan_course.lessons.experiments import summarize_runs
+from gan_course.lessons.report import count_wins, say
 from gan_course.metrics import detail_verdict
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics,
-                                colorize, compare_colorizers)
+from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
-from gan_course.report import count_wins, say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.unet import UNetGenerator, unet_trace
 

@@ -40,18 +40,19 @@
 import torch
 from torch import nn
 
-from gan_course import patchgan_views as pv
 from gan_course.color import colorization_pair
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
-from gan_course.experiments import summarize_runs
+from gan_course.lessons import patchgan_views as pv
+from gan_course.lessons.colorization import (baseline_colorizations, colorization_metrics,
+                                             compare_colorizers)
+from gan_course.lessons.experiments import summarize_runs
+from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.patchgan import (GlobalDiscriminator, PatchDiscriminator, receptive_field,
                                  seed_patch_discriminator)
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, build_pix2pix,
-                                colorization_metrics, colorize, compare_colorizers)
+from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
-from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 
 profile = current_profile()
@@ -75,7 +76,7 @@ model = Pix2PixConfig.for_profile(profile, space="lab")  # the colorizer trained
 seed_everything(0)
 D_seed = seed_patch_discriminator()
 D_70 = PatchDiscriminator(4, 64, n_layers=3)
-D_ours = build_pix2pix(model)[1]
+D_ours = model.build()[1]
 D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D, model.n_layers_D)
 nets = {"seed 003's net": (D_seed, 64),
         "pix2pix 70×70 (n_layers=3)": (D_70, 64),

@@ -36,13 +36,14 @@ from dataclasses import replace
 
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig
+from gan_course.lessons.colorization import (baseline_colorizations, colorization_metrics,
+                                             compare_colorizers)
+from gan_course.lessons.report import say
+from gan_course.lessons.widgets import gallery_slider
 from gan_course.metrics import detail_verdict, realism_accuracy
-from gan_course.pix2pix import (Pix2PixConfig, baseline_colorizations, colorization_metrics,
-                                colorize, compare_colorizers)
+from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
-from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
-from gan_course.widgets import gallery_slider
 
 profile = current_profile()
 seed_everything(0)

@@ -37,14 +37,14 @@ from gan_course.data import load_dataset
 from gan_course.dcgan import DCGANConfig
 from gan_course.engine import TrainConfig
 from gan_course.evaluation import embed, mode_coverage
+from gan_course.lessons.report import say
+from gan_course.lessons.sweep import (SEED_001_GRID, checkpoint_samples, interpolate,
+                                      plot_projection, real_floor, run_sweep, sweep_rows)
+from gan_course.lessons.widgets import gallery_slider
 from gan_course.plots import format_table, plot_history, show_image_rows, show_images
-from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.shipped import (DCGAN_STEPS, feature_net_for, load_shipped_dcgan,
                                 load_shipped_feature_net)
-from gan_course.sweep import (SEED_001_GRID, checkpoint_samples, interpolate, plot_projection,
-                              real_floor, run_sweep, sweep_rows)
-from gan_course.widgets import gallery_slider
 
 profile = current_profile()
 seed_everything(0)

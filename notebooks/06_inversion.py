@@ -34,18 +34,17 @@ from dataclasses import replace
 
 import torch
 
-from gan_course.compression import bicubic_roundtrip, codec_rows, jpeg_roundtrip
+from gan_course.compression import bicubic_roundtrip, jpeg_roundtrip
 from gan_course.data import load_dataset
-from gan_course.encoder_decoder import (ReconstructionConfig, build_reconstruction_gan,
-                                        rate_distortion_rows, reconstruct, reconstruction_metrics,
-                                        reconstruction_trainer)
-from gan_course.engine import TrainConfig
+from gan_course.encoder_decoder import EncoderDecoderConfig, reconstruct
+from gan_course.engine import TrainConfig, trainer_for
 from gan_course.evaluation import stability
-from gan_course.experiments import train_variants
-from gan_course.inversion import compare_inversions
+from gan_course.lessons.experiments import train_variants
+from gan_course.lessons.reconstruction import (codec_rows, compare_inversions, rate_distortion_rows,
+                                               reconstruction_metrics)
+from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.plots import format_table, plot_history, plot_rate_distortion, show_image_rows
-from gan_course.report import say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.shipped import load_shipped_dcgan, load_shipped_latent_encoder
 
@@ -63,11 +62,11 @@ print(describe_runtime(profile, device, seed=0))
 # "reduced capacity"). Every number below is computed from the modules.
 
 # %%
-config = ReconstructionConfig.for_profile(profile)  # fast: 32×32 photo patches; full: CIFAR-10
+config = EncoderDecoderConfig.for_profile(profile)  # fast: 32×32 photo patches; full: CIFAR-10
 train_data = load_dataset(config.dataset, config.image_size)
 test_data = load_dataset(config.dataset, config.image_size, split="test")
 x_test = test_data.float()[:256]
-G, D = build_reconstruction_gan(config)
+G, D = config.build()
 print(f"{train_data}\nheld out: {test_data} (first {len(x_test)} scored)")
 with torch.no_grad():
     f, skip_maps = G.encoder(x_test[:2])  # (2, C, H, W) and the 4 blocks' maps
@@ -91,7 +90,7 @@ knobs = dict(fast=dict(steps=150, batch_size=16, lr_G=1e-3, lr_D=2e-4),
              full=dict(steps=30_000, batch_size=64, lr_G=1e-4, lr_D=2e-4))[profile]
 train = TrainConfig.for_profile(profile, sample_every=0, checkpoint_every=0, log_every=10, **knobs)
 sizes = {f"{4 - i} blocks": replace(config, depth=4 - i) for i in range(3)}  # f: 12×2×2 … 12×8×8
-make_trainer = lambda c, t: reconstruction_trainer(c, t, train_data, device=device,  # noqa: E731
+make_trainer = lambda c, t: trainer_for(c, t, train_data, device=device,  # noqa: E731
                                                    progress=False)
 score = lambda c, G: reconstruction_metrics(reconstruct(G, x_test), x_test)  # noqa: E731
 print(f"{train.steps} steps of batch {train.batch_size}, lr_G {train.lr_G}, lr_D {train.lr_D}, "

@@ -36,13 +36,13 @@ import torch
 from IPython.display import display
 
 from gan_course.data import load_dataset
-from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, compare_inpainters, hole_psnr,
-                                   importance_weights, make_mask, sweep_inpainting)
+from gan_course.inpainting import MASKS, InpaintConfig, hole_psnr, importance_weights, make_mask
+from gan_course.lessons.inpainting_study import BASELINES, compare_inpainters, sweep_inpainting
+from gan_course.lessons.report import count_wins, say
+from gan_course.lessons.widgets import gallery_slider, inpainting_explorer
 from gan_course.plots import format_table, show_image_rows
-from gan_course.report import count_wins, say
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
 from gan_course.shipped import load_shipped_dcgan, load_shipped_feature_net
-from gan_course.widgets import gallery_slider, inpainting_explorer
 
 profile = current_profile()
 seed_everything(0)
@@ -157,9 +157,9 @@ gallery_slider(gallery, description="mask")
 
 # %% tags=["nbval-ignore-output"]
 xs, ls = x[:knobs["n_sweep"]], labels[:knobs["n_sweep"]]
-lams = {f"λ = {lam:g}": InpaintConfig.for_profile(profile, lam=lam)
-        for lam in (0.0, 0.003, 0.1, 1.0, 10.0)}
-lam_rows = sweep_inpainting(G, D, xs, g_config.z_dim, lams, classifier=classifier, labels=ls)
+lambdas = {f"λ = {weight:g}": InpaintConfig.for_profile(profile, lambda_perceptual=weight)
+           for weight in (0.0, 0.003, 0.1, 1.0, 10.0)}
+lam_rows = sweep_inpainting(G, D, xs, g_config.z_dim, lambdas, classifier=classifier, labels=ls)
 print(format_table(lam_rows, ["setting", "loss", "steps", "PSNR hole", "SSIM hole", "accuracy"],
                    decimals=3))
 

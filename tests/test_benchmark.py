@@ -9,7 +9,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from gan_course.benchmark import _EagerImages, bench_training, format_training_bench
-from gan_course.dcgan import DCGANConfig, build_dcgan
+from gan_course.dcgan import DCGANConfig
 
 from conftest import DEVICES
 
@@ -31,7 +31,7 @@ def test_dcgan_benchmark_measures_both_paths_and_counts_the_step(device):
     assert r["roofline_fraction"] == pytest.approx(r["achieved_tflops"] / 1.0)
     # one step = G forward + 2 D forwards (D step) + their backward + D forward and backward (G step,
     # D frozen: no weight gradients) + G backward: between 3 F_G + 7 F_D and 3 F_G + 8 F_D per image
-    G, D = build_dcgan(DCGANConfig(image_size=32, width=32, channels=3))
+    G, D = (DCGANConfig(image_size=32, width=32, channels=3)).build()
     f_G, f_D = forward_flops(G, torch.randn(1, 100)), forward_flops(D, torch.randn(1, 3, 32, 32))
     assert 3 * f_G + 7 * f_D < r["gflop_per_image_step"] * 1e9 <= 3 * f_G + 8 * f_D
     # "auto": every switch on with CUDA, off on a CPU (where the gap is the data path and the syncs)

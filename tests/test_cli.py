@@ -107,12 +107,12 @@ def test_train_pix2pix(tmp_path):
     assert (out / "samples" / "step_000002.png").exists() and (out / "checkpoints" / "step_000002.pt").exists()
 
 
-def test_train_reconstruction_and_bench_commands(tmp_path, capsys):
+def test_train_encoder_decoder_and_bench_commands(tmp_path, capsys):
     out = tmp_path / "rec"
-    assert main(["train", "reconstruction", "--width", "8", "--width-d", "8", "--r1-gamma", "1", "--steps", "2",
+    assert main(["train", "encoder-decoder", "--width", "8", "--width-d", "8", "--r1-gamma", "1", "--steps", "2",
                  "--batch-size", "8", "--sample-every", "0", "--no-progress", "--profile", "fast", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["reconstruction"]["r1_gamma"] == 1.0 and (out / "checkpoints" / "step_000002.pt").exists()
+    assert config["encoder-decoder"]["r1_gamma"] == 1.0 and (out / "checkpoints" / "step_000002.pt").exists()
     assert main(["bench", "inpainting", "--n", "2", "--restarts", "2", "--steps", "1", "--device", "cpu"]) == 0
     assert "speed-up:" in capsys.readouterr().out
 

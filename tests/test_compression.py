@@ -4,9 +4,10 @@ import io
 import pytest
 import torch
 
-from gan_course.compression import (bicubic_roundtrip, codec_rows, jpeg_payload_bytes, jpeg_roundtrip,
+from gan_course.compression import (bicubic_roundtrip, jpeg_payload_bytes, jpeg_roundtrip,
                                     quantize_uint8)
 from gan_course.data import load_dataset
+from gan_course.lessons.reconstruction import codec_rows
 
 
 @pytest.fixture(scope="module")

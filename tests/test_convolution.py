@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from gan_course import convolution as conv
+from gan_course.lessons import convolution_views as views
+from gan_course.plots import format_table
 
 from conftest import NOTEBOOKS, stored_text
 
@@ -139,7 +141,7 @@ def test_output_padding_allowed_below_dilation_like_pytorch():
 
 
 def test_format_table_aligns_and_rounds():
-    text = conv.format_table([dict(name="a", v=0.123456), dict(name="bbb", v=1.0)], ["name", "v"])
+    text = format_table([dict(name="a", v=0.123456), dict(name="bbb", v=1.0)], ["name", "v"])
     lines = text.splitlines()
     assert lines[0].startswith("name") and lines[2] == "a     0.1235" and lines[3] == "bbb   1.0000"
 
@@ -166,21 +168,21 @@ def test_conv_matrix_is_the_layer():
 # --- checkerboards ----------------------------------------------------------------------------------
 
 def test_overlap_counts_match_odena():
-    k3, k4 = conv.overlap_counts(3, stride=2, n=6), conv.overlap_counts(4, stride=2, n=6)
+    k3, k4 = views.overlap_counts(3, stride=2, n=6), views.overlap_counts(4, stride=2, n=6)
     assert set(k3[2:-2, 2:-2].unique().tolist()) == {1, 2, 4}  # uneven: k not divisible by s
     assert set(k4[2:-2, 2:-2].unique().tolist()) == {4}  # even
 
 
 def test_checkerboard_score_basics():
-    assert conv.checkerboard_score(torch.ones(12, 12)) == 0.0
+    assert views.checkerboard_score(torch.ones(12, 12)) == 0.0
     board = (torch.arange(12)[:, None] + torch.arange(12)[None, :]) % 2 * 2.0 - 1  # ±1 checkerboard
-    assert conv.checkerboard_score(board) == pytest.approx(1.0)
+    assert views.checkerboard_score(board) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="even"):
-        conv.checkerboard_score(torch.ones(11, 11))
+        views.checkerboard_score(torch.ones(11, 11))
 
 
 def test_checkerboard_study_ranks_transposed_above_resize_conv():
-    rows = {r.name: r for r in conv.checkerboard_study(n=16, trials=40, seed=0)}
+    rows = {r.name: r for r in views.checkerboard_study(n=16, trials=40, seed=0)}
     k3, k4 = rows["ConvT k3 s2"], rows["ConvT k4 s2"]
     nearest, bilinear = rows["nearest×2 + conv k3"], rows["bilinear×2 + conv k3"]
     assert k3.constant_weights > 0.1 and k4.constant_weights < 1e-12  # uneven vs even overlap
@@ -193,41 +195,41 @@ def test_checkerboard_study_ranks_transposed_above_resize_conv():
 
 
 def test_checkerboard_study_is_deterministic():
-    a, b = conv.checkerboard_study(trials=10, seed=5), conv.checkerboard_study(trials=10, seed=5)
-    assert conv.checkerboard_rows(a) == conv.checkerboard_rows(b)
+    a, b = views.checkerboard_study(trials=10, seed=5), views.checkerboard_study(trials=10, seed=5)
+    assert views.checkerboard_rows(a) == views.checkerboard_rows(b)
 
 
 # --- the edge kernel on a photo ---------------------------------------------------------------------
 
 def test_edge_kernel_sees_vertical_edges_only():
-    r = conv.step_edge_responses()
+    r = views.step_edge_responses()
     assert r["vertical edge"] == {"seed kernel": 3.0, "seed kernel transposed": 0.0}
     assert r["horizontal edge"] == {"seed kernel": 0.0, "seed kernel transposed": 3.0}
 
 
 def test_apply_kernel_to_image_equals_by_hand_on_a_photo_crop():
-    photo = conv.load_gray_photo("camera", size=64)
+    photo = views.load_gray_photo("camera", size=64)
     assert photo.shape == (64, 64) and 0 <= float(photo.min()) and float(photo.max()) <= 1
-    out = conv.apply_kernel_to_image(photo, conv.SEED_KERNEL)
+    out = views.apply_kernel_to_image(photo, conv.SEED_KERNEL)
     assert out.shape == (62, 62)
     torch.testing.assert_close(out[:10, :10], conv.conv2d_by_hand(photo[:12, :12], conv.SEED_KERNEL.double()))
-    assert conv.load_gray_photo("astronaut", size=32).shape == (32, 32)
+    assert views.load_gray_photo("astronaut", size=32).shape == (32, 32)
     with pytest.raises(ValueError, match="unknown photo"):
-        conv.load_gray_photo("lena")
+        views.load_gray_photo("lena")
 
 
 # --- exercises --------------------------------------------------------------------------------------
 
 def test_exercise_checks(capsys):
-    assert conv.check_exercise("conv_size", 32) and not conv.check_exercise("conv_size", 33)
+    assert views.check_exercise("conv_size", 32) and not views.check_exercise("conv_size", 33)
     assert "right answer: 32" in capsys.readouterr().out
-    assert conv.check_exercise("convT_chain", 32)
-    assert conv.check_exercise("output_padding", 1) and not conv.check_exercise("output_padding", 0)
-    assert conv.check_exercise("seed_top_left", int(SEED_ANSWER[0, 0]))
-    assert all(conv.check_exercise("flat_kernel", k) for k in (2, 4, 6, 8))
-    assert not any(conv.check_exercise("flat_kernel", k) for k in (3, 5, 7, None, "4"))
+    assert views.check_exercise("convT_chain", 32)
+    assert views.check_exercise("output_padding", 1) and not views.check_exercise("output_padding", 0)
+    assert views.check_exercise("seed_top_left", int(SEED_ANSWER[0, 0]))
+    assert all(views.check_exercise("flat_kernel", k) for k in (2, 4, 6, 8))
+    assert not any(views.check_exercise("flat_kernel", k) for k in (3, 5, 7, None, "4"))
     capsys.readouterr()
-    assert conv.check_exercises({"conv_size": 32, "output_padding": 0}) is None
+    assert views.check_exercises({"conv_size": 32, "output_padding": 0}) is None
     assert "1 of 2 right" in capsys.readouterr().out
 
 
@@ -242,7 +244,7 @@ def test_exercise_checks(capsys):
     dict(in_size=5, kernel=3, stride=1, padding=0, output_padding=1),  # ignored by Conv2d
 ])
 def test_plot_conv_geometry_returns_a_figure(args):
-    fig = conv.plot_conv_geometry(**args)
+    fig = views.plot_conv_geometry(**args)
     assert isinstance(fig, Figure)
     n_out = (conv.conv_transpose_output_size(args["in_size"], args["kernel"], args["stride"], args["padding"],
                                              args.get("output_padding", 0)) if args.get("transposed")
@@ -252,22 +254,22 @@ def test_plot_conv_geometry_returns_a_figure(args):
 
 def test_plot_conv_geometry_rejects_impossible_settings():
     with pytest.raises(ValueError):
-        conv.plot_conv_geometry(2, 5, 1, 0)
+        views.plot_conv_geometry(2, 5, 1, 0)
     with pytest.raises(ValueError):
-        conv.plot_conv_geometry(4, 3, 2, 1, output_padding=2, transposed=True)
+        views.plot_conv_geometry(4, 3, 2, 1, output_padding=2, transposed=True)
 
 
 def test_other_figures():
-    study = conv.checkerboard_study(trials=4)
-    photo = conv.load_gray_photo(size=32)
-    figs = [conv.plot_seed_example(), conv.plot_checkerboard(study),
-            conv.plot_overlap_counts({"k3": conv.overlap_counts(3)}),
-            conv.plot_edge_response(photo, {"edges": conv.apply_kernel_to_image(photo, conv.SEED_KERNEL)})]
+    study = views.checkerboard_study(trials=4)
+    photo = views.load_gray_photo(size=32)
+    figs = [views.plot_seed_example(), views.plot_checkerboard(study),
+            views.plot_overlap_counts({"k3": views.overlap_counts(3)}),
+            views.plot_edge_response(photo, {"edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL)})]
     assert all(isinstance(f, Figure) for f in figs)
 
 
 def test_explorer_draws_figures_and_explains_impossible_settings(capsys):
-    from gan_course.widgets import conv_explorer, sliders
+    from gan_course.lessons.widgets import conv_explorer, sliders
 
     w = conv_explorer()
     names = [c.description for c in w.children[:-1]]
@@ -290,8 +292,8 @@ def test_notebook_calls_the_package_instead_of_redefining_it():
     source = NOTEBOOK_TEXT.read_text()
     assert not re.search(r"^\s*(def|class) ", source, re.M), "notebook 01 must import its code, not define it"
     for call in ("conv.seed_example()", "conv.verify_output_sizes(", "conv.adjoint_report(",
-                 "conv.checkerboard_study(", "conv.apply_kernel_to_image(", "conv_explorer()",
-                 "conv.plot_conv_geometry(", "conv.check_exercises("):
+                 "views.checkerboard_study(", "views.apply_kernel_to_image(", "conv_explorer()",
+                 "views.plot_conv_geometry(", "views.check_exercises("):
         assert call in source, call
     assert "import matplotlib.pyplot" not in source  # figures come from the package
 
@@ -303,8 +305,8 @@ def test_notebook_stores_the_package_answers():
     assert text.count("disagree in 0") == 2
     r = conv.adjoint_report(in_size=8, channels=(3, 8), kernel=4, stride=2, padding=1, seed=0)
     assert f"= {r.recon_rel_error:.4f}" in text and "relative gap < 1e-12: True" in text
-    table = conv.format_table(conv.checkerboard_rows(conv.checkerboard_study(n=16, trials=200, seed=0)),
-                              ["name", "ones", "positive", "signed", "noise"],
-                              ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"])
+    table = format_table(views.checkerboard_rows(views.checkerboard_study(n=16, trials=200, seed=0)),
+                         ["name", "ones", "positive", "signed", "noise"],
+                         ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"])
     assert table in text
     assert text.count("✓") == 5 and "✗" not in text and "5 of 5 right" in text

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
-from gan_course.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator, build_dcgan, dcgan_trainer
-from gan_course.engine import TrainConfig
+from gan_course.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from gan_course.engine import TrainConfig, trainer_for
 
 
 def n_params(m: nn.Module) -> int:
@@ -47,7 +47,7 @@ def test_seed_001_architecture_64px():
 
 def test_parameter_counts_match_the_reference_dcgan():
     # pytorch/examples dcgan (nz=100, ngf=ndf=64, nc=3, bias=False): 3,576,704 and 2,765,568.
-    G, D = build_dcgan(DCGANConfig(dataset="cifar10", image_size=64, channels=3, z_dim=100, width=64))
+    G, D = (DCGANConfig(dataset="cifar10", image_size=64, channels=3, z_dim=100, width=64)).build()
     assert n_params(G) == 3_576_704
     assert n_params(D) == 2_765_568
 
@@ -79,7 +79,7 @@ def test_one_seeded_step_is_reproducible_on_cpu(tiny_digits):
     config = DCGANConfig(image_size=16, width=8, z_dim=16)
 
     def one_step(seed):
-        trainer = dcgan_trainer(config, TrainConfig(steps=1, batch_size=16, seed=seed), tiny_digits, progress=False)
+        trainer = trainer_for(config, TrainConfig(steps=1, batch_size=16, seed=seed), tiny_digits, progress=False)
         history = trainer.fit()
         return trainer.G.state_dict(), history
 
@@ -94,4 +94,4 @@ def test_one_seeded_step_is_reproducible_on_cpu(tiny_digits):
 
 def test_trainer_checks_data_against_config(tiny_digits):
     with pytest.raises(ValueError, match=r"expects \(3, 16, 16\)"):
-        dcgan_trainer(DCGANConfig(image_size=16, channels=3), TrainConfig(batch_size=16), tiny_digits)
+        trainer_for(DCGANConfig(image_size=16, channels=3), TrainConfig(batch_size=16), tiny_digits)

@@ -17,8 +17,8 @@ SCRIPT = textwrap.dedent('''
 
     from gan_course import distributed
     from gan_course.data import load_dataset
-    from gan_course.dcgan import DCGANConfig, dcgan_trainer
-    from gan_course.engine import TrainConfig
+    from gan_course.dcgan import DCGANConfig
+    from gan_course.engine import TrainConfig, trainer_for
 
     torch.set_num_threads(1)
     out, phase = Path(sys.argv[1]), sys.argv[2]
@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent('''
     train = TrainConfig(steps=6, batch_size=8, sample_every=0, checkpoint_every=3, log_every=1)
     if phase == "compiled":  # torch.compile (no codegen) of the DDP-wrapped G and D, batches held on the device
         train = TrainConfig(**{**vars(train), "compile": "aot_eager", "data_on_device": "on"})
-    trainer = dcgan_trainer(config, train, load_dataset("digits", 16), device=device, out_dir=out / phase,
+    trainer = trainer_for(config, train, load_dataset("digits", 16), device=device, out_dir=out / phase,
                             progress=False)
     params = lambda m: {k: p.detach().clone() for k, p in m.named_parameters()}  # BN buffers follow rank 0
     start = {}
@@ -49,13 +49,13 @@ SCRIPT = textwrap.dedent('''
             (out / f"nan-rank{place.rank}.txt").write_text(f"{trainer.step} {e}")
         distributed.teardown()
         sys.exit(0)
-    seen = []  # the images each rank's trainer really trained on
+    seen, draws = [], []  # the images each rank's trainer really trained on; global-RNG draws inside a step
     step = trainer._train_step
-    trainer._train_step = lambda batch: seen.append(batch[0].clone()) or step(batch)
+    trainer._train_step = lambda batch: seen.append(batch[0].clone()) or draws.append(torch.rand(4)) or step(batch)
     trainer.fit(6 if phase == "resume" else 3)
     torch.save({"G": params(trainer.G), "D": params(trainer.D), "step": trainer.step, "start": start,
                 "loss_D": trainer.history["loss_D"], "world": place.world_size, "batch": seen[0],
-                "draw": torch.rand(4)}, out / f"{phase}-rank{place.rank}.pt")
+                "draw": draws[0]}, out / f"{phase}-rank{place.rank}.pt")
     distributed.teardown()
 ''')
 
@@ -78,7 +78,7 @@ def test_two_ranks_train_identically_on_disjoint_data_and_resume(tmp_path):
     assert [s["world"] for s in first] == [2, 2] and [s["step"] for s in first] == [3, 3]
     assert _same(first[0]["G"], first[1]["G"]) and _same(first[0]["D"], first[1]["D"])  # DDP kept them equal
     assert not torch.equal(first[0]["batch"], first[1]["batch"])  # each rank saw its own images
-    assert not torch.equal(first[0]["draw"], first[1]["draw"])  # and draws its own noise (dropout, …)
+    assert not torch.equal(first[0]["draw"], first[1]["draw"])  # and draws its own noise while training (dropout, …)
     assert (tmp_path / "first" / "checkpoints" / "step_000003.pt").exists()  # written once, by rank 0
     resumed = _torchrun(tmp_path, "resume")
     assert [s["step"] for s in resumed] == [6, 6]
@@ -106,8 +106,8 @@ def test_one_torchrun_process_runs_the_ddp_path(tiny_digits, monkeypatch):
     from torch.nn.parallel import DistributedDataParallel
 
     from gan_course import distributed
-    from gan_course.dcgan import DCGANConfig, dcgan_trainer
-    from gan_course.engine import TrainConfig
+    from gan_course.dcgan import DCGANConfig
+    from gan_course.engine import TrainConfig, trainer_for
 
     assert distributed.setup("cpu") == (distributed.DistInfo(), None)  # not started by torchrun
     with socket.socket() as s:
@@ -120,7 +120,7 @@ def test_one_torchrun_process_runs_the_ddp_path(tiny_digits, monkeypatch):
     try:
         assert place == distributed.DistInfo(0, 1, 0, active=True) and device == torch.device("cpu")
         train = TrainConfig(steps=2, batch_size=8, sample_every=0, checkpoint_every=0, log_every=1)
-        trainer = dcgan_trainer(DCGANConfig(image_size=16, width=8, z_dim=16), train, tiny_digits, progress=False)
+        trainer = trainer_for(DCGANConfig(image_size=16, width=8, z_dim=16), train, tiny_digits, progress=False)
         assert isinstance(trainer._G_ddp, DistributedDataParallel) and isinstance(trainer._D_ddp, DistributedDataParallel)
         assert trainer.fit()["step"] == [1, 2]
     finally:
@@ -140,13 +140,13 @@ def test_torchrun_cli_with_gradient_penalty_writes_one_run_folder(tmp_path):
     out = tmp_path / "run"
     bin_dir = os.path.dirname(sys.executable)  # where pip put the gan-course console script
     done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                           "--no-python", os.path.join(bin_dir, "gan-course"), "train", "reconstruction",
+                           "--no-python", os.path.join(bin_dir, "gan-course"), "train", "encoder-decoder",
                            "--width", "8", "--width-d", "8",
                            "--r1-gamma", "1", "--feature-matching", "1", "--steps", "4", "--batch-size", "8",
                            "--sample-every", "2", "--checkpoint-every", "2", "--no-progress", "--profile", "fast",
                            "--out", str(out)], capture_output=True, text=True, timeout=240,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.count("training reconstruction") == 1 and "on 2 ranks (batch 8 each)" in done.stdout
+    assert done.stdout.count("training encoder-decoder") == 1 and "on 2 ranks (batch 8 each)" in done.stdout
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step_000002.pt", "step_000004.pt"]
     assert '"world_size": 2' in (out / "config.json").read_text()

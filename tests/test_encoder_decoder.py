@@ -7,7 +7,7 @@ from torch import nn
 
 from gan_course.data import load_dataset
 from gan_course.dcgan import DCGANDiscriminator
-from gan_course.encoder_decoder import EncoderDecoder, ReconstructionGAN, r1_penalty
+from gan_course.encoder_decoder import EncoderDecoder, EncoderDecoderObjective, r1_penalty
 from gan_course.engine import GANTrainer, TrainConfig
 
 
@@ -46,7 +46,7 @@ def test_feature_matching_is_the_squared_norm_of_the_mean_feature_gap():
     D = DCGANDiscriminator(width=8, image_size=32, channels=3).eval()
     x, x_hat = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 3, 32, 32) * 2 - 1
     gap = (D.features(x).mean(0) - D.features(x_hat).mean(0)).flatten()
-    out = ReconstructionGAN(lambda_l1=0.0, feature_matching=1.0).loss_G(D, (x, None), x_hat)
+    out = EncoderDecoderObjective(lambda_l1=0.0, feature_matching=1.0).loss_G(D, (x, None), x_hat)
     assert gap.numel() == 32 * 4 * 4 and out["fm"].item() == pytest.approx(gap.dot(gap).item(), rel=1e-5)
 
 
@@ -58,8 +58,8 @@ def test_r1_enters_loss_D_as_half_gamma_times_the_penalty():
             return x.flatten(1) @ w
 
     x, x_hat = torch.randn(5, 1, 1, 2), torch.randn(5, 1, 1, 2)
-    plain = ReconstructionGAN(r1_gamma=0.0).loss_D(Linear(), (x, None), x_hat)
-    penalised = ReconstructionGAN(r1_gamma=3.0).loss_D(Linear(), (x, None), x_hat)
+    plain = EncoderDecoderObjective(r1_gamma=0.0).loss_D(Linear(), (x, None), x_hat)
+    penalised = EncoderDecoderObjective(r1_gamma=3.0).loss_D(Linear(), (x, None), x_hat)
     assert "r1" not in plain and penalised["r1"].item() == pytest.approx(0.25)
     assert (penalised["loss_D"] - plain["loss_D"]).item() == pytest.approx(1.5 * 0.25, rel=1e-5)
     (grad,) = torch.autograd.grad(penalised["loss_D"] - plain["loss_D"], w)  # the penalty pulls w towards 0
@@ -71,7 +71,7 @@ def test_training_through_the_engine_with_every_stabiliser():
     torch.manual_seed(0)
     G = EncoderDecoder(channels=3, width=8, depth=4, bottleneck=16)
     D = DCGANDiscriminator(width=8, image_size=32, channels=3)
-    trainer = GANTrainer(G, D, ReconstructionGAN(lambda_l1=10.0, r1_gamma=1.0, feature_matching=0.01), data,
+    trainer = GANTrainer(G, D, EncoderDecoderObjective(lambda_l1=10.0, r1_gamma=1.0, feature_matching=0.01), data,
                          TrainConfig(steps=8, batch_size=16, lr_G=1e-3, lr_D=1e-4, log_every=2), progress=False)
     history = trainer.fit()
     assert {"r1", "fm", "l1", "adv"} <= set(history) and len(history["r1"]) == 8
@@ -81,21 +81,22 @@ def test_training_through_the_engine_with_every_stabiliser():
 
 
 def test_config_profiles_and_errors():
-    from gan_course.encoder_decoder import ReconstructionConfig
+    from gan_course.encoder_decoder import EncoderDecoderConfig
 
-    assert ReconstructionConfig.for_profile("full").dataset == "cifar10"
-    assert ReconstructionConfig.for_profile("fast", bottleneck=4).bottleneck == 4
+    assert EncoderDecoderConfig.for_profile("full").dataset == "cifar10"
+    assert EncoderDecoderConfig.for_profile("fast", bottleneck=4).bottleneck == 4
     with pytest.raises(ValueError, match="divisible"):
-        ReconstructionConfig(image_size=24, depth=4)
+        EncoderDecoderConfig(image_size=24, depth=4)
     with pytest.raises(ValueError, match=">= 0"):
-        ReconstructionConfig(r1_gamma=-1.0)
+        EncoderDecoderConfig(r1_gamma=-1.0)
 
 
 def test_trainer_rejects_data_of_the_wrong_shape():
-    from gan_course.encoder_decoder import ReconstructionConfig, reconstruction_trainer
+    from gan_course.encoder_decoder import EncoderDecoderConfig
+    from gan_course.engine import trainer_for
 
     with pytest.raises(ValueError, match="expects 3×32×32"):
-        reconstruction_trainer(ReconstructionConfig(), TrainConfig(steps=1, batch_size=4), load_dataset("digits", 32, n=16))
+        trainer_for(EncoderDecoderConfig(), TrainConfig(steps=1, batch_size=4), load_dataset("digits", 32, n=16))
 
 
 def test_counts_of_numbers_reaching_the_decoder():
@@ -107,15 +108,16 @@ def test_counts_of_numbers_reaching_the_decoder():
 
 
 def test_trained_models_feed_rate_distortion_rows_without_changing_them():
-    from gan_course.encoder_decoder import (ReconstructionConfig, rate_distortion_rows, reconstruct,
-                                            reconstruction_metrics, reconstruction_trainer)
-    from gan_course.experiments import summarize_runs, train_variants
+    from gan_course.encoder_decoder import EncoderDecoderConfig, reconstruct
+    from gan_course.engine import trainer_for
+    from gan_course.lessons.experiments import summarize_runs, train_variants
+    from gan_course.lessons.reconstruction import rate_distortion_rows, reconstruction_metrics
 
     data = load_dataset("photos", 32, n=64)
     x = load_dataset("photos", 32, split="test", n=32).float()
-    config = ReconstructionConfig(width=8, width_D=8)
+    config = EncoderDecoderConfig(width=8, width_D=8)
     runs = train_variants({"small": config},
-                          lambda c, t: reconstruction_trainer(c, t, data, progress=False),
+                          lambda c, t: trainer_for(c, t, data, progress=False),
                           lambda c, G: reconstruction_metrics(reconstruct(G, x), x),
                           TrainConfig(steps=4, batch_size=16, sample_every=0), seeds=(0, 1))
     assert [r.seed for r in runs] == [0, 1]
@@ -134,9 +136,9 @@ def reconstruction_verdicts(gan_psnr=(17.26, 19.86, 21.80), stab=None, skip_psnr
     var_loss_G, gap_D) and the skip model's PSNR with f and with f = 0."""
     from types import SimpleNamespace
 
-    from gan_course.experiments import Run
+    from gan_course.lessons.experiments import Run
+    from gan_course.lessons.report import say
     from gan_course.metrics import detail_verdict
-    from gan_course.report import say
     from test_pix2pix import run_cells, verdict_cells
 
     rd_rows = [{"family": "GAN encoder–decoder", "method": f"{4 - i} blocks", "bytes": b, "PSNR": p}

@@ -8,19 +8,21 @@ import torch
 from torch import nn
 
 from gan_course.checkpoint import CheckpointError, load_checkpoint, load_state, save_checkpoint
-from gan_course.dcgan import DCGANConfig, DCGANGenerator, dcgan_trainer
-from gan_course.engine import Callback, GANTrainer, NonFiniteLossError, TrainConfig, latest_checkpoint
-from gan_course.losses import UnconditionalGAN, bce_logits, d_loss_bce, g_loss_bce
+from gan_course.dcgan import DCGANConfig, DCGANGenerator, DCGANObjective
+from gan_course.engine import (Callback, GANTrainer, NonFiniteLossError, TrainConfig,
+                               latest_checkpoint, trainer_for)
+from gan_course.losses import bce_logits, d_loss_bce, g_loss_bce
+from gan_course.plots import SampleGrids
 
 from conftest import CUDA, DEVICES
 
 CONFIG = DCGANConfig(image_size=16, width=8, z_dim=16)
 
 
-def trainer_for(data, out_dir=None, device="cpu", **train):
+def small_trainer(data, out_dir=None, device="cpu", **train):
     train = TrainConfig(**{"steps": 6, "batch_size": 16, "seed": 1, "log_every": 2, "sample_every": 0,
                            "checkpoint_every": 0, **train})
-    return dcgan_trainer(CONFIG, train, data, out_dir=out_dir, progress=False, device=device)
+    return trainer_for(CONFIG, train, data, out_dir=out_dir, progress=False, device=device)
 
 
 def test_losses_on_known_values():
@@ -37,7 +39,7 @@ def test_losses_on_known_values():
 
 
 def test_history_has_a_row_per_step(tiny_digits):
-    history = trainer_for(tiny_digits).fit()
+    history = small_trainer(tiny_digits).fit()
     assert history["step"] == [1, 2, 3, 4, 5, 6]
     assert set(history) == {"step", "loss_D", "loss_G", "d_real", "d_fake", "time"}
     assert all(0 < d < 1 for d in history["d_real"] + history["d_fake"])
@@ -57,14 +59,14 @@ def test_latest_checkpoint_orders_by_step_number_not_by_name(tmp_path):
 
 
 def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
-    straight = trainer_for(tiny_digits, hflip=True)
+    straight = small_trainer(tiny_digits, hflip=True)
     straight.fit()
 
-    first = trainer_for(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    first = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
     first.fit(steps=3)  # interrupted after a checkpoint at step 3
     assert latest_checkpoint(tmp_path).name == "step_000003.pt"
     torch.manual_seed(1234)  # a different process state must not matter
-    second = trainer_for(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    second = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
     second.resume()
     assert second.step == 3
     second.fit()
@@ -83,12 +85,12 @@ def test_resume_reads_the_checkpoint_on_the_cpu_and_moves_only_what_trains(tiny_
     """RNG states must stay on the CPU (a generator refuses a CUDA state); weights and Adam moments go to
     the parameters' device, Adam's step counts stay on the CPU unless Adam is fused; only this device's
     CUDA stream is saved, so any number of GPUs can resume."""
-    first = trainer_for(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam="off")
+    first = small_trainer(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam="off")
     first.fit(steps=3)
     state = load_checkpoint(latest_checkpoint(tmp_path))
     assert ("cuda_rng" in state) == (device == "cuda") and not isinstance(state.get("cuda_rng"), list)
     for fused in ("off", "on"):
-        second = trainer_for(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam=fused)
+        second = small_trainer(tiny_digits, tmp_path, device=device, checkpoint_every=3, fused_adam=fused)
         second.resume()
         moments = second.opt_G.state[next(second.G.parameters())]
         assert moments["exp_avg"].device.type == torch.device(device).type
@@ -101,13 +103,13 @@ def test_resume_reads_the_checkpoint_on_the_cpu_and_moves_only_what_trains(tiny_
 def test_a_checkpoint_from_another_kind_of_device_resumes_with_a_reseeded_stream(tiny_digits, tmp_path):
     """A CUDA generator's state (16 bytes) cannot be loaded into a CPU generator (5056) or the other way
     round: the z stream is reseeded with a warning and training goes on."""
-    first = trainer_for(tiny_digits, tmp_path, checkpoint_every=3)
+    first = small_trainer(tiny_digits, tmp_path, checkpoint_every=3)
     first.fit(steps=3)
     path = latest_checkpoint(tmp_path)
     state = load_checkpoint(path)
     state["rng"] = torch.zeros(16, dtype=torch.uint8)  # what a CUDA generator's get_state() returns
     save_checkpoint(path, state)
-    second = trainer_for(tiny_digits, tmp_path, checkpoint_every=3)
+    second = small_trainer(tiny_digits, tmp_path, checkpoint_every=3)
     with pytest.warns(UserWarning, match="z stream comes from another kind of device.*reseeded"):
         second.resume()
     for a, b in zip(first.G.state_dict().values(), second.G.state_dict().values()):
@@ -127,7 +129,8 @@ def _tensors(obj):
 
 
 def test_run_folder_has_samples_curves_checkpoints_metrics(tiny_digits, tmp_path):
-    trainer = trainer_for(tiny_digits, tmp_path, sample_every=3, checkpoint_every=3)
+    trainer = small_trainer(tiny_digits, tmp_path, checkpoint_every=3)
+    trainer.callbacks.append(SampleGrids(tmp_path, every=3))  # the trainer draws nothing by itself
     trainer.fit()
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["step_000003.pt", "step_000006.pt"]
     assert {p.name for p in (tmp_path / "samples").iterdir()} == {"step_000003.png", "step_000006.png"}
@@ -138,14 +141,14 @@ def test_run_folder_has_samples_curves_checkpoints_metrics(tiny_digits, tmp_path
 
 
 def test_fixed_input_sampling_leaves_training_state_alone(tiny_digits):
-    trainer = trainer_for(tiny_digits)
+    trainer = small_trainer(tiny_digits)
     before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
     a, b = trainer.sample(), trainer.sample()
     assert torch.equal(a, b) and a.shape == (64, 1, 16, 16)
     assert all(torch.equal(before[k], v) for k, v in trainer.G.state_dict().items())
 
 
-class NaNAfter(UnconditionalGAN):
+class NaNAfter(DCGANObjective):
     """Returns a NaN generator loss from a given call on, like a diverging run."""
 
     def __init__(self, z_dim, after):
@@ -161,9 +164,9 @@ class NaNAfter(UnconditionalGAN):
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tiny_digits, tmp_path):
-    from gan_course.dcgan import build_dcgan
 
-    G, D = build_dcgan(CONFIG)
+
+    G, D = CONFIG.build()
     train = TrainConfig(steps=10, batch_size=16, log_every=1, sample_every=0, checkpoint_every=4)
     trainer = GANTrainer(G, D, NaNAfter(CONFIG.z_dim, after=5), tiny_digits, train, out_dir=tmp_path,
                          kind="dcgan", progress=False)
@@ -209,9 +212,9 @@ def test_checkpoint_from_another_model_is_refused_clearly(tiny_digits, tmp_path)
     narrow = DCGANGenerator(z_dim=16, width=8, image_size=16, channels=1)
     with pytest.raises(CheckpointError, match=r"differ in shape .*Was it saved from another model"):
         load_state(narrow, wide.state_dict(), name="generator")
-    trainer = trainer_for(tiny_digits, tmp_path, checkpoint_every=2)
+    trainer = small_trainer(tiny_digits, tmp_path, checkpoint_every=2)
     trainer.fit(steps=2)
-    other = dcgan_trainer(DCGANConfig(image_size=16, width=8, z_dim=32), trainer.config, tiny_digits, out_dir=tmp_path,
+    other = trainer_for(DCGANConfig(image_size=16, width=8, z_dim=32), trainer.config, tiny_digits, out_dir=tmp_path,
                           progress=False)
     with pytest.raises(ValueError, match="trained with z_dim=16, this run has z_dim=32"):
         other.resume()
@@ -220,7 +223,7 @@ def test_checkpoint_from_another_model_is_refused_clearly(tiny_digits, tmp_path)
 def test_engine_is_model_agnostic_and_calls_back(tiny_digits):
     """Any (G, D) pair and objective: here MLPs on flattened digits, with an extra logged term."""
 
-    class MLPObjective(UnconditionalGAN):
+    class MLPObjective(DCGANObjective):
         def loss_G(self, D, batch, x_fake):
             out = super().loss_G(D, batch, x_fake)
             out["mean_abs"] = x_fake.abs().mean()
@@ -260,7 +263,8 @@ def test_fast_path_agrees_with_eager_fp32(device):
     defaults ("auto") on CUDA. The first losses agree within bf16 precision and every parameter moves
     the same way as in eager fp32 with host batches."""
     from gan_course.data import load_dataset
-    from gan_course.dcgan import DCGANConfig, build_dcgan, dcgan_trainer
+    from gan_course.dcgan import DCGANConfig
+    from gan_course.engine import trainer_for
 
     data = load_dataset("digits", 16, n=64)
     config = DCGANConfig(dataset="digits", image_size=16, width=8, channels=1)
@@ -270,8 +274,8 @@ def test_fast_path_agrees_with_eager_fp32(device):
     fast = replace(eager, precision="bf16" if device == "cpu" else "auto", channels_last=on, fused_adam=on,
                    data_on_device=on)
     torch.manual_seed(eager.seed)
-    start = {k: v.clone() for k, v in build_dcgan(config)[0].state_dict().items()}
-    a, b = (dcgan_trainer(config, t, data, progress=False, device=device) for t in (eager, fast))
+    start = {k: v.clone() for k, v in config.build()[0].state_dict().items()}
+    a, b = (trainer_for(config, t, data, progress=False, device=device) for t in (eager, fast))
     assert b.switches == {"bf16": True, "channels_last": True, "fused_adam": True, "data_on_device": True,
                           "compile": {"G": "eager", "D": "eager"}}
     assert b.G.net[0].weight.is_contiguous(memory_format=torch.channels_last)
@@ -293,7 +297,7 @@ def test_fast_path_agrees_with_eager_fp32(device):
 
 
 def test_data_on_device_trains_exactly_like_host_batches(tiny_digits):
-    a, b = (trainer_for(tiny_digits, data_on_device=on, hflip=True) for on in ("off", "on"))
+    a, b = (small_trainer(tiny_digits, data_on_device=on, hflip=True) for on in ("off", "on"))
     assert not a.data_on_device and b.data_on_device
     assert a.fit() | {"time": None} == b.fit() | {"time": None}
     with pytest.raises(ValueError, match="data_on_device must be one of auto, on, off"):
@@ -306,7 +310,7 @@ def test_compiled_steps_agree_with_eager(tiny_digits, device, backend):
     the CPU with aot_eager: the graph capture and AOT autograd of inductor without its C++ codegen, so
     it runs in seconds; on CUDA with inductor and its Triton kernels."""
     kw = dict(steps=3, precision="fp32", device=device)
-    eager, compiled = trainer_for(tiny_digits, **kw), trainer_for(tiny_digits, compile=backend, **kw)
+    eager, compiled = small_trainer(tiny_digits, **kw), small_trainer(tiny_digits, compile=backend, **kw)
     he, hc = eager.fit(), compiled.fit()
     assert compiled.compiled == {"G": backend, "D": backend}
     assert compiled._G_train is not compiled.G  # really went through torch.compile
@@ -321,14 +325,15 @@ def test_compiled_steps_agree_with_eager(tiny_digits, device, backend):
 
 def test_compile_keeps_D_eager_for_the_R1_double_backward():
     from gan_course.data import load_dataset
-    from gan_course.encoder_decoder import ReconstructionConfig, reconstruction_trainer
+    from gan_course.encoder_decoder import EncoderDecoderConfig
+    from gan_course.engine import trainer_for
 
     data = load_dataset("photos", 16, n=32)
-    config = ReconstructionConfig(image_size=16, width=4, depth=2, width_D=4, r1_gamma=1.0)
+    config = EncoderDecoderConfig(image_size=16, width=4, depth=2, width_D=4, r1_gamma=1.0)
     train = TrainConfig(steps=2, batch_size=8, sample_every=0, log_every=1, checkpoint_every=0)
-    eager = reconstruction_trainer(config, train, data, progress=False)
+    eager = trainer_for(config, train, data, progress=False)
     with pytest.warns(UserWarning, match="D stays eager"):
-        compiled = reconstruction_trainer(config, replace(train, compile="aot_eager"), data, progress=False)
+        compiled = trainer_for(config, replace(train, compile="aot_eager"), data, progress=False)
         hc = compiled.fit()
     assert compiled.compiled["G"] == "aot_eager" and compiled.compiled["D"].startswith("eager: ")
     assert hc["r1"] == pytest.approx(eager.fit()["r1"], rel=1e-4)
@@ -342,8 +347,8 @@ def test_a_failing_compile_falls_back_to_eager_from_the_same_state(tiny_digits, 
 
     real_compile = torch.compile
     monkeypatch.setattr(torch, "compile", lambda module, backend: real_compile(module, backend=broken_backend))
-    eager = trainer_for(tiny_digits, steps=3)
-    fallback = trainer_for(tiny_digits, steps=3, compile="inductor")
+    eager = small_trainer(tiny_digits, steps=3)
+    fallback = small_trainer(tiny_digits, steps=3, compile="inductor")
     with pytest.warns(UserWarning, match="torch.compile.*failed on the first step.*training eagerly"):
         hf = fallback.fit()
     assert fallback.compiled["G"].startswith("eager: torch.compile failed") and "simulated" in fallback.compiled["G"]
@@ -356,14 +361,15 @@ def test_a_failure_in_G_step_of_the_compiled_first_step_restores_everything():
     """The failure strikes after D's update, with D frozen and dropout's RNG drawn (pix2pix): the
     fallback still ends exactly where an eager run ends."""
     from gan_course.data import load_dataset
-    from gan_course.pix2pix import Pix2PixConfig, pix2pix_trainer
+    from gan_course.engine import trainer_for
+    from gan_course.pix2pix import Pix2PixConfig
 
     data = load_dataset("photos", 32, n=64)
     config = Pix2PixConfig(width_G=8, width_D=8, dropout=0.5)
     train = TrainConfig(steps=3, batch_size=8, sample_every=0, log_every=1, checkpoint_every=0)
-    eager = pix2pix_trainer(config, train, data, progress=False)  # seeds the global RNG: fit before the next
+    eager = trainer_for(config, train, data, progress=False)  # seeds the global RNG: fit before the next
     h_eager = eager.fit()
-    fallback = pix2pix_trainer(config, replace(train, compile="aot_eager"), data, progress=False)
+    fallback = trainer_for(config, replace(train, compile="aot_eager"), data, progress=False)
     loss_G = fallback.objective.loss_G
     calls = []
 
@@ -383,7 +389,7 @@ def test_a_failure_in_G_step_of_the_compiled_first_step_restores_everything():
 
 
 def test_an_error_in_G_step_leaves_D_trainable(tiny_digits):
-    trainer = trainer_for(tiny_digits, steps=1)
+    trainer = small_trainer(tiny_digits, steps=1)
 
     def broken(D, batch, x_fake):
         raise RuntimeError("a bug in the objective (simulated)")

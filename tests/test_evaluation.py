@@ -107,7 +107,7 @@ def test_sweep_scores_every_point_and_checkpoint(device):
     from gan_course.data import load_dataset
     from gan_course.dcgan import DCGANConfig
     from gan_course.engine import TrainConfig
-    from gan_course.sweep import real_floor, run_sweep
+    from gan_course.lessons.sweep import real_floor, run_sweep
 
     data = load_dataset("digits", 16).subset(slice(0, 256))
     net = train_feature_net(data.float(), data.labels, 10, steps=20)
@@ -119,13 +119,13 @@ def test_sweep_scores_every_point_and_checkpoint(device):
         assert [c["step"] for c in r.checkpoints] == [r.steps // 2, r.steps] and set(r.weights) == {r.steps // 2, r.steps}
         assert r.scores["FID"] >= 0 and 0 <= r.scores["coverage"] <= 1 and r.seconds > 0
         assert {"var_loss_D", "spikes", "gap_D"} <= set(r.stability)
-    from gan_course.sweep import checkpoint_samples
+    from gan_course.lessons.sweep import checkpoint_samples
 
     shown = checkpoint_samples(runs[1], torch.randn(4, 16))
     assert sorted(shown) == [2, 4] and shown[4].shape == (4, 1, 16, 16) and shown[4].device.type == "cpu"
     floor = real_floor(net, data.float()[:64], data.float()[64:128])
     assert floor["FID"] < runs[0].scores["FID"]
-    from gan_course.sweep import sweep_rows
+    from gan_course.lessons.sweep import sweep_rows
 
     two_seeds = run_sweep({"b16 z8": (16, 8)}, DCGANConfig(image_size=16, width=8),
                           TrainConfig(sample_every=0, checkpoint_every=0), data, net, data.float()[:64], epochs=0.25,

@@ -5,13 +5,37 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+from scipy.sparse import lil_matrix
+from scipy.sparse.linalg import spsolve
 
-from gan_course.inpainting import (BASELINES, MASKS, InpaintConfig, check_mask, composite, contextual_loss,
-                                   hole_psnr, hole_ssim, importance_weights, inpaint, inpainting_metrics,
-                                   make_mask, mean_fill, perceptual_loss, poisson_blend, poisson_blend_reference)
+from gan_course.inpainting import (MASKS, InpaintConfig, check_mask, composite, contextual_loss,
+                                   hole_psnr, hole_ssim, importance_weights, inpaint,
+                                   inpainting_metrics, make_mask, perceptual_loss, poisson_blend)
+from gan_course.lessons.inpainting_study import BASELINES, mean_fill
 from gan_course.shipped import load_shipped_dcgan
 
 from conftest import DEVICES
+
+
+def poisson_blend_reference(x_gen: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The same system as ``poisson_blend`` for one (H, W) channel, assembled as a scipy sparse matrix
+    and solved directly (the test's reference; no clamping)."""
+    h, w = y.shape
+    unknown = np.argwhere(mask == 0)
+    index = {tuple(p): i for i, p in enumerate(unknown)}
+    A, b = lil_matrix((len(unknown), len(unknown))), np.zeros(len(unknown))
+    for i, (r, c) in enumerate(unknown):
+        for rr, cc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if 0 <= rr < h and 0 <= cc < w:
+                A[i, i] += 1
+                b[i] += x_gen[r, c] - x_gen[rr, cc]
+                if mask[rr, cc] == 0:
+                    A[i, index[(rr, cc)]] -= 1
+                else:
+                    b[i] += y[rr, cc]
+    out = y.astype(np.float64).copy()
+    out[mask == 0] = spsolve(A.tocsr(), b)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +182,8 @@ def test_benchmark_reports_both_paths():
 def test_widget_and_figure(gan, digits, monkeypatch):
     from matplotlib.figure import Figure
 
-    from gan_course.inpainting import plot_inpainting
-    from gan_course.widgets import inpainting_explorer
+    from gan_course.lessons.inpainting_study import plot_inpainting
+    from gan_course.lessons.widgets import inpainting_explorer
 
     G, D, config = gan
     two_steps = InpaintConfig(steps=2, lr=0.03)
@@ -171,9 +195,9 @@ def test_widget_and_figure(gan, digits, monkeypatch):
         seen.append(config)
         raise ValueError("recorded")  # the widget prints "not possible: recorded"; nothing is drawn
 
-    monkeypatch.setattr("gan_course.inpainting.inpaint", record)
+    monkeypatch.setattr("gan_course.lessons.inpainting_study.inpaint", record)
     widget.children[0].value = "half"  # a change re-runs plot_inpainting with the notebook's settings
-    assert [(c.lr, c.steps, c.lam, c.restarts) for c in seen] == [(0.03, 2, 0.003, 1)]
+    assert [(c.lr, c.steps, c.lambda_perceptual, c.restarts) for c in seen] == [(0.03, 2, 0.003, 1)]
     assert {c.description for c in widget.children[:-1]} == {"mask", "λ", "restarts"}
 
 

@@ -31,7 +31,7 @@ def test_encoder_shapes():
 
 
 def test_shipped_latent_encoder_and_the_comparison_table():
-    from gan_course.inversion import compare_inversions
+    from gan_course.lessons.reconstruction import compare_inversions
     from gan_course.shipped import load_shipped_latent_encoder
 
     G, _, config = load_shipped_dcgan()

@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from gan_course.data import load_dataset
-from gan_course.dcgan import DCGANConfig, dcgan_trainer
-from gan_course.engine import TrainConfig
+from gan_course.dcgan import DCGANConfig
+from gan_course.engine import TrainConfig, trainer_for
 from gan_course.evaluation import embed
+from gan_course.lessons.colorization import baseline_colorizations
+from gan_course.lessons.sweep import score_generator
 from gan_course.metrics import psnr
-from gan_course.pix2pix import Pix2PixConfig, baseline_colorizations, colorize, pix2pix_trainer
+from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.shipped import load_shipped_feature_net
-from gan_course.sweep import score_generator
 
 
 def test_dcgan_on_digits_learns_many_classes_and_a_far_lower_FID():
@@ -23,7 +24,7 @@ def test_dcgan_on_digits_learns_many_classes_and_a_far_lower_FID():
     net = load_shipped_feature_net()
     f_real, _ = embed(net, load_dataset("digits", 32, split="test").float())
     config = DCGANConfig(width=32, z_dim=32)
-    trainer = dcgan_trainer(config, TrainConfig(steps=400, batch_size=32, seed=0, sample_every=0, checkpoint_every=0,
+    trainer = trainer_for(config, TrainConfig(steps=400, batch_size=32, seed=0, sample_every=0, checkpoint_every=0,
                                                 log_every=50), data, progress=False)
     untrained = score_generator(trainer.G, config.z_dim, net, f_real, 256)
     trainer.fit()
@@ -41,7 +42,7 @@ def test_colorizer_beats_the_gray_copy_on_its_training_batch(adversarial):
     data = load_dataset("photos", 32, n=32, seed=0)
     x = data.float()
     config = Pix2PixConfig(width_G=16, width_D=16, adversarial=adversarial)
-    trainer = pix2pix_trainer(config, TrainConfig(steps=150, batch_size=32, lr_G=1e-3, sample_every=0,
+    trainer = trainer_for(config, TrainConfig(steps=150, batch_size=32, lr_G=1e-3, sample_every=0,
                                                   checkpoint_every=0, log_every=50), data, progress=False)
     gray = psnr(baseline_colorizations(x, x)["gray copy"], x).mean().item()
     before = psnr(colorize(trainer.G, x), x).mean().item()

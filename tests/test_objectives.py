@@ -19,11 +19,11 @@ import torch
 from torch import nn
 
 from gan_course.data import ImageSet, iterate_batches, load_dataset
-from gan_course.dcgan import DCGANConfig, build_dcgan
-from gan_course.encoder_decoder import ReconstructionGAN
+from gan_course.dcgan import DCGANConfig, DCGANObjective
+from gan_course.encoder_decoder import EncoderDecoderObjective
 from gan_course.engine import GANTrainer, TrainConfig
 from gan_course.inpainting import InpaintConfig, inpaint, make_mask, perceptual_loss
-from gan_course.losses import UnconditionalGAN, d_loss_bce, g_loss_bce
+from gan_course.losses import d_loss_bce, g_loss_bce
 from gan_course.pix2pix import Pix2PixObjective
 
 LR = 0.01
@@ -77,11 +77,11 @@ def one_step(trainer: GANTrainer) -> dict[str, float]:
 
 
 OBJECTIVES = {
-    "unconditional (DCGAN)": lambda: UnconditionalGAN(z_dim=4),
-    "unconditional, G aims for 1.0": lambda: UnconditionalGAN(z_dim=4, g_target=1.0),
+    "unconditional (DCGAN)": lambda: DCGANObjective(z_dim=4),
+    "unconditional, G aims for 1.0": lambda: DCGANObjective(z_dim=4, g_target=1.0),
     "pix2pix, adversarial only": lambda: Pix2PixObjective("gray", lambda_l1=0.0),
-    "encoder–decoder GAN": lambda: ReconstructionGAN(lambda_l1=0.0),
-    "encoder–decoder GAN + R1": lambda: ReconstructionGAN(lambda_l1=0.0, r1_gamma=0.1),
+    "encoder–decoder GAN": lambda: EncoderDecoderObjective(lambda_l1=0.0),
+    "encoder–decoder GAN + R1": lambda: EncoderDecoderObjective(lambda_l1=0.0, r1_gamma=0.1),
 }
 
 
@@ -136,7 +136,7 @@ def test_pix2pix_loss_G_is_adversarial_plus_lambda_l1():
 def test_feature_matching_pulls_G_towards_the_real_features():
     """With only feature matching (λ = 0, the adversarial term outweighed), G's step moves the fakes'
     mean feature towards the reals': tanh(c) rises from −0.46 towards +0.5."""
-    trainer = stub_trainer(ReconstructionGAN(lambda_l1=0.0, feature_matching=1000.0))
+    trainer = stub_trainer(EncoderDecoderObjective(lambda_l1=0.0, feature_matching=1000.0))
     before = (trainer.G.c.tanh() - 0.5).abs().item()
     one_step(trainer)
     assert (trainer.G.c.tanh() - 0.5).abs().item() < before
@@ -145,7 +145,7 @@ def test_feature_matching_pulls_G_towards_the_real_features():
 def test_r1_penalty_pulls_D_towards_a_flat_score_on_reals():
     """R1 = E‖∇ₓD(x)‖² = (w/P)²·P for D = w·mean over P pixels: with a large γ, D's step lowers |w|
     (the BCE terms alone raise it: see the test above)."""
-    trainer = stub_trainer(ReconstructionGAN(lambda_l1=0.0, r1_gamma=1e4))
+    trainer = stub_trainer(EncoderDecoderObjective(lambda_l1=0.0, r1_gamma=1e4))
     assert one_step(trainer)["dw"] == pytest.approx(-LR, rel=1e-4)
 
 
@@ -165,9 +165,9 @@ def test_real_DCGAN_one_step_moves_the_scores_the_right_way(tiny_digits):
     softplus = nn.functional.softplus
     for seed in range(3):
         torch.manual_seed(seed)
-        G, D = build_dcgan(DCGANConfig(image_size=16, width=8, z_dim=16))
+        G, D = (DCGANConfig(image_size=16, width=8, z_dim=16)).build()
         config = TrainConfig(steps=1, batch_size=32, seed=seed, sample_every=0, checkpoint_every=0)
-        trainer = GANTrainer(G, D, UnconditionalGAN(16), tiny_digits, config, progress=False)
+        trainer = GANTrainer(G, D, DCGANObjective(16), tiny_digits, config, progress=False)
         batch = next(iterate_batches(tiny_digits, 32, seed=seed))
         z = trainer.objective.generator_input(batch, torch.Generator().manual_seed(seed))  # the step's z
         D0 = deepcopy(D)
@@ -206,11 +206,11 @@ def test_engine_step_is_the_alternating_update_written_by_hand(tiny_digits):
     fakes, then G against the just-updated D; both optimisers step, gradients are zeroed."""
     config = TrainConfig(steps=2, batch_size=16, seed=5, sample_every=0, checkpoint_every=0)
     torch.manual_seed(0)
-    G, D = build_dcgan(DCGANConfig(image_size=16, width=8, z_dim=16))
+    G, D = (DCGANConfig(image_size=16, width=8, z_dim=16)).build()
     G_ref, D_ref = deepcopy(G), deepcopy(D)
-    trainer = GANTrainer(G, D, UnconditionalGAN(16), tiny_digits, config, progress=False)
+    trainer = GANTrainer(G, D, DCGANObjective(16), tiny_digits, config, progress=False)
     trainer.fit()
-    reference_steps(G_ref, D_ref, UnconditionalGAN(16), tiny_digits, config, steps=2)
+    reference_steps(G_ref, D_ref, DCGANObjective(16), tiny_digits, config, steps=2)
     for name, net, ref in (("D", trainer.D, D_ref), ("G", trainer.G, G_ref)):
         for (key, p), q in zip(net.state_dict().items(), ref.state_dict().values()):
             torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6, msg=lambda m: f"{name}.{key} differs: {m}")
@@ -223,8 +223,8 @@ def test_perceptual_loss_falls_as_D_finds_the_image_more_real():
         assert torch.all(perceptual_loss(d, form).diff() < 0), form
 
 
-@pytest.mark.parametrize("form,lam", [("yeh", 10.0), ("nonsat", 1.0)])
-def test_inpainting_with_lambda_ends_more_real_to_D_than_without(form, lam):
+@pytest.mark.parametrize("form,lambda_perceptual", [("yeh", 10.0), ("nonsat", 1.0)])
+def test_inpainting_with_lambda_ends_more_real_to_D_than_without(form, lambda_perceptual):
     """Same images, mask and start z: the perceptual term λ·L_p makes the optimiser trade some context
     for a G(ẑ) that D scores higher; λ = 0 is the contextual loss alone. (Yeh's log(1 − D) saturates
     where D is sure of a fake — its slope is σ(d) — so it needs a larger λ than −log D for the same pull.)"""
@@ -234,10 +234,10 @@ def test_inpainting_with_lambda_ends_more_real_to_D_than_without(form, lam):
     x = load_dataset("digits", 32, split="test").float()[:8]
     m = make_mask("center", len(x), 32)
     scores = {}
-    for weight in (0.0, lam):
-        cfg = InpaintConfig(lam=weight, steps=40, lr=0.05, grad_tol=0.0, blend=False, perceptual=form, precision="fp32")
+    for weight in (0.0, lambda_perceptual):
+        cfg = InpaintConfig(lambda_perceptual=weight, steps=40, lr=0.05, grad_tol=0.0, blend=False, perceptual=form, precision="fp32")
         result = inpaint(G, D, x * m, m, config.z_dim, cfg, seed=0)
         with torch.no_grad():
             scores[weight] = D.eval()(result.x_gen)  # logits (8,)
-    assert scores[lam].mean() > scores[0.0].mean() + 0.5, scores
-    assert (scores[lam] > scores[0.0]).sum() >= 6, scores  # image by image, not one outlier
+    assert scores[lambda_perceptual].mean() > scores[0.0].mean() + 0.5, scores
+    assert (scores[lambda_perceptual] > scores[0.0]).sum() >= 6, scores  # image by image, not one outlier

@@ -7,7 +7,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from gan_course import patchgan_views as pv
+from gan_course.lessons import patchgan_views as pv
 from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
 
 from conftest import NOTEBOOKS, stored_text
@@ -252,14 +252,14 @@ def test_notebook_calls_the_package_instead_of_redefining_it():
 
 
 def test_notebook_stores_the_package_answers():
-    from gan_course.pix2pix import Pix2PixConfig, build_pix2pix
+    from gan_course.pix2pix import Pix2PixConfig
     from gan_course.plots import format_table
 
     text = stored_text("03_patchgan")
     torch.manual_seed(0)
     D_seed, D_70 = seed_patch_discriminator(), PatchDiscriminator(4, 64, 3)
     model = Pix2PixConfig.for_profile("fast", space="lab")
-    D_ours = build_pix2pix(model)[1]
+    D_ours = model.build()[1]
     grid = pv.grid_table_rows({"seed 003's net": (D_seed, 64), "pix2pix 70×70 (n_layers=3)": (D_70, 64),
                                "pix2pix 70×70 at 256": (D_70, 256),
                                "ours: n_layers=2, width 32": (D_ours, 32),
@@ -287,7 +287,7 @@ def test_notebook_stores_the_package_answers():
 def test_notebook_table_holds_the_baselines():
     """The global-vs-patch table starts with the baselines, recomputed here from the package."""
     from gan_course.data import load_dataset
-    from gan_course.pix2pix import baseline_colorizations, colorization_metrics
+    from gan_course.lessons.colorization import baseline_colorizations, colorization_metrics
 
     text = stored_text("03_patchgan")
     x_train = load_dataset("photos", 32, split="train", n=1024, seed=0).float()
@@ -301,11 +301,11 @@ def test_notebook_table_holds_the_baselines():
 def patchgan_verdicts(gaps: dict, patch: tuple, global_d: tuple = (18.48, 0.758), clean: bool = False) -> str:
     """Notebook 03's verdict cells on trained numbers, run on made-up ones: ``gaps`` the PatchGAN's real −
     fake score gap per mode (batch, mixed, eval); ``patch`` and ``global_d`` their (PSNR, SSIM)."""
-    from gan_course.experiments import Run
+    from gan_course.engine import TrainConfig
+    from gan_course.lessons.experiments import Run
+    from gan_course.lessons.report import say
     from gan_course.metrics import detail_verdict
     from gan_course.patchgan import ReceptiveField
-    from gan_course.engine import TrainConfig
-    from gan_course.report import say
     from test_pix2pix import run_cells, verdict_cells
 
     rows = []

@@ -3,11 +3,11 @@
 import pytest
 import torch
 
-from gan_course.engine import TrainConfig
+from gan_course.engine import TrainConfig, trainer_for
+from gan_course.lessons.colorization import baseline_colorizations, compare_colorizers
+from gan_course.lessons.experiments import summarize_runs
 from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpness, ssim
-from gan_course.experiments import summarize_runs
-from gan_course.pix2pix import (Pix2PixConfig, Pix2PixObjective, baseline_colorizations, build_pix2pix, colorize,
-                                compare_colorizers, pix2pix_trainer)
+from gan_course.pix2pix import Pix2PixConfig, Pix2PixObjective, colorize
 from gan_course.unet import UNetGenerator, unet_trace
 
 from conftest import NOTEBOOKS
@@ -126,7 +126,7 @@ def test_config_validation():
         Pix2PixConfig(lambda_l1=0.0, adversarial=False)
     with pytest.raises(ValueError, match="discriminator must be one of patch, global"):
         Pix2PixConfig(discriminator="pixel")
-    G, D = build_pix2pix(Pix2PixConfig(space="lab", discriminator="global"))
+    G, D = (Pix2PixConfig(space="lab", discriminator="global")).build()
     assert G(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)
     assert D(torch.zeros(1, 1, 32, 32), torch.zeros(1, 2, 32, 32)).shape == (1, 1, 1, 1)
 
@@ -137,7 +137,7 @@ def test_training_lowers_l1_and_beats_nothing_silently():
     train_data = load_dataset("photos", 32, n=256, seed=0)
     test_data = load_dataset("photos", 32, split="test", n=32, seed=0)
     cfg = Pix2PixConfig(space="lab", width_G=8, width_D=8)
-    trainer = pix2pix_trainer(cfg, TrainConfig(steps=40, batch_size=16, sample_every=0, checkpoint_every=0,
+    trainer = trainer_for(cfg, TrainConfig(steps=40, batch_size=16, sample_every=0, checkpoint_every=0,
                                                log_every=5), train_data, progress=False)
     history = trainer.fit()
     assert sum(history["l1"][-5:]) / 5 < sum(history["l1"][:5]) / 5
@@ -147,7 +147,7 @@ def test_training_lowers_l1_and_beats_nothing_silently():
     from gan_course.color import rgb_to_lab
     assert torch.allclose(rgb_to_lab(y)[:, 0], rgb_to_lab(test_data.float())[:, 0], atol=1.0)
     with pytest.raises(ValueError, match="needs RGB images of 32×32"):
-        pix2pix_trainer(cfg, TrainConfig(), load_dataset("digits", 32))
+        trainer_for(cfg, TrainConfig(), load_dataset("digits", 32))
 
 
 def test_compare_and_summarize():
@@ -179,7 +179,7 @@ def test_realism_accuracy_separates_only_what_differs():
 
 
 def test_gallery_slider_switches_precomputed_figures(capsys):
-    from gan_course.widgets import gallery_slider
+    from gan_course.lessons.widgets import gallery_slider
 
     w = gallery_slider({"a": "figure a", "b": "figure b"})
     assert w.children[0].options == ("a", "b") and w.children[0].value == "b"
@@ -218,9 +218,9 @@ def metrics_over_seeds(psnr, ssim, sharpness, edges):
 
 def unet_verdicts(skips: dict, no_skips: dict, baseline_psnr: float = 17.7) -> str:
     """Notebook 02's verdict and summary cells on made-up runs: each metric a list over three seeds."""
-    from gan_course.experiments import Run
+    from gan_course.lessons.experiments import Run
+    from gan_course.lessons.report import count_wins, say
     from gan_course.metrics import detail_verdict
-    from gan_course.report import count_wins, say
 
     runs = [Run(name, seed, {m: v[seed] for m, v in metrics.items()}, {}, 0.0, None, None)
             for name, metrics in (("U-Net with skips", skips), ("no skips", no_skips)) for seed in range(3)]
@@ -260,8 +260,8 @@ def test_notebook_02_verdicts_follow_the_numbers():
 def colorizer_verdicts(table: dict[str, tuple]) -> str:
     """Notebook 04's verdict and summary cells on a made-up table: method → (PSNR, SSIM, colourfulness,
     sharpness, edge fidelity, realism accuracy)."""
+    from gan_course.lessons.report import say
     from gan_course.metrics import detail_verdict
-    from gan_course.report import say
 
     columns = ("PSNR", "SSIM", "colourfulness", "sharpness", "edge fidelity", "realism acc.")
     rows = [{"method": name, **dict(zip(columns, values))} for name, values in table.items()]

@@ -101,7 +101,7 @@ def unshown_figure_cells(nb) -> list[int]:
 
     A call draws when it names a figure maker: ``plot_*`` / ``show_*`` (the package's naming, e.g.
     ``show_image_rows``, ``pv.plot_score_maps``), a function of ``gan_course.plots`` that returns a
-    Figure, an explorer of ``gan_course.widgets``, ``interact``/``interactive``, ``plt.…`` or
+    Figure, an explorer of ``gan_course.lessons.widgets``, ``interact``/``interactive``, ``plt.…`` or
     ``Figure(``. Calls inside a ``def`` are not run by the cell. A cell whose figures all go into
     names (``gallery = {k: show_images(v) …}``) passes when a later cell using one of those names
     stores a view (the slider of a precomputed gallery)."""
@@ -110,7 +110,8 @@ def unshown_figure_cells(nb) -> list[int]:
 
     from IPython.core.inputtransformer2 import TransformerManager
 
-    from gan_course import plots, widgets
+    from gan_course import plots
+    from gan_course.lessons import widgets
 
     def functions(module) -> dict:
         return {n: f for n, f in inspect.getmembers(module, inspect.isfunction)

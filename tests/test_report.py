@@ -4,7 +4,7 @@ import pytest
 import torch
 from IPython.core.formatters import DisplayFormatter
 
-from gan_course.report import Verdict, count_wins, higher_or_lower, say
+from gan_course.lessons.report import Verdict, count_wins, higher_or_lower, say
 
 
 def test_a_verdict_displays_as_markdown_and_as_its_own_plain_text():
@@ -77,8 +77,8 @@ def dcgan_sweep_verdict(steps: dict, precision: dict, offset: dict, seeds=(0,),
     import statistics
     from types import SimpleNamespace
 
+    from gan_course.lessons.sweep import SEED_001_GRID
     from gan_course.plots import format_table
-    from gan_course.sweep import SEED_001_GRID
 
     def run(name, seed):
         fid = lambda step: 50.0 + offset[name] + 1000 / step + seed  # noqa: E731

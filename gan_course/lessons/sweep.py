@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import torch
+from matplotlib.figure import Figure
 
-from .data import ImageSet
-from .dcgan import DCGANConfig, dcgan_trainer
-from .engine import Callback, GANTrainer, TrainConfig
-from .evaluation import FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall, stability
-from .runtime import eval_mode
+from ..data import ImageSet
+from ..dcgan import DCGANConfig
+from ..engine import Callback, GANTrainer, TrainConfig, trainer_for
+from ..evaluation import FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall, stability
+from ..runtime import eval_mode
 
 # name → (batch_size, z_dim): seed 001's small / medium / large configurations
 SEED_001_GRID: dict[str, tuple[int, int]] = {"b16 z50": (16, 50), "b32 z100": (32, 100), "b64 z200": (64, 200)}
@@ -89,7 +90,7 @@ def run_sweep(grid: Mapping[str, tuple[int, int]], config: DCGANConfig, train: T
             cfg = replace(config, z_dim=z_dim)
             score = lambda G, z=z_dim: score_generator(G, z, net, f_real, n_samples)  # noqa: E731
             scorer = ScoreEvery(max(1, steps // n_checkpoints), score)
-            trainer = dcgan_trainer(cfg, replace(train, batch_size=batch_size, steps=steps, seed=seed), data,
+            trainer = trainer_for(cfg, replace(train, batch_size=batch_size, steps=steps, seed=seed), data,
                                     device=device, callbacks=[scorer], progress=False)
             start = time.perf_counter()
             history = trainer.fit()
@@ -143,8 +144,6 @@ def interpolate(G: torch.nn.Module, z0: torch.Tensor, z1: torch.Tensor, n: int =
 
 def plot_projection(features: torch.Tensor, classes: torch.Tensor, title: str = ""):
     """2-D PCA of features (N, d), points coloured by predicted class."""
-    from matplotlib.figure import Figure
-
     f = features.double() - features.double().mean(0)
     _, _, v = torch.linalg.svd(f, full_matrices=False)
     xy = (f @ v[:2].T).numpy()  # (N, 2)

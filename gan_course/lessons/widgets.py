@@ -10,11 +10,15 @@ Later notebooks build their own explorers from the two generic pieces::
     controls = sliders({"depth": (1, 6, 4), "width": (8, 64, 32)})
     explorer(plot_unet_shapes, controls)
 
-``ipywidgets`` is imported inside the functions, so importing this module costs nothing.
+``ipywidgets`` is imported inside the functions: only a notebook that shows a widget loads it.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
+
+from ..inpainting import MASKS
+from .convolution_views import plot_conv_geometry
+from .inpainting_study import plot_inpainting
 
 Range = tuple[int, int, int]  # (min, max, value), step 1
 
@@ -60,10 +64,8 @@ def explorer(plot: Callable[..., Any], controls: Mapping[str, Any], **fixed: Any
 def conv_explorer(in_size: Range = (2, 8, 5), kernel: Range = (1, 5, 3), stride: Range = (1, 3, 2),
                   padding: Range = (0, 3, 1), output_padding: Range = (0, 2, 0)):
     """Sliders for the geometry of ``Conv2d`` / ``ConvTranspose2d`` and a toggle between the two,
-    drawing ``gan_course.convolution.plot_conv_geometry``. Each argument is a (min, max, start) range."""
+    drawing ``convolution_views.plot_conv_geometry``. Each argument is a (min, max, start) range."""
     import ipywidgets as w
-
-    from .convolution import plot_conv_geometry
 
     controls = sliders({"in_size": in_size, "kernel": kernel, "stride": stride, "padding": padding,
                         "output_padding": output_padding})
@@ -83,15 +85,15 @@ def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
     return explorer(lambda choice: figures[choice], {"choice": control})
 
 
-def inpainting_explorer(G, D, x, z_dim: int, config=None, lams: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
-    """Mask type, λ and restarts for ``inpainting.plot_inpainting`` on images x, every other setting
+def inpainting_explorer(G, D, x, z_dim: int, config=None,
+                        lambdas: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
+    """Mask type, λ and restarts for ``inpainting_study.plot_inpainting`` on images x, every other setting
     from ``config`` (an ``InpaintConfig``; default the fast profile's). Keep x to a few images: every
     change re-runs the optimisation."""
     import ipywidgets as w
 
-    from .inpainting import MASKS, plot_inpainting
-
     controls = {"mask": w.Dropdown(options=MASKS, value="center", description="mask"),
-                "lam": w.SelectionSlider(options=list(lams), value=0.003, description="λ", continuous_update=False),
+                "lambda_perceptual": w.SelectionSlider(options=list(lambdas), value=0.003, description="λ",
+                                                       continuous_update=False),
                 **sliders({"restarts": (1, 8, 1)})}
     return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, config=config)

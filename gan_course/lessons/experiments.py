@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence, TypeVar
 import torch
 from torch import nn
 
-from .engine import GANTrainer, TrainConfig
+from ..engine import GANTrainer, TrainConfig
 
 C = TypeVar("C")
 

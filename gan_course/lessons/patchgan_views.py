@@ -30,9 +30,9 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from .exercises import Exercise, checkers
-from .patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
-from .plots import image_grid
-from .runtime import eval_mode
+from ..patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
+from ..plots import image_grid
+from ..runtime import eval_mode
 
 CONDITIONAL = (PatchDiscriminator, GlobalDiscriminator)  # called D(A, B) with A the first channel
 
