@@ -1,28 +1,31 @@
 """gan-course: GANs that deconstruct and reconstruct images, as a notebook course and a package.
 
-One concept per module, in course order:
+The GAN library, one concept per module (lower layers first; nothing here imports ``lessons``):
 
-- ``runtime``      profile (fast / full), ``seed_everything``, ``get_device``
-- ``data``         embedded offline datasets and torchvision ones, batches in [-1, 1]
-- ``color``        gray and Lab views for colorization
-- ``convolution``  convolution and transposed convolution, by hand and checked (notebook 01)
-- ``unet``         U-Net generator with switchable skips (notebook 02)
-- ``patchgan``     PatchGAN and global discriminators, receptive fields (notebook 03)
-- ``pix2pix``      the pix2pix colorization objective and experiments (notebooks 02–04)
-- ``metrics``      PSNR, SSIM, colourfulness, sharpness, held-out realism
-- ``evaluation``   offline feature network; FID, KID, precision/recall, density/coverage, modes
-- ``exercises``    self-checking notebook exercises
-- ``sweep``        seed 001's batch × latent sweep, scored offline
-- ``shipped``      the small trained weights in data/ (``gan-course ship`` rebuilds them)
-- ``inversion``    image → z for a pretrained G: optimisation, a learned encoder, hybrid
-- ``encoder_decoder`` seed 000: image → feature tensor → image GAN, R1 penalty, feature matching
-- ``dcgan``        DCGAN generator and discriminator (seed 001)
-- ``losses``       adversarial losses on logits and the unconditional GAN objective
-- ``engine``       the one GAN training engine: history, callbacks, checkpoints, resume
-- ``checkpoint``   atomic, ``weights_only`` checkpoints
-- ``plots``        image grids and training curves
-- ``widgets``      ipywidgets explorers for the notebooks
-- ``cli``          the ``gan-course`` command
+- ``runtime``         profile (fast / full), ``seed_everything``, ``get_device``, ``frozen``,
+  ``seeded``
+- ``distributed``     torchrun: process group, ranks, barriers
+- ``checkpoint``      atomic, ``weights_only`` checkpoints
+- ``data``            embedded offline datasets and torchvision ones, batches in [-1, 1]
+- ``color``           gray and Lab views for colorization
+- ``convolution``     convolution and transposed convolution by hand, output sizes, the adjoint
+- ``losses``          adversarial BCE losses on logits
+- ``dcgan``           DCGAN generator and discriminator, ``DCGANConfig``, ``DCGANObjective``
+  (note 001)
+- ``unet``            U-Net generator with switchable skips
+- ``patchgan``        PatchGAN and global discriminators, receptive fields
+- ``pix2pix``         ``Pix2PixConfig``, ``Pix2PixObjective``, ``colorize`` (note 003)
+- ``encoder_decoder`` image → feature tensor → image GAN, R1, feature matching (note 000)
+- ``engine``          the one GAN trainer: the D/G step, history, callbacks, checkpoints, resume
+- ``metrics``         PSNR, SSIM, colourfulness, sharpness, edge fidelity, held-out realism
+- ``evaluation``      offline feature network; FID, KID, precision/recall, density/coverage, modes
+- ``compression``     bicubic and JPEG round trips, 8-bit quantisation
+- ``inversion``       image → z for a pretrained G: optimisation, a learned encoder, hybrid
+- ``inpainting``      Yeh et al. semantic inpainting, Poisson blending, hole metrics (note 002)
+- ``plots``           figures, and ``SampleGrids``, the callback that draws during training
+- ``shipped``         the small trained weights in data/ (``gan-course ship`` rebuilds them)
+- ``cli``, ``benchmark``, ``book``  the ``gan-course`` command, its benchmarks, the site builder
+- ``lessons``         what serves one notebook (its own map is in ``lessons/__init__.py``)
 
 Importing the package imports none of these; notebooks import what they use.
 """

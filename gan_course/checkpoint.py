@@ -8,6 +8,7 @@
 - Every checkpoint carries a ``kind`` (e.g. ``"dcgan"``) and the model config; ``load_state`` checks
   them and turns PyTorch's long key/shape mismatch into one sentence saying what was expected.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,8 +63,11 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     return atomic_save(path, {"format_version": FORMAT_VERSION, **state})
 
 
-def load_checkpoint(path: str | Path, *, kind: str | None = None, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a checkpoint with ``weights_only=True``; if ``kind`` is given, check the checkpoint is one."""
+def load_checkpoint(
+    path: str | Path, *, kind: str | None = None, map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
+    """Read a checkpoint with ``weights_only=True``; if ``kind`` is given, check the checkpoint is
+    one."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
@@ -78,7 +82,9 @@ def load_checkpoint(path: str | Path, *, kind: str | None = None, map_location: 
     return state
 
 
-def load_state(module: nn.Module, state_dict: dict[str, torch.Tensor], *, name: str = "model") -> None:
+def load_state(
+    module: nn.Module, state_dict: dict[str, torch.Tensor], *, name: str = "model"
+) -> None:
     """``module.load_state_dict(state_dict)`` with a clear message when the architecture differs."""
     own = module.state_dict()
     missing = sorted(set(own) - set(state_dict))
@@ -88,12 +94,18 @@ def load_state(module: nn.Module, state_dict: dict[str, torch.Tensor], *, name: 
         parts = []
         if wrong:
             k = wrong[0]
-            parts.append(f"{len(wrong)} tensors differ in shape (e.g. {k}: checkpoint {tuple(state_dict[k].shape)}, "
-                         f"model {tuple(own[k].shape)})")
+            parts.append(
+                f"{len(wrong)} tensors differ in shape "
+                f"(e.g. {k}: checkpoint {tuple(state_dict[k].shape)}, "
+                f"model {tuple(own[k].shape)})"
+            )
         if missing:
             parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
         if unexpected:
             parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
-        raise CheckpointError(f"checkpoint does not fit this {name} ({type(module).__name__}): "
-                              + "; ".join(parts) + ". Was it saved from another model or config?")
+        raise CheckpointError(
+            f"checkpoint does not fit this {name} ({type(module).__name__}): "
+            + "; ".join(parts)
+            + ". Was it saved from another model or config?"
+        )
     module.load_state_dict(state_dict)

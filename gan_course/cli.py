@@ -1,20 +1,23 @@
 """``gan-course`` command line: train the course's models from the shell.
 
-    gan-course train dcgan                      # fast profile on CPU: 32×32 digits, ≈ 40 s on 2 cores
+    gan-course train dcgan                  # fast profile on CPU: 32×32 digits, ≈ 40 s on 2 cores
     gan-course train dcgan --dataset photos --image-size 64 --steps 500
     GAN_COURSE_PROFILE=full gan-course train dcgan --dataset imagefolder --data-root PATH/cifar10
-    gan-course train dcgan --out runs/x --resume # continue from the latest checkpoint in runs/x
-    gan-course train pix2pix --space lab --steps 2000   # gray → colour on the embedded photo patches
-    gan-course train encoder-decoder --r1-gamma 1       # note 000's encoder–decoder GAN
-    gan-course bench dcgan --device cuda                # DCGAN-64 training: optimised vs plain eager, one run
-    gan-course bench inpainting --n 64 --restarts 8     # batched vs per-image inpainting, one run
-    torchrun --standalone --nproc_per_node=4 -m gan_course.cli train dcgan   # DDP, one process per GPU
-    gan-course book                                     # the course site, offline, into book/_build/html
+    gan-course train dcgan --out runs/x --resume  # continue from the latest checkpoint in runs/x
+    gan-course train pix2pix --space lab --steps 2000  # gray → colour on the embedded photo patches
+    gan-course train encoder-decoder --r1-gamma 1  # note 000's encoder–decoder GAN
+    gan-course bench dcgan --device cuda    # DCGAN-64 training: optimised vs plain eager, one run
+    gan-course bench inpainting --n 64 --restarts 8  # batched vs per-image inpainting, one run
+    # DDP, one process per GPU
+    torchrun --standalone --nproc_per_node=4 -m gan_course.cli train dcgan
+    gan-course book                         # the course site, offline, into book/_build/html
 
-Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an option of the same
-name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run folder holds
-``config.json``, ``checkpoints/``, ``samples/``, ``loss_curves.png`` and ``metrics.json``.
+Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``TrainConfig`` is an
+option of the same name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run
+folder holds ``config.json``, ``checkpoints/``, ``samples/``, ``loss_curves.png`` and
+``metrics.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +25,14 @@ import dataclasses
 import json
 import sys
 import time
+import typing
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import benchmark, distributed
 from .book import build_book
 from .checkpoint import CheckpointError
-from .data import load_dataset
+from .data import DATASETS, load_dataset
 from .dcgan import DCGANConfig
 from .encoder_decoder import EncoderDecoderConfig
 from .engine import COMPILE_BACKENDS, TrainConfig, trainer_for
@@ -37,101 +41,236 @@ from .plots import SampleGrids
 from .runtime import DeviceUnavailableError, current_profile, get_device, seed_everything
 from .shipped import build_shipped
 
-def _add_dataclass_options(parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()) -> None:
-    """One ``--field-name`` option per dataclass field, default None (= keep the profile's value)."""
+
+def _add_dataclass_options(
+    parser: argparse.ArgumentParser, cls: type, skip: Sequence[str] = ()
+) -> None:
+    """One ``--field-name`` option per dataclass field, with the help written beside the field
+    (``Annotated[type, "help"]``), the choices of a ``Literal`` type, and default None (= keep the
+    profile's value)."""
     group = parser.add_argument_group(f"{cls.__name__} fields (default: the profile's value)")
+    hints = typing.get_type_hints(cls, include_extras=True)
+    fast, full = cls.for_profile("fast"), cls.for_profile("full")
     for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
+        kind, help_text = (
+            typing.get_args(hints[f.name])
+            if typing.get_origin(hints[f.name]) is typing.Annotated
+            else (hints[f.name], "")
+        )
         flag = "--" + f.name.replace("_", "-").lower()
-        kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[f.type]
+        a, b = getattr(fast, f.name), getattr(full, f.name)
+        help_text += f" (fast: {a}, full: {b})" if a != b else f" (default {a})"
         if kind is bool:
-            group.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
+            group.add_argument(
+                flag,
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        elif typing.get_origin(kind) is typing.Literal:
+            group.add_argument(
+                flag, dest=f.name, choices=typing.get_args(kind), default=None, help=help_text
+            )
+        elif f.name == "dataset":
+            group.add_argument(flag, dest=f.name, choices=DATASETS, default=None, help=help_text)
         else:
-            group.add_argument(flag, dest=f.name, type=kind, default=None, metavar=kind.__name__.upper())
+            group.add_argument(
+                flag,
+                dest=f.name,
+                type=kind,
+                default=None,
+                metavar=kind.__name__.upper(),
+                help=help_text,
+            )
 
 
 # model name → (its config class, help): a literal dict, not a registry
 MODELS: dict[str, tuple[type, str]] = {
     "dcgan": (DCGANConfig, "DCGAN (note 001) on an embedded or real dataset"),
     "pix2pix": (Pix2PixConfig, "pix2pix gray → colour (note 003) with a U-Net and PatchGAN"),
-    "encoder-decoder": (EncoderDecoderConfig, "encoder–decoder GAN image → f → image (note 000), "
-                                             "R1 and feature matching switchable"),
+    "encoder-decoder": (
+        EncoderDecoderConfig,
+        "encoder–decoder GAN image → f → image (note 000), R1 and feature matching switchable",
+    ),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gan-course", description="Train the gan-course models.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    train = sub.add_parser("train", help="train a model", description="Train a model and write a run folder.")
+    train = sub.add_parser(
+        "train", help="train a model", description="Train a model and write a run folder."
+    )
     models = train.add_subparsers(dest="model", required=True, metavar="MODEL")
     for name, (config_cls, help_text) in MODELS.items():
-        p = models.add_parser(name, help=help_text, description=f"Train {name}; options default to the profile's config.")
-        p.add_argument("--profile", choices=("fast", "full"), default=None,
-                       help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)")
-        p.add_argument("--data-root", type=Path, default=None,
-                       help="folder of the real dataset itself (default: DATA/DATASET, DATA being "
-                            "$GAN_COURSE_DATA or ~/.cache/gan-course/datasets)")
-        p.add_argument("--download", action="store_true", help="download a torchvision dataset if it is missing")
-        p.add_argument("--out", type=Path, default=None,
-                       help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken)")
-        p.add_argument("--resume", action="store_true",
-                       help=f"continue from the latest checkpoint in --out (default folder: runs/{name}-DATASET-SIZE)")
-        p.add_argument("--overwrite", action="store_true", help="start afresh in --out: its old checkpoints and sample grids are deleted")
-        p.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)")
-        p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+        p = models.add_parser(
+            name,
+            help=help_text,
+            description=f"Train {name}; options default to the profile's config.",
+        )
+        p.add_argument(
+            "--profile",
+            choices=("fast", "full"),
+            default=None,
+            help="config preset (default: $GAN_COURSE_PROFILE, else full with CUDA, fast without)",
+        )
+        p.add_argument(
+            "--data-root",
+            type=Path,
+            default=None,
+            help="folder of the real dataset itself (default: DATA/DATASET, DATA being "
+            "$GAN_COURSE_DATA or ~/.cache/gan-course/datasets)",
+        )
+        p.add_argument(
+            "--download",
+            action="store_true",
+            help="download a torchvision dataset if it is missing",
+        )
+        p.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken)",
+        )
+        p.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue from the latest checkpoint in --out "
+            f"(default folder: runs/{name}-DATASET-SIZE)",
+        )
+        p.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="start afresh in --out: its old checkpoints and sample grids are deleted",
+        )
+        p.add_argument(
+            "--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)"
+        )
+        p.add_argument(
+            "--no-progress", dest="progress", action="store_false", help="no progress bar"
+        )
         _add_dataclass_options(p, config_cls)
         _add_dataclass_options(p, TrainConfig)
-    bench = sub.add_parser("bench", help="benchmarks: side-by-side throughputs and their ratio",
-                           description="Training (dcgan, pix2pix): the engine's optimised path against a plain "
-                                       "eager loop (fp32, DataLoader, a host sync per step). inpainting: all "
-                                       "images × restarts as one batch of z against a per-image loop. One run, "
-                                       "both numbers and their ratio.")
-    bench.add_argument("what", choices=(*benchmark.TRAIN_BENCHMARKS, "inpainting"))
-    bench.add_argument("--steps", type=int, default=None,
-                       help="timed training steps (default 100 on CUDA, 5 on a CPU) or inpainting steps (default 30)")
-    bench.add_argument("--device", default=None, help="cpu, cuda, ... (default: the best available)")
+    bench = sub.add_parser(
+        "bench",
+        help="benchmarks: side-by-side throughputs and their ratio",
+        description="Training (dcgan, pix2pix): the engine's optimised path against a plain "
+        "eager loop (fp32, DataLoader, a host sync per step). inpainting: all "
+        "images × restarts as one batch of z against a per-image loop. One run, "
+        "both numbers and their ratio.",
+    )
+    bench.add_argument(
+        "what",
+        choices=(*benchmark.TRAIN_BENCHMARKS, "inpainting"),
+        help="dcgan or pix2pix training, or inpainting",
+    )
+    bench.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="timed training steps (default 100 on CUDA, 5 on a CPU) or inpainting steps "
+        "(default 30)",
+    )
+    bench.add_argument(
+        "--device", default=None, help="cpu, cuda, ... (default: the best available)"
+    )
     training = bench.add_argument_group("dcgan and pix2pix")
-    training.add_argument("--profile", choices=("fast", "full"), default="full",
-                          help="model size: full = DCGAN-64 / pix2pix 96×96 at width 64 (default), "
-                               "fast = the 32 px nets")
-    training.add_argument("--batch-size", type=int, default=None, help="default 64 (dcgan), 32 (pix2pix)")
-    training.add_argument("--warmup", type=int, default=None,
-                          help="untimed steps first (default 10 on CUDA, 1 on a CPU)")
-    training.add_argument("--compile", choices=COMPILE_BACKENDS, default="off",
-                          help="torch.compile the optimised path")
-    training.add_argument("--workers", type=int, default=None,
-                          help="baseline DataLoader workers (default 2 on CUDA, 0 on a CPU)")
-    training.add_argument("--peak-tflops", type=float, default=None,
-                          help="the device's peak for the roofline fraction (default: known for H200, H100, A100)")
+    training.add_argument(
+        "--profile",
+        choices=("fast", "full"),
+        default="full",
+        help="model size: full = DCGAN-64 / pix2pix 96×96 at width 64 (default), "
+        "fast = the 32 px nets",
+    )
+    training.add_argument(
+        "--batch-size", type=int, default=None, help="default 64 (dcgan), 32 (pix2pix)"
+    )
+    training.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="untimed steps first (default 10 on CUDA, 1 on a CPU)",
+    )
+    training.add_argument(
+        "--compile",
+        choices=COMPILE_BACKENDS,
+        default="off",
+        help="torch.compile the optimised path",
+    )
+    training.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="baseline DataLoader workers (default 2 on CUDA, 0 on a CPU)",
+    )
+    training.add_argument(
+        "--peak-tflops",
+        type=float,
+        default=None,
+        help="the device's peak for the roofline fraction (default: known for H200, H100, A100)",
+    )
     inpainting = bench.add_argument_group("inpainting")
     inpainting.add_argument("--n", type=int, default=32, help="images (default 32)")
-    inpainting.add_argument("--restarts", type=int, default=4, help="restarts per image (default 4)")
-    inpainting.add_argument("--loop-images", type=int, default=None,
-                            help="images for the per-image loop (default all n; fewer keeps a slow loop short)")
-    book = sub.add_parser("book", help="build the course site (jupyter-book 1.x) offline from the stored outputs",
-                          description="Check the notebooks' stored outputs, install the site's local scripts "
-                                      "(npm ci, once) and run jupyter-book with warnings as errors.")
-    book.add_argument("--dir", type=Path, default=Path("book"), help="the book folder (default: book)")
-    ship = sub.add_parser("ship", help="rebuild the small trained weights shipped in data/",
-                          description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
-                                      "and write them to data/ (about 3 minutes on 2 CPU cores).")
-    ship.add_argument("--out", type=Path, default=None, help="folder (default: the repository's data/)")
-    nb = sub.add_parser("notebooks", help="re-execute notebooks and store their outputs",
-                        description="Execute notebooks in place (fast profile, one CPU thread, as CI runs "
-                                    "them) and re-pair them with their .py files. Needs the [dev] extras.")
-    nb.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/[0-9]*.ipynb)")
-    nb.add_argument("--profile", choices=("fast", "full"), default="fast")
+    inpainting.add_argument(
+        "--restarts", type=int, default=4, help="restarts per image (default 4)"
+    )
+    inpainting.add_argument(
+        "--loop-images",
+        type=int,
+        default=None,
+        help="images for the per-image loop (default all n; fewer keeps a slow loop short)",
+    )
+    book = sub.add_parser(
+        "book",
+        help="build the course site (jupyter-book 1.x) offline from the stored outputs",
+        description="Check the notebooks' stored outputs, install the site's local scripts "
+        "(npm ci, once) and run jupyter-book with warnings as errors.",
+    )
+    book.add_argument(
+        "--dir", type=Path, default=Path("book"), help="the book folder (default: book)"
+    )
+    ship = sub.add_parser(
+        "ship",
+        help="rebuild the small trained weights shipped in data/",
+        description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
+        "and write them to data/ (about 3 minutes on 2 CPU cores).",
+    )
+    ship.add_argument(
+        "--out", type=Path, default=None, help="folder (default: the repository's data/)"
+    )
+    nb = sub.add_parser(
+        "notebooks",
+        help="re-execute notebooks and store their outputs",
+        description="Execute notebooks in place (fast profile, one CPU thread, as CI runs "
+        "them) and re-pair them with their .py files. Needs the [dev] extras.",
+    )
+    nb.add_argument(
+        "paths", nargs="*", type=Path, help="notebooks (default: notebooks/[0-9]*.ipynb)"
+    )
+    nb.add_argument(
+        "--profile",
+        choices=("fast", "full"),
+        default="fast",
+        help="the profile the notebooks run in (default fast: what CI and nbval compare)",
+    )
     nb.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     return parser
 
 
 def _overrides(args: argparse.Namespace, cls: type) -> dict[str, Any]:
-    return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if getattr(args, f.name) is not None}
+    return {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(cls)
+        if getattr(args, f.name) is not None
+    }
 
 
 def _fresh_run_dir(base: Path, resume: bool) -> Path:
-    """``base`` if it holds no run yet (or when resuming), else the first free ``base-2``, ``base-3``, ..."""
+    """``base`` if it holds no run yet (or when resuming), else the first free ``base-2``,
+    ``base-3``, ..."""
     if resume or not base.exists():
         return base
     n = 2
@@ -141,8 +280,11 @@ def _fresh_run_dir(base: Path, resume: bool) -> Path:
 
 
 def train_command(args: argparse.Namespace) -> Path:
-    """Train ``args.model`` with the profile's configs overridden by the options given; return the run folder."""
-    place, dist_device = distributed.setup(args.device)  # torchrun: join the group; else one process
+    """Train ``args.model`` with the profile's configs overridden by the options given; return the
+    run folder."""
+    place, dist_device = distributed.setup(
+        args.device
+    )  # torchrun: join the group; else one process
     say = print if place.is_main else (lambda *a, **k: None)
     config_cls, _ = MODELS[args.model]
     profile = current_profile(args.profile)
@@ -150,48 +292,91 @@ def train_command(args: argparse.Namespace) -> Path:
     config = config_cls.for_profile(profile, **model_over)
     channels = getattr(config, "channels", 3)  # pix2pix colorizes RGB images
     # a dataset chosen without --channels keeps its own channels (digits and faces gray, photos RGB)
-    native_channels = "dataset" in model_over and "channels" not in model_over and hasattr(config, "channels")
+    native_channels = (
+        "dataset" in model_over and "channels" not in model_over and hasattr(config, "channels")
+    )
     train = TrainConfig.for_profile(profile, **train_over)
     base = Path("runs") / f"{args.model}-{config.dataset}-{config.image_size}"
     out = args.out or _fresh_run_dir(base, args.resume)
     has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
     distributed.barrier()  # every rank chose the same folder before rank 0 creates it
     if args.resume and args.overwrite:
-        raise SystemExit("error: --resume continues a run and --overwrite starts it again; pass one of them")
+        raise SystemExit(
+            "error: --resume continues a run and --overwrite starts it again; pass one of them"
+        )
     if has_checkpoints and not (args.resume or args.overwrite):
-        raise SystemExit(f"error: {out} already holds checkpoints; pass --resume to continue that run, "
-                         "--overwrite to start again, or --out to choose another folder")
+        raise SystemExit(
+            f"error: {out} already holds checkpoints; pass --resume to continue that run, "
+            "--overwrite to start again, or --out to choose another folder"
+        )
     if args.resume and not has_checkpoints:
-        raise SystemExit(f"error: --resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint")
-    if args.overwrite and place.is_main:  # start again: a later --resume must not find the old run's steps
-        for old in [*(out / "checkpoints").glob("step_*.pt"), *(out / "samples").glob("step_*.png")]:
+        raise SystemExit(
+            f"error: --resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint"
+        )
+    if (
+        args.overwrite and place.is_main
+    ):  # start again: a later --resume must not find the old run's steps
+        for old in [
+            *(out / "checkpoints").glob("step_*.pt"),
+            *(out / "samples").glob("step_*.png"),
+        ]:
             old.unlink()
 
     device = dist_device or get_device(args.device)
     seed_everything(train.seed)
-    data = load_dataset(config.dataset, config.image_size, root=args.data_root, download=args.download,
-                        channels=None if native_channels else channels, seed=train.seed)
+    data = load_dataset(
+        config.dataset,
+        config.image_size,
+        root=args.data_root,
+        download=args.download,
+        channels=None if native_channels else channels,
+        seed=train.seed,
+    )
     if hasattr(config, "channels"):
         config = dataclasses.replace(config, channels=data.channels)
     if place.is_main:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(
-            {"profile": profile, "model": args.model, args.model: dataclasses.asdict(config), "train": dataclasses.asdict(train),
-             "data": {"name": data.name, "n_images": len(data)}, "world_size": place.world_size}, indent=2) + "\n")
+        (out / "config.json").write_text(
+            json.dumps(
+                {
+                    "profile": profile,
+                    "model": args.model,
+                    args.model: dataclasses.asdict(config),
+                    "train": dataclasses.asdict(train),
+                    "data": {"name": data.name, "n_images": len(data)},
+                    "world_size": place.world_size,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     grids = [SampleGrids(out, train.sample_every)] if train.sample_every and place.is_main else []
-    trainer = trainer_for(config, train, data, device=device, out_dir=out, callbacks=grids, progress=args.progress)
+    trainer = trainer_for(
+        config, train, data, device=device, out_dir=out, callbacks=grids, progress=args.progress
+    )
     if args.resume:
         say(f"resuming from {trainer.resume()} (step {trainer.step})")
-    ranks = f" on {place.world_size} ranks (batch {train.batch_size} each)" if place.world_size > 1 else ""
-    say(f"training {args.model} on {data.name} ({len(data)} images, {data.channels}×{config.image_size}²) "
-          f"for {train.steps} steps, profile={profile}, device={device}{ranks}")
+    ranks = (
+        f" on {place.world_size} ranks (batch {train.batch_size} each)"
+        if place.world_size > 1
+        else ""
+    )
+    say(
+        f"training {args.model} on {data.name} "
+        f"({len(data)} images, {data.channels}×{config.image_size}²) "
+        f"for {train.steps} steps, profile={profile}, device={device}{ranks}"
+    )
     on = [name for name, value in trainer.switches.items() if value is True]
-    say(f"speed switches: {', '.join(on) or 'none (exact fp32)'}; torch.compile: "
-        f"{'off' if train.compile == 'off' else 'on the first step'}")
+    say(
+        f"speed switches: {', '.join(on) or 'none (exact fp32)'}; torch.compile: "
+        f"{'off' if train.compile == 'off' else 'on the first step'}"
+    )
     start = time.perf_counter()
     history = trainer.fit()
-    say(f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
-          f"loss_D={history['loss_D'][-1]:.3f}, loss_G={history['loss_G'][-1]:.3f}; run folder {out}")
+    say(
+        f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
+        f"loss_D={history['loss_D'][-1]:.3f}, loss_G={history['loss_G'][-1]:.3f}; run folder {out}"
+    )
     distributed.teardown()
     return out
 
@@ -200,23 +385,37 @@ def bench_command(args: argparse.Namespace) -> str:
     """Run one benchmark and return its report."""
     device = get_device(args.device)
     if args.what == "inpainting":
-        steps = {} if args.steps is None else {"steps": args.steps}  # else bench_inpainting's default
-        result = benchmark.bench_inpainting(args.n, args.restarts, device=device, loop_images=args.loop_images, **steps)
+        steps = (
+            {} if args.steps is None else {"steps": args.steps}
+        )  # else bench_inpainting's default
+        result = benchmark.bench_inpainting(
+            args.n, args.restarts, device=device, loop_images=args.loop_images, **steps
+        )
         return benchmark.format_bench(result, str(device))
-    result = benchmark.bench_training(args.what, args.steps, device, batch_size=args.batch_size, warmup=args.warmup,
-                                      compile=args.compile, workers=args.workers, profile=args.profile,
-                                      peak_tflops=args.peak_tflops)
+    result = benchmark.bench_training(
+        args.what,
+        args.steps,
+        device,
+        batch_size=args.batch_size,
+        warmup=args.warmup,
+        compile=args.compile,
+        workers=args.workers,
+        profile=args.profile,
+        peak_tflops=args.peak_tflops,
+    )
     return benchmark.format_training_bench(result)
 
 
 def _poll_in_slices(get_msg: Callable[..., Any], slice_s: float = 1.0) -> Callable[..., Any]:
-    """Wrap an async ``get_msg(timeout)`` so that it polls in ``slice_s`` slices up to the same timeout.
+    """Wrap an async ``get_msg(timeout)`` so that it polls in ``slice_s`` slices up to the same
+    timeout.
 
-    nbclient waits for a cell's execute reply with one ``poll(timeout)`` on the shell socket. After an
-    ``ipywidgets`` cell (comm messages on iopub racing the reply) that wake-up is sometimes missed and
-    the reply is read only when the whole cell timeout expires. Measured on notebook 07: a stall of
-    the whole timeout in 2 of 3 runs with ipykernel 7.4 and 2 of 9 with 6.31; none in 8 runs with
-    this wrapper. Polling in slices reads the reply at most one slice late; the timeout still holds.
+    nbclient waits for a cell's execute reply with one ``poll(timeout)`` on the shell socket. After
+    an ``ipywidgets`` cell (comm messages on iopub racing the reply) that wake-up is sometimes
+    missed and the reply is read only when the whole cell timeout expires. Measured on notebook 07:
+    a stall of the whole timeout in 2 of 3 runs with ipykernel 7.4 and 2 of 9 with 6.31; none in 8
+    runs with this wrapper. Polling in slices reads the reply at most one slice late; the timeout
+    still holds.
     """
     from queue import Empty
 
@@ -244,13 +443,20 @@ def _notebook_client(nb: Any, timeout: int, path: Path) -> Any:
             kc.shell_channel.get_msg = _poll_in_slices(kc.shell_channel.get_msg)
             return kc
 
-    return Client(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    return Client(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
 
 
 def execute_notebooks_command(args: argparse.Namespace) -> None:
-    """Execute each notebook from its .py text (the source of truth), store outputs, keep the pair in sync.
+    """Execute each notebook from its .py text (the source of truth), store outputs, keep the pair
+    in sync.
 
-    One thread and the fast profile by default, so stored outputs are what strict nbval in CI reproduces.
+    One thread and the fast profile by default, so stored outputs are what strict nbval in CI
+    reproduces.
     """
     import os
 
@@ -283,10 +489,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             start = time.perf_counter()
             html = build_book(args.dir)
             pages = len([p for p in html.rglob("*.html") if "_static" not in p.parts])
-            print(f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}")
+            print(
+                f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}"
+            )
         elif args.command == "notebooks":
             execute_notebooks_command(args)
-    except (ValueError, FileNotFoundError, CheckpointError, DeviceUnavailableError) as e:  # one line, no traceback
+    except (
+        ValueError,
+        FileNotFoundError,
+        CheckpointError,
+        DeviceUnavailableError,
+    ) as e:  # one line, no traceback
         print(f"gan-course: error: {e}", file=sys.stderr)
         return 2
     return 0

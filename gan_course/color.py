@@ -9,19 +9,30 @@ Two ways to pose the task, both on tensors in the course's [-1, 1] convention:
 ``rgb_to_lab`` / ``lab_to_rgb`` are differentiable torch versions of sRGB (D65) ↔ CIE Lab that agree
 with ``skimage.color.rgb2lab`` / ``lab2rgb``.
 """
+
 from __future__ import annotations
+
+from typing import Literal, get_args
 
 import torch
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
-_RGB_TO_XYZ = torch.tensor([[0.412453, 0.357580, 0.180423],
-                            [0.212671, 0.715160, 0.072169],
-                            [0.019334, 0.119193, 0.950227]], dtype=torch.float64)  # sRGB, D65 (as scikit-image)
+_RGB_TO_XYZ = torch.tensor(
+    [
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ],
+    dtype=torch.float64,
+)  # sRGB, D65 (as scikit-image)
 _XYZ_TO_RGB = torch.linalg.inv(_RGB_TO_XYZ)
-_WHITE = torch.tensor([0.95047, 1.0, 1.08883], dtype=torch.float64)  # D65 reference white, 2° observer
+_WHITE = torch.tensor(
+    [0.95047, 1.0, 1.08883], dtype=torch.float64
+)  # D65 reference white, 2° observer
 _EPS, _KAPPA = 216 / 24389, 24389 / 27  # CIE constants (ε, κ)
 TARGET_CHANNELS = {"gray": 3, "lab": 2}  # colour space → channels of the target B
-SPACES = tuple(TARGET_CHANNELS)
+Space = Literal["gray", "lab"]  # what a colorizer predicts: RGB from gray, or ab from L
+SPACES: tuple[str, ...] = get_args(Space)
 
 
 def _check(x: torch.Tensor, channels: int, what: str) -> None:
@@ -29,8 +40,10 @@ def _check(x: torch.Tensor, channels: int, what: str) -> None:
     if x.dim() != 4 or x.shape[1] != channels:
         raise ValueError(f"{what} must have shape (B, {channels}, H, W), got {tuple(x.shape)}")
     if not x.is_floating_point():
-        raise ValueError(f"{what} must be a float tensor, got {x.dtype} "
-                         "(uint8 images in [0, 255] become [-1, 1] with gan_course.data.to_unit_range)")
+        raise ValueError(
+            f"{what} must be a float tensor, got {x.dtype} "
+            "(uint8 images in [0, 255] become [-1, 1] with gan_course.data.to_unit_range)"
+        )
 
 
 def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
@@ -41,13 +54,15 @@ def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
 
 
 def gray_to_rgb(g: torch.Tensor) -> torch.Tensor:
-    """g: (B, 1, H, W) in [-1, 1] → (B, 3, H, W), the gray value in each channel (an expanded view)."""
+    """g: (B, 1, H, W) in [-1, 1] → (B, 3, H, W), the gray value in each channel
+    (an expanded view)."""
     _check(g, 1, "gray_to_rgb input")
     return g.expand(-1, 3, -1, -1)
 
 
 def rgb_to_lab(x: torch.Tensor) -> torch.Tensor:
-    """x: (B, 3, H, W) sRGB in [-1, 1] → Lab (B, 3, H, W): L in [0, 100], a, b in about [-128, 127]."""
+    """x: (B, 3, H, W) sRGB in [-1, 1] → Lab (B, 3, H, W): L in [0, 100], a, b in about
+    [-128, 127]."""
     _check(x, 3, "rgb_to_lab input")
     rgb = ((x + 1) / 2).clamp(0, 1)
     linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
@@ -63,15 +78,20 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """Lab (B, 3, H, W) → sRGB (B, 3, H, W) in [-1, 1] (out-of-gamut colours clipped)."""
     _check(lab, 3, "lab_to_rgb input")
     fy = (lab[:, 0] + 16) / 116
-    f = torch.stack([fy + lab[:, 1] / 500, fy, (fy - lab[:, 2] / 200).clamp_min(0)], 1)  # z < 0: skimage's clip
-    xyz = torch.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA) * _WHITE.to(lab).view(1, 3, 1, 1)
+    f = torch.stack(
+        [fy + lab[:, 1] / 500, fy, (fy - lab[:, 2] / 200).clamp_min(0)], 1
+    )  # z < 0: skimage's clip
+    xyz = torch.where(f**3 > _EPS, f**3, (116 * f - 16) / _KAPPA) * _WHITE.to(lab).view(1, 3, 1, 1)
     linear = torch.einsum("ij,bjhw->bihw", _XYZ_TO_RGB.to(lab), xyz).clamp(0, 1)
-    rgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * linear)
+    rgb = torch.where(
+        linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * linear
+    )
     return rgb.clamp(0, 1) * 2 - 1
 
 
 def normalize_lab(lab: torch.Tensor) -> torch.Tensor:
-    """Lab (B, 3, H, W) → (L/50 − 1, a/110, b/110), each in about [-1, 1] (the pix2pix colorization scaling)."""
+    """Lab (B, 3, H, W) → (L/50 − 1, a/110, b/110), each in about [-1, 1] (the pix2pix colorization
+    scaling)."""
     _check(lab, 3, "normalize_lab input")
     return torch.cat([lab[:, :1] / 50 - 1, lab[:, 1:] / 110], 1)
 
@@ -82,19 +102,25 @@ def denormalize_lab(lab: torch.Tensor) -> torch.Tensor:
     return torch.cat([(lab[:, :1] + 1) * 50, lab[:, 1:] * 110], 1)
 
 
-def colorization_pair(x: torch.Tensor, space: str = "gray", *, check_range: bool = True
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+def colorization_pair(
+    x: torch.Tensor, space: str = "gray", *, check_range: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """RGB images x: (B, 3, H, W) in [-1, 1] → (A, B), the condition and the target.
 
-    ``gray``: A = luma (B, 1, H, W), B = x.  ``lab``: A = L (B, 1, H, W), B = ab (B, 2, H, W), normalised.
-    ``check_range=False`` skips the value check (a device sync), for batches known to be in range.
+    ``gray``: A = luma (B, 1, H, W), B = x.  ``lab``: A = L (B, 1, H, W), B = ab (B, 2, H, W),
+    normalised. ``check_range=False`` skips the value check (a device sync), for batches known to be
+    in range.
     """
     _check_space(space)
     _check(x, 3, "colorization input")
-    lo, hi = torch.stack(x.aminmax()).tolist() if check_range and x.numel() else (0.0, 0.0)  # one device sync
+    lo, hi = (
+        torch.stack(x.aminmax()).tolist() if check_range and x.numel() else (0.0, 0.0)
+    )  # one device sync
     if lo < -1.001 or hi > 1.001:
-        raise ValueError(f"colorization input must be in [-1, 1], got values in [{lo:.3g}, {hi:.3g}] "
-                         "(uint8 images: use gan_course.data.to_unit_range)")
+        raise ValueError(
+            f"colorization input must be in [-1, 1], got values in [{lo:.3g}, {hi:.3g}] "
+            "(uint8 images: use gan_course.data.to_unit_range)"
+        )
     if space == "gray":
         return rgb_to_gray(x), x
     lab = normalize_lab(rgb_to_lab(x))  # (B, 3, H, W)
@@ -104,13 +130,17 @@ def colorization_pair(x: torch.Tensor, space: str = "gray", *, check_range: bool
 def colorization_to_rgb(A: torch.Tensor, B: torch.Tensor, space: str = "gray") -> torch.Tensor:
     """Condition A (B, 1, H, W) and a (predicted) target B → RGB (B, 3, H, W) in [-1, 1].
 
-    ``gray``: B is the RGB image, clamped (A only checked). ``lab``: L from A, ab from B (B, 2, H, W).
+    ``gray``: B is the RGB image, clamped (A only checked). ``lab``: L from A, ab from B
+    (B, 2, H, W).
     """
     _check_space(space)
     _check(A, 1, "condition A")
     _check(B, TARGET_CHANNELS[space], f"target B ({space} space)")
     if A.shape[0] != B.shape[0] or A.shape[2:] != B.shape[2:]:
-        raise ValueError(f"condition A {tuple(A.shape)} and target B {tuple(B.shape)} must share batch size and H, W")
+        raise ValueError(
+            f"condition A {tuple(A.shape)} and target B {tuple(B.shape)} must share batch size "
+            "and H, W"
+        )
     if space == "gray":
         return B.clamp(-1, 1)
     return lab_to_rgb(denormalize_lab(torch.cat([A, B], 1)))  # (B, 3, H, W)
@@ -118,4 +148,6 @@ def colorization_to_rgb(A: torch.Tensor, B: torch.Tensor, space: str = "gray") -
 
 def _check_space(space: str) -> None:
     if space not in TARGET_CHANNELS:
-        raise ValueError(f"unknown colour space {space!r}; expected one of {', '.join(TARGET_CHANNELS)}")
+        raise ValueError(
+            f"unknown colour space {space!r}; expected one of {', '.join(TARGET_CHANNELS)}"
+        )

@@ -12,6 +12,7 @@ is a lossy codec. Whether it learned anything is only clear beside codecs that l
 - ``quantize_uint8``: the learned side gets the same treatment: f rounded to 8 bits per value
   (per-image min and max kept as two float32 numbers, 8 bytes), so C·H·W + 8 bytes per image.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,12 +30,16 @@ def _check_images(x: torch.Tensor) -> None:
 
 
 def bicubic_roundtrip(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int]:
-    """x: (N, C, S, S) in [-1, 1] → (bicubic down by ``factor`` (antialiased), stored as uint8, bicubic
-    up again, (N, C, S, S) in [-1, 1]; bytes kept per image)."""
+    """x: (N, C, S, S) in [-1, 1] → (bicubic down by ``factor`` (antialiased), stored as uint8,
+    bicubic up again, (N, C, S, S) in [-1, 1]; bytes kept per image)."""
     _check_images(x)
     if factor < 1 or x.shape[-1] % factor:
-        raise ValueError(f"factor must be >= 1 and divide the image side {x.shape[-1]}, got {factor}")
-    small = F.interpolate(x.float(), scale_factor=1 / factor, mode="bicubic", antialias=True, align_corners=False)
+        raise ValueError(
+            f"factor must be >= 1 and divide the image side {x.shape[-1]}, got {factor}"
+        )
+    small = F.interpolate(
+        x.float(), scale_factor=1 / factor, mode="bicubic", antialias=True, align_corners=False
+    )
     small = to_unit_range(to_uint8(small))  # (N, C, S/k, S/k): what would be stored
     up = F.interpolate(small, size=x.shape[-2:], mode="bicubic", align_corners=False).clamp(-1, 1)
     return up, small[0].numel()
@@ -47,7 +52,7 @@ def jpeg_payload_bytes(jpeg: bytes) -> int:
     while i + 4 <= len(jpeg):
         if jpeg[i] != 0xFF:
             raise ValueError(f"not a JPEG stream: expected a marker at byte {i}")
-        marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2:i + 4], "big")
+        marker, length = jpeg[i + 1], int.from_bytes(jpeg[i + 2 : i + 4], "big")
         if marker == 0xDA:
             end = len(jpeg) - 2 if jpeg[-2:] == b"\xff\xd9" else len(jpeg)
             return end - (i + 2 + length)
@@ -62,9 +67,9 @@ def _encode_jpeg(image, quality: int) -> bytes:
 
 
 def jpeg_roundtrip(x: torch.Tensor, max_bytes: int) -> tuple[torch.Tensor, float]:
-    """Each image of x: (N, C, S, S) in [-1, 1] through JPEG at the highest quality (1–95) whose payload
-    is at most ``max_bytes`` (quality 1 where even that is larger). Returns (decoded images, mean
-    payload bytes actually used per image) — compare that number, not the budget."""
+    """Each image of x: (N, C, S, S) in [-1, 1] through JPEG at the highest quality (1–95) whose
+    payload is at most ``max_bytes`` (quality 1 where even that is larger). Returns (decoded images,
+    mean payload bytes actually used per image) — compare that number, not the budget."""
     from PIL import Image
 
     _check_images(x)
@@ -86,7 +91,8 @@ def jpeg_roundtrip(x: torch.Tensor, max_bytes: int) -> tuple[torch.Tensor, float
 
 
 def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
-    """f: (N, ...) → f rounded to 256 levels between each sample's min and max, same shape and dtype."""
+    """f: (N, ...) → f rounded to 256 levels between each sample's min and max, same shape and
+    dtype."""
     flat = f.flatten(1)
     lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     scale = (hi - lo).clamp_min(1e-12) / 255

@@ -21,6 +21,7 @@ Real datasets keep torchvision's own loading code and download only when asked (
 (``<root>/cache/``; for ``imagefolder`` under ``default_data_root()/cache/``) so a second load takes
 a moment; delete the cache folder to rebuild it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -42,19 +43,25 @@ TORCHVISION_DATASETS = ("cifar10", "stl10", "flowers102", "celeba", "svhn")
 DATASETS = EMBEDDED_DATASETS + TORCHVISION_DATASETS + ("imagefolder",)
 
 SPLITS = {
-    "digits": ("train", "test"), "photos": ("train", "test"), "faces": ("train", "test"),
-    "cifar10": ("train", "test"), "stl10": ("train", "test", "unlabeled", "train+unlabeled"),
-    "flowers102": ("train", "val", "test"), "celeba": ("train", "valid", "test", "all"),
-    "svhn": ("train", "test", "extra"), "imagefolder": ("train", "val", "test", "all"),
+    "digits": ("train", "test"),
+    "photos": ("train", "test"),
+    "faces": ("train", "test"),
+    "cifar10": ("train", "test"),
+    "stl10": ("train", "test", "unlabeled", "train+unlabeled"),
+    "flowers102": ("train", "val", "test"),
+    "celeba": ("train", "valid", "test", "all"),
+    "svhn": ("train", "test", "extra"),
+    "imagefolder": ("train", "val", "test", "all"),
 }
 
 # What torchvision expects under root, for the "missing dataset" message.
 EXPECTED_FILES = {
     "cifar10": "cifar-10-batches-py/ (data_batch_1 … data_batch_5, test_batch, batches.meta)",
-    "stl10": "stl10_binary/ (train_X.bin, train_y.bin, test_X.bin, test_y.bin, unlabeled_X.bin, class_names.txt)",
+    "stl10": "stl10_binary/ (train_X.bin, train_y.bin, test_X.bin, test_y.bin, unlabeled_X.bin, "
+    "class_names.txt)",
     "flowers102": "flowers-102/ (jpg/image_00001.jpg …, imagelabels.mat, setid.mat)",
     "celeba": "celeba/ (img_align_celeba/*.jpg, list_eval_partition.txt, list_attr_celeba.txt, "
-              "identity_CelebA.txt, list_bbox_celeba.txt, list_landmarks_align_celeba.txt)",
+    "identity_CelebA.txt, list_bbox_celeba.txt, list_landmarks_align_celeba.txt)",
     "svhn": "train_32x32.mat, test_32x32.mat, extra_32x32.mat",
 }
 
@@ -64,7 +71,8 @@ PHOTO_SCALES = 6  # crop sides per photo, geometric from image_size to half the 
 
 @dataclass(frozen=True, eq=False)
 class ImageSet:
-    """Images held in memory: ``images`` uint8 (N, C, H, W) on the CPU; ``labels`` int64 (N,) or None."""
+    """Images held in memory: ``images`` uint8 (N, C, H, W) on the CPU; ``labels`` int64 (N,) or
+    None."""
 
     images: torch.Tensor
     labels: torch.Tensor | None
@@ -73,13 +81,24 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         x = self.images
-        if x.dtype != torch.uint8 or x.dim() != 4 or x.device.type != "cpu" or not x.is_contiguous():
+        if (
+            x.dtype != torch.uint8
+            or x.dim() != 4
+            or x.device.type != "cpu"
+            or not x.is_contiguous()
+        ):
             layout = "contiguous" if x.is_contiguous() else "not contiguous"
-            raise ValueError(f"ImageSet.images must be a contiguous uint8 (N, C, H, W) CPU tensor, got "
-                             f"{x.dtype} {tuple(x.shape)} on {x.device}, {layout}")
-        if self.labels is not None and (self.labels.dtype != torch.int64 or self.labels.shape != (len(x),)):
-            raise ValueError(f"ImageSet.labels must be int64 ({len(x)},), got {self.labels.dtype} "
-                             f"{tuple(self.labels.shape)}")
+            raise ValueError(
+                f"ImageSet.images must be a contiguous uint8 (N, C, H, W) CPU tensor, got "
+                f"{x.dtype} {tuple(x.shape)} on {x.device}, {layout}"
+            )
+        if self.labels is not None and (
+            self.labels.dtype != torch.int64 or self.labels.shape != (len(x),)
+        ):
+            raise ValueError(
+                f"ImageSet.labels must be int64 ({len(x)},), got {self.labels.dtype} "
+                f"{tuple(self.labels.shape)}"
+            )
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -125,10 +144,19 @@ def default_data_root() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "gan-course" / "datasets"
 
 
-def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root: str | Path | None = None,
-                 download: bool = False, channels: int | None = None, n: int | None = None,
-                 seed: int = 0) -> ImageSet:
-    """A dataset by name as an ``ImageSet`` of square ``image_size`` images, uint8 (N, C, size, size).
+def load_dataset(
+    name: str,
+    image_size: int = 32,
+    *,
+    split: str = "train",
+    root: str | Path | None = None,
+    download: bool = False,
+    channels: int | None = None,
+    n: int | None = None,
+    seed: int = 0,
+) -> ImageSet:
+    """A dataset by name as an ``ImageSet`` of square ``image_size`` images, uint8
+    (N, C, size, size).
 
     ``channels`` 1 or 3 converts (gray ↔ RGB); None keeps the dataset's own (digits and faces 1,
     others 3). ``n`` keeps a seeded subset of that many images (for ``photos``: that many crops,
@@ -141,7 +169,9 @@ def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root:
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8:
         raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
     if split not in SPLITS[name]:
-        raise ValueError(f"unknown split {split!r} for {name}; valid splits: {', '.join(SPLITS[name])}")
+        raise ValueError(
+            f"unknown split {split!r} for {name}; valid splits: {', '.join(SPLITS[name])}"
+        )
     if channels not in (None, 1, 3):
         raise ValueError(f"channels must be 1, 3 or None (the dataset's own), got {channels!r}")
     if n is not None and n < 1:
@@ -159,35 +189,60 @@ def load_dataset(name: str, image_size: int = 32, *, split: str = "train", root:
     return data
 
 
-def iterate_batches(data: ImageSet, batch_size: int, *, seed: int, start_step: int = 0,
-                    device: str | torch.device | None = None, hflip: bool = False, rank: int = 0,
-                    world_size: int = 1, on_device: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+def iterate_batches(
+    data: ImageSet,
+    batch_size: int,
+    *,
+    seed: int,
+    start_step: int = 0,
+    device: str | torch.device | None = None,
+    hflip: bool = False,
+    rank: int = 0,
+    world_size: int = 1,
+    on_device: bool = False,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
     """An endless stream of (x: (B, C, H, W) float32 in [-1, 1] on ``device``, labels (B,) or None).
 
     Each epoch is a fresh permutation (incomplete last batch dropped). The batch at global step k
     depends only on (seed, k), so ``start_step=k`` resumes the stream exactly where it stood.
-    ``hflip`` mirrors each image with probability 1/2. With ``world_size`` > 1 (distributed training)
-    every rank walks the same permutation in global batches of ``batch_size × world_size`` and takes
-    slice ``rank`` of each: the ranks' batches are disjoint; ``world_size=1`` is the plain stream.
+    ``hflip`` mirrors each image with probability 1/2. With ``world_size`` > 1
+    (distributed training) every rank walks the same permutation in global batches of
+    ``batch_size × world_size`` and takes slice ``rank`` of each: the ranks' batches are disjoint;
+    ``world_size=1`` is the plain stream.
 
     ``on_device``: copy the whole uint8 set to ``device`` once and batch there — gather, convert to
     [-1, 1] and flip on the device, with one small copy per epoch (the permutation and that epoch's
     flips) instead of one image copy per step. The stream is the same, value for value.
     """
     if world_size < 1 or not 0 <= rank < world_size:
-        raise ValueError(f"need world_size >= 1 and 0 <= rank < world_size, got rank {rank} of world_size {world_size}")
+        raise ValueError(
+            "need world_size >= 1 and 0 <= rank < world_size, "
+            f"got rank {rank} of world_size {world_size}"
+        )
     if not 1 <= batch_size * world_size <= len(data):
-        raise ValueError(f"batch_size × world_size must be in [1, {len(data)}] for {data.name} ({len(data)} images), "
-                         f"got {batch_size} × {world_size}")
+        raise ValueError(
+            f"batch_size × world_size must be in [1, {len(data)}] for {data.name} "
+            f"({len(data)} images), "
+            f"got {batch_size} × {world_size}"
+        )
     if start_step < 0:
         raise ValueError(f"start_step must be >= 0, got {start_step}")
     return _batches(data, batch_size, seed, start_step, device, hflip, rank, world_size, on_device)
 
 
-def _batches(data: ImageSet, batch_size: int, seed: int, start_step: int, device: str | torch.device | None,
-             hflip: bool, rank: int, world_size: int, on_device: bool,
-             ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-    """The generator behind ``iterate_batches`` (which checks its arguments when called, not at first batch)."""
+def _batches(
+    data: ImageSet,
+    batch_size: int,
+    seed: int,
+    start_step: int,
+    device: str | torch.device | None,
+    hflip: bool,
+    rank: int,
+    world_size: int,
+    on_device: bool,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+    """The generator behind ``iterate_batches`` (which checks its arguments when called, not at
+    first batch)."""
     per_epoch = len(data) // (batch_size * world_size)
     images, labels = data.images, data.labels  # uint8 (N, C, H, W), int64 (N,) or None
     if on_device:  # the whole set crosses to the device once
@@ -202,33 +257,44 @@ def _batches(data: ImageSet, batch_size: int, seed: int, start_step: int, device
                 perm = perm.to(device)
                 if hflip:
                     steps = range(e * per_epoch, (e + 1) * per_epoch)
-                    flips = torch.stack([_flips(seed, s, rank, batch_size, world_size) for s in steps]).to(device)
+                    flips = torch.stack(
+                        [_flips(seed, s, rank, batch_size, world_size) for s in steps]
+                    ).to(device)
         start = (i * world_size + rank) * batch_size
-        idx = perm[start:start + batch_size]  # (B,)
+        idx = perm[start : start + batch_size]  # (B,)
         if on_device:
             x = to_unit_range(images[idx])  # (B, C, H, W), gathered on the device
         else:
-            x = to_unit_range(images[idx].to(device, non_blocking=True))  # (B, C, H, W), only this batch crosses
+            x = to_unit_range(
+                images[idx].to(device, non_blocking=True)
+            )  # (B, C, H, W), only this batch crosses
         if hflip:
-            flip = flips[i] if on_device else _flips(seed, step, rank, batch_size, world_size).to(x.device)  # (B,)
+            flip = (
+                flips[i]
+                if on_device
+                else _flips(seed, step, rank, batch_size, world_size).to(x.device)
+            )  # (B,)
             x = torch.where(flip[:, None, None, None], x.flip(-1), x)
         yield x, None if labels is None else labels[idx].to(device)
         step += 1
 
 
 def _flips(seed: int, step: int, rank: int, batch_size: int, world_size: int) -> torch.Tensor:
-    """(B,) bool: which of this rank's images at ``step`` are mirrored; one draw per global batch."""
+    """(B,) bool: which of this rank's images at ``step`` are mirrored; one draw per global
+    batch."""
     draw = torch.rand(batch_size * world_size, generator=_generator(seed, 1, step))  # (B·W,)
-    return draw[rank * batch_size:(rank + 1) * batch_size] < 0.5
+    return draw[rank * batch_size : (rank + 1) * batch_size] < 0.5
 
 
 def _generator(seed: int, stream: int, index: int) -> torch.Generator:
-    """A reproducible generator for (seed, stream, index): stream 0 = epoch permutations, 1 = flips."""
+    """A reproducible generator for (seed, stream, index): stream 0 = epoch permutations,
+    1 = flips."""
     return torch.Generator().manual_seed((seed * 1_000_003 + index) * 8 + stream)
 
 
 def _kept(total: int, n: int | None, seed: int) -> torch.Tensor:
-    """Indices of the images kept: all of them, or ``n`` chosen by ``seed``, in their original order."""
+    """Indices of the images kept: all of them, or ``n`` chosen by ``seed``, in their original
+    order."""
     if n is None or n >= total:
         return torch.arange(total)
     return torch.randperm(total, generator=torch.Generator().manual_seed(seed))[:n].sort().values
@@ -241,14 +307,17 @@ def _luma(images: torch.Tensor) -> torch.Tensor:
 
 
 def _resize_square(images: torch.Tensor, size: int) -> torch.Tensor:
-    """uint8 (N, C, H, W) → uint8 (N, C, size, size): scale the short side to ``size`` (antialiased), centre-crop."""
+    """uint8 (N, C, H, W) → uint8 (N, C, size, size): scale the short side to ``size``
+    (antialiased), centre-crop."""
     h, w = images.shape[-2:]
     if (h, w) != (size, size):
         scale = size / min(h, w)
         new = (max(size, round(h * scale)), max(size, round(w * scale)))
-        images = F.interpolate(images, size=new, mode="bilinear", antialias=True, align_corners=False)
+        images = F.interpolate(
+            images, size=new, mode="bilinear", antialias=True, align_corners=False
+        )
         top, left = (new[0] - size) // 2, (new[1] - size) // 2
-        images = images[..., top:top + size, left:left + size]
+        images = images[..., top : top + size, left : left + size]
     return images.contiguous()
 
 
@@ -258,12 +327,17 @@ def _digits(image_size: int, split: str) -> ImageSet:
     from sklearn.model_selection import train_test_split
 
     digits = load_digits()  # images (1797, 8, 8) in 0..16
-    train, test = train_test_split(np.arange(len(digits.target)), test_size=297, stratify=digits.target,
-                                   random_state=0)
+    train, test = train_test_split(
+        np.arange(len(digits.target)), test_size=297, stratify=digits.target, random_state=0
+    )
     idx = np.sort(train if split == "train" else test)
-    images = torch.from_numpy(np.rint(digits.images[idx] * (255 / 16)).astype(np.uint8))[:, None]  # (N, 1, 8, 8)
+    images = torch.from_numpy(np.rint(digits.images[idx] * (255 / 16)).astype(np.uint8))[
+        :, None
+    ]  # (N, 1, 8, 8)
     labels = torch.from_numpy(digits.target[idx]).long()
-    return ImageSet(_resize_square(images, image_size), labels, tuple(str(d) for d in range(10)), "digits")
+    return ImageSet(
+        _resize_square(images, image_size), labels, tuple(str(d) for d in range(10)), "digits"
+    )
 
 
 def _faces(image_size: int, split: str) -> ImageSet:
@@ -284,6 +358,7 @@ def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
             from sklearn.datasets import load_sample_images
 
             return load_sample_images().images[i]
+
         return load
 
     def grace_hopper() -> np.ndarray:
@@ -294,58 +369,93 @@ def _photo_loaders() -> dict[str, Callable[[], np.ndarray]]:
             return np.asarray(Image.open(f).convert("RGB"))
 
     return {
-        "astronaut": sk.astronaut, "chelsea": sk.chelsea, "rocket": sk.rocket,
-        "hubble_deep_field": sk.hubble_deep_field, "immunohistochemistry": sk.immunohistochemistry,
-        "retina": sk.retina, "motorcycle_left": lambda: sk.stereo_motorcycle()[0],
-        "motorcycle_right": lambda: sk.stereo_motorcycle()[1], "china": sklearn_photo(0),
+        "astronaut": sk.astronaut,
+        "chelsea": sk.chelsea,
+        "rocket": sk.rocket,
+        "hubble_deep_field": sk.hubble_deep_field,
+        "immunohistochemistry": sk.immunohistochemistry,
+        "retina": sk.retina,
+        "motorcycle_left": lambda: sk.stereo_motorcycle()[0],
+        "motorcycle_right": lambda: sk.stereo_motorcycle()[1],
+        "china": sklearn_photo(0),
         # held out for the test split (TEST_PHOTOS):
-        "coffee": sk.coffee, "flower": sklearn_photo(1), "grace_hopper": grace_hopper,
+        "coffee": sk.coffee,
+        "flower": sklearn_photo(1),
+        "grace_hopper": grace_hopper,
     }
 
 
 @functools.lru_cache(maxsize=None)
 def _photo(name: str) -> torch.Tensor:
     """One shipped photo as uint8 (3, H, W), decoded once per process."""
-    return torch.from_numpy(np.array(_photo_loaders()[name]()[..., :3])).permute(2, 0, 1).contiguous()
+    return (
+        torch.from_numpy(np.array(_photo_loaders()[name]()[..., :3])).permute(2, 0, 1).contiguous()
+    )
 
 
 def _photos(image_size: int, split: str, n: int, seed: int) -> ImageSet:
-    """``n`` crops (n, 3, size, size) of the split's photos; photo, scale, position and flip drawn from ``seed``."""
+    """``n`` crops (n, 3, size, size) of the split's photos; photo, scale, position and flip drawn
+    from ``seed``."""
     names = [p for p in _photo_loaders() if (p in TEST_PHOTOS) == (split == "test")]
     rng = np.random.default_rng([seed, image_size, int(split == "test")])
-    which, scale = rng.integers(len(names), size=n), rng.integers(PHOTO_SCALES, size=n)  # (n,), (n,)
-    corner, flip = rng.random((n, 2)), torch.from_numpy(rng.random(n) < 0.5)  # (n, 2) in [0, 1), (n,)
+    which, scale = (
+        rng.integers(len(names), size=n),
+        rng.integers(PHOTO_SCALES, size=n),
+    )  # (n,), (n,)
+    corner, flip = (
+        rng.random((n, 2)),
+        torch.from_numpy(rng.random(n) < 0.5),
+    )  # (n, 2) in [0, 1), (n,)
     crops = torch.empty(n, 3, image_size, image_size, dtype=torch.uint8)
     for k, name in enumerate(names):
         photo = _photo(name)  # (3, H, W)
         h, w = photo.shape[-2:]
-        lo = min(image_size, h, w)  # crop sides: geometric steps from the output size to half the short side
-        for s, side in enumerate(np.geomspace(lo, max(lo, min(h, w) // 2), PHOTO_SCALES).astype(int)):
+        lo = min(
+            image_size, h, w
+        )  # crop sides: geometric steps from the output size to half the short side
+        for s, side in enumerate(
+            np.geomspace(lo, max(lo, min(h, w) // 2), PHOTO_SCALES).astype(int)
+        ):
             idx = np.flatnonzero((which == k) & (scale == s))
-            for chunk in (idx[i:i + 64] for i in range(0, len(idx), 64)):  # resize 64 same-size crops at once
+            for chunk in (
+                idx[i : i + 64] for i in range(0, len(idx), 64)
+            ):  # resize 64 same-size crops at once
                 tops, lefts = (corner[chunk] * [h - side + 1, w - side + 1]).astype(int).T
-                batch = torch.stack([photo[:, t:t + side, l:l + side]
-                                     for t, l in zip(tops, lefts)])  # (b, 3, side, side)
+                batch = torch.stack(
+                    [photo[:, t : t + side, l : l + side] for t, l in zip(tops, lefts)]
+                )  # (b, 3, side, side)
                 crops[torch.from_numpy(chunk)] = _resize_square(batch, image_size)
     crops = torch.where(flip[:, None, None, None], crops.flip(-1), crops)  # (n, 3, size, size)
     return ImageSet(crops, torch.from_numpy(which).long(), tuple(names), "photos")
 
 
-# ---------------------------------------------------------------------------------------- torchvision
-def _torchvision(name: str, image_size: int, split: str, root: str | Path | None, download: bool,
-                 n: int | None, seed: int) -> ImageSet:
-    """Load with torchvision's own dataset class, decode the kept images once, cache them as a .pt file."""
+# -------------------------------------------------------------------------------------- torchvision
+def _torchvision(
+    name: str,
+    image_size: int,
+    split: str,
+    root: str | Path | None,
+    download: bool,
+    n: int | None,
+    seed: int,
+) -> ImageSet:
+    """Load with torchvision's own dataset class, decode the kept images once, cache them as a .pt
+    file."""
     key = f"{split}-{image_size}" + ("" if n is None else f"-n{n}-seed{seed}")
     if name == "imagefolder":
         if root is None:
-            raise ValueError("dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
-                             "or of train/<class>/ and test/<class>/)")
+            raise ValueError(
+                "dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
+                "or of train/<class>/ and test/<class>/)"
+            )
         folder = _image_folder(Path(root).expanduser(), split)
         classes = _folder_classes(Path(root).expanduser())
         # the cache sits outside the folder (a cache/ there would read as a class) and its name
         # changes when the folder moves or a class folder gains or loses files
         stamp = [(d.name, d.stat().st_mtime_ns) for d in sorted(folder.iterdir()) if d.is_dir()]
-        digest = hashlib.sha1(repr((str(folder.resolve()), stamp, classes)).encode()).hexdigest()[:12]
+        digest = hashlib.sha1(repr((str(folder.resolve()), stamp, classes)).encode()).hexdigest()[
+            :12
+        ]
         cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
     else:
         root = Path(root).expanduser() if root is not None else default_data_root() / name
@@ -368,38 +478,59 @@ def _torchvision(name: str, image_size: int, split: str, root: str | Path | None
         dataset = constructors[name]()
         if name == "imagefolder" and len(dataset) == 0:
             raise FileNotFoundError("no image files found")
-    except FileNotFoundError as e:  # ImageFolder: no class folders, or a class folder without images
-        raise FileNotFoundError(f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
-                                f".png|.jpg ({e})") from e
-    except RuntimeError as e:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
+    except (
+        FileNotFoundError
+    ) as e:  # ImageFolder: no class folders, or a class folder without images
+        raise FileNotFoundError(
+            f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
+            f".png|.jpg ({e})"
+        ) from e
+    except (
+        RuntimeError
+    ) as e:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
         if "not found" not in str(e).lower() and "corrupted" not in str(e).lower():
             raise
         raise FileNotFoundError(
-            f"{name} ({split}) not found in {root}: expected {EXPECTED_FILES[name]} there, with the official "
-            f"files' md5 sums. Download it with load_dataset({name!r}, download=True) or "
-            f"`gan-course train dcgan --dataset {name} --download`, or copy the official files into {root}. "
-            f"A copy in ImageFolder layout (class folders of images) loads with name='imagefolder', root=PATH.") from e
+            f"{name} ({split}) not found in {root}: expected {EXPECTED_FILES[name]} there, "
+            "with the official files' md5 sums. "
+            f"Download it with load_dataset({name!r}, download=True) or "
+            f"`gan-course train dcgan --dataset {name} --download`, "
+            f"or copy the official files into {root}. "
+            "A copy in ImageFolder layout (class folders of images) loads with "
+            "name='imagefolder', root=PATH."
+        ) from e
     data = _materialise(dataset, _kept(len(dataset), n, seed), image_size, name)
-    atomic_save(cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])})
+    atomic_save(
+        cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])}
+    )
     return data
 
 
 def _image_folder(root: Path, split: str) -> Path:
-    """The folder of class folders for ``split``: ``root/<split>`` when root has split folders, else root."""
+    """The folder of class folders for ``split``: ``root/<split>`` when root has split folders, else
+    root."""
     if not root.is_dir():
-        raise FileNotFoundError(f"image folder {root} does not exist; expected {root}/<class>/<image>.png|.jpg "
-                                f"or {root}/train/<class>/…, {root}/test/<class>/…")
+        raise FileNotFoundError(
+            f"image folder {root} does not exist; expected {root}/<class>/<image>.png|.jpg "
+            f"or {root}/train/<class>/…, {root}/test/<class>/…"
+        )
     found = _split_folders(root)
     if split in found:
         return root / split
-    if not found and split in ("train", "all"):  # class folders directly under root: one split of everything
+    if not found and split in (
+        "train",
+        "all",
+    ):  # class folders directly under root: one split of everything
         return root
-    raise FileNotFoundError(f"{root} has no {split}/ folder; split folders found: {', '.join(found) or 'none'} "
-                            f"(class folders directly under root load as split 'train' or 'all')")
+    raise FileNotFoundError(
+        f"{root} has no {split}/ folder; split folders found: {', '.join(found) or 'none'} "
+        f"(class folders directly under root load as split 'train' or 'all')"
+    )
 
 
 def _split_folders(root: Path) -> list[str]:
-    """The split folders (train/, test/) an image folder has; none when its class folders sit in root."""
+    """The split folders (train/, test/) an image folder has; none when its class folders sit in
+    root."""
     return [s for s in SPLITS["imagefolder"] if s != "all" and (root / s).is_dir()]
 
 
@@ -411,7 +542,8 @@ def _folder_classes(root: Path) -> list[str]:
 
 
 def _numbered_image_folder(folder: Path, classes: list[str]):
-    """torchvision's ImageFolder over ``folder`` with the class numbering ``classes`` (not just its own folders)."""
+    """torchvision's ImageFolder over ``folder`` with the class numbering ``classes`` (not just its
+    own folders)."""
     from torchvision.datasets import ImageFolder
 
     class Numbered(ImageFolder):
@@ -422,7 +554,8 @@ def _numbered_image_folder(folder: Path, classes: list[str]):
 
 
 def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> ImageSet:
-    """Decode the images of a torchvision dataset at ``index`` into one uint8 (N, 3, size, size) tensor."""
+    """Decode the images of a torchvision dataset at ``index`` into one uint8 (N, 3, size, size)
+    tensor."""
     from torchvision.transforms.functional import pil_to_tensor
 
     images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
@@ -430,9 +563,15 @@ def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> Im
     for i, j in enumerate(index.tolist()):
         image, target = dataset[j]
         images[i] = _resize_square(pil_to_tensor(image.convert("RGB"))[None], image_size)[0]
-        labels.append(target if isinstance(target, int) else -1)  # -1: no label (CelebA, STL-10 unlabeled)
+        labels.append(
+            target if isinstance(target, int) else -1
+        )  # -1: no label (CelebA, STL-10 unlabeled)
     classes = getattr(dataset, "classes", None)
     # labels for all or none: a split mixing in unlabeled images (STL-10 train+unlabeled) has none
     has_labels = all(t >= 0 for t in labels)
-    return ImageSet(images, torch.tensor(labels, dtype=torch.int64) if has_labels else None,
-                    tuple(classes) if classes else None, name)
+    return ImageSet(
+        images,
+        torch.tensor(labels, dtype=torch.int64) if has_labels else None,
+        tuple(classes) if classes else None,
+        name,
+    )

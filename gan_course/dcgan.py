@@ -1,4 +1,4 @@
-"""DCGAN generator and discriminator (Radford, Metz & Chintala, ICLR 2016), as seed 001 describes.
+"""DCGAN generator and discriminator (Radford, Metz & Chintala, ICLR 2016), as note 001 describes.
 
 For 64×64 images::
 
@@ -7,14 +7,15 @@ For 64×64 images::
 
 Every up/down step is a 4×4 (transposed) convolution with stride 2 and padding 1. ``image_size``
 (32 or 64, any power of two ≥ 16) sets the number of steps, ``width`` the channels at the image end
-(64 in the seed), and ``channels`` the image channels. D returns **logits** (no Sigmoid): pair it with
-``BCEWithLogitsLoss``, which is numerically stable and safe under autocast.
+(64 in note 001), and ``channels`` the image channels. D returns **logits** (no Sigmoid): pair it
+with ``BCEWithLogitsLoss``, which is numerically stable and safe under autocast.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import torch
 from torch import nn
@@ -29,12 +30,16 @@ class DCGANConfig:
     """The model and its data; how long to train lives in ``engine.TrainConfig``."""
 
     kind: ClassVar[str] = "dcgan"
-    dataset: str = "digits"
-    image_size: int = 32
-    channels: int = 1
-    z_dim: int = 100
-    width: int = 32  # ngf = ndf: channels next to the image
-    real_label: float = 0.9  # D's target for reals (one-sided smoothing, seed 001; fakes 0) and, as in the seed, G's
+    dataset: Annotated[str, "the images to learn (see data.DATASETS)"] = "digits"
+    image_size: Annotated[int, "side of the square images, a power of two >= 16"] = 32
+    channels: Annotated[int, "1 (gray) or 3 (RGB)"] = 1
+    z_dim: Annotated[int, "length of the latent vector z"] = 100
+    width: Annotated[
+        int, "channels next to the image (ngf = ndf); doubled at each step inwards"
+    ] = 32
+    real_label: Annotated[
+        float, "D's target for reals (one-sided smoothing; fakes 0) and G's, as in note 001"
+    ] = 0.9
 
     def __post_init__(self) -> None:
         check_image_size(self.image_size)
@@ -49,9 +54,13 @@ class DCGANConfig:
     @classmethod
     def for_profile(cls, profile: Profile, **overrides) -> "DCGANConfig":
         """``fast``: 32×32 digits, width 32 (seconds on a CPU).
-        ``full``: seed 001's 64×64 RGB net (width 64, z 100) on CIFAR-10."""
+        ``full``: note 001's 64×64 RGB net (width 64, z 100) on CIFAR-10."""
         check_profile(profile)
-        base = cls() if profile == "fast" else cls(dataset="cifar10", image_size=64, channels=3, width=64)
+        base = (
+            cls()
+            if profile == "fast"
+            else cls(dataset="cifar10", image_size=64, channels=3, width=64)
+        )
         return replace(base, **overrides)
 
     def build(self) -> tuple["DCGANGenerator", "DCGANDiscriminator"]:
@@ -66,14 +75,18 @@ class DCGANConfig:
     def check_data(self, data: ImageSet) -> None:
         expected = (self.channels, self.image_size, self.image_size)
         if tuple(data.images.shape[1:]) != expected:
-            raise ValueError(f"dataset {data.name!r} has images {tuple(data.images.shape[1:])}, the DCGAN config "
-                             f"expects {expected}; load it with image_size={self.image_size}, "
-                             f"channels={self.channels}")
+            raise ValueError(
+                f"dataset {data.name!r} has images {tuple(data.images.shape[1:])}, the DCGAN "
+                f"config expects {expected}; load it with image_size={self.image_size}, "
+                f"channels={self.channels}"
+            )
 
 
 def check_image_size(image_size: int) -> int:
     if image_size < 16 or image_size & (image_size - 1):
-        raise ValueError(f"image_size must be a power of two >= 16 (e.g. 32 or 64), got {image_size}")
+        raise ValueError(
+            f"image_size must be a power of two >= 16 (e.g. 32 or 64), got {image_size}"
+        )
     return image_size
 
 
@@ -83,7 +96,8 @@ def _n_steps(image_size: int) -> int:
 
 
 class DCGANGenerator(nn.Module):
-    """z: (B, z_dim) or (B, z_dim, 1, 1) ~ N(0, I) → image (B, channels, image_size, image_size) in [-1, 1]."""
+    """z: (B, z_dim) or (B, z_dim, 1, 1) ~ N(0, I) → image (B, channels, image_size, image_size) in
+    [-1, 1]."""
 
     def __init__(self, z_dim: int = 100, width: int = 64, image_size: int = 64, channels: int = 3):
         super().__init__()
@@ -92,11 +106,17 @@ class DCGANGenerator(nn.Module):
         ch = width * 2 ** (n - 1)  # 512 for width 64 at 64 px
         layers: list[nn.Module] = [
             # z (B, z_dim, 1, 1) → (B, ch, 4, 4)
-            nn.ConvTranspose2d(z_dim, ch, 4, 1, 0, bias=False), nn.BatchNorm2d(ch), nn.ReLU(True),
+            nn.ConvTranspose2d(z_dim, ch, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.ReLU(True),
         ]
         for _ in range(n - 1):
             # (B, ch, s, s) → (B, ch/2, 2s, 2s)
-            layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch // 2),
+                nn.ReLU(True),
+            ]
             ch //= 2
         # (B, width, S/2, S/2) → (B, channels, S, S)
         layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]
@@ -107,7 +127,10 @@ class DCGANGenerator(nn.Module):
         if z.dim() == 2:
             z = z[:, :, None, None]  # (B, z_dim) → (B, z_dim, 1, 1)
         if z.dim() != 4 or z.shape[1:] != (self.z_dim, 1, 1):
-            raise ValueError(f"z must have shape (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), got {tuple(z.shape)}")
+            raise ValueError(
+                f"z must have shape (B, {self.z_dim}) or (B, {self.z_dim}, 1, 1), "
+                f"got {tuple(z.shape)}"
+            )
         return self.net(z)
 
 
@@ -120,11 +143,18 @@ class DCGANDiscriminator(nn.Module):
         self.width, self.image_size, self.channels = width, image_size, channels
         n = _n_steps(image_size)
         # (B, channels, S, S) → (B, width, S/2, S/2); no BN on the input layer (DCGAN paper)
-        layers: list[nn.Module] = [nn.Conv2d(channels, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(channels, width, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, True),
+        ]
         ch = width
         for _ in range(n - 1):
             # (B, ch, s, s) → (B, 2ch, s/2, s/2)
-            layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch * 2), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ch * 2),
+                nn.LeakyReLU(0.2, True),
+            ]
             ch *= 2
         self.features = nn.Sequential(*layers)
         # (B, ch, 4, 4) → (B, 1, 1, 1)
@@ -134,15 +164,18 @@ class DCGANDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         expected = (self.channels, self.image_size, self.image_size)
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"D expects images of shape (B, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"D expects images of shape (B, {', '.join(map(str, expected))}), "
+                f"got {tuple(x.shape)}"
+            )
         return self.head(self.features(x)).flatten()  # (B, 1, 1, 1) → (B,)
 
 
 def init_dcgan_weights(module: nn.Module) -> None:
-    """Seed 001 / DCGAN paper: conv weights ~ N(0, 0.02); BatchNorm weight ~ 1, bias 0.
+    """Note 001 / DCGAN paper: conv weights ~ N(0, 0.02); BatchNorm weight ~ 1, bias 0.
 
     The seed writes BN weight "= 1.0"; the DCGAN reference code draws it from N(1, 0.02). We set it
-    to exactly 1 as the seed says.
+    to exactly 1 as note 001 says.
     """
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
@@ -155,27 +188,37 @@ def init_dcgan_weights(module: nn.Module) -> None:
 
 
 class DCGANObjective:
-    """The objective of an unconditional GAN such as DCGAN: G(z) with z ~ N(0, I), judged by D alone.
+    """The objective of an unconditional GAN such as DCGAN: G(z) with z ~ N(0, I), judged by D
+    alone.
 
-    - D: maximise log D(x) + log(1 − D(G(z)))  →  ``loss_D = BCE(d_real, real_label) + BCE(d_fake, 0)``
+    - D: maximise log D(x) + log(1 − D(G(z)))  →
+      ``loss_D = BCE(d_real, real_label) + BCE(d_fake, 0)``
     - G: maximise log D(G(z)) (non-saturating)  →  ``loss_G = BCE(D(G(z)), g_target)``
 
-    ``real_label`` smooths D's real targets (seed 001: 0.9); ``g_target`` is the label G aims for —
-    the seed uses the same 0.9, the classic recipe 1.0.
+    ``real_label`` smooths D's real targets (note 001: 0.9); ``g_target`` is the label G aims for —
+    note 001 uses the same 0.9, the classic recipe 1.0.
     """
 
     def __init__(self, z_dim: int, real_label: float = 0.9, g_target: float | None = None):
         self.z_dim, self.real_label = z_dim, real_label
         self.g_target = real_label if g_target is None else g_target
 
-    def generator_input(self, batch: tuple[torch.Tensor, torch.Tensor | None], rng: torch.Generator) -> torch.Tensor:
+    def generator_input(
+        self, batch: tuple[torch.Tensor, torch.Tensor | None], rng: torch.Generator
+    ) -> torch.Tensor:
         x_real = batch[0]
-        return torch.randn(x_real.shape[0], self.z_dim, generator=rng, device=rng.device)  # z: (B, z_dim)
+        return torch.randn(
+            x_real.shape[0], self.z_dim, generator=rng, device=rng.device
+        )  # z: (B, z_dim)
 
     def loss_D(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         d_real, d_fake = D(batch[0]), D(x_fake)  # logits (B,)
         # maximise log D(x) + log(1 − D(G(z)))
-        return {"loss_D": d_loss_bce(d_real, d_fake, self.real_label), "d_real": d_real, "d_fake": d_fake}
+        return {
+            "loss_D": d_loss_bce(d_real, d_fake, self.real_label),
+            "d_real": d_real,
+            "d_fake": d_fake,
+        }
 
     def loss_G(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         # maximise log D(G(z)) (non-saturating)

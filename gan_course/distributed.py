@@ -1,13 +1,15 @@
 """Multi-process training with torch DistributedDataParallel, started by ``torchrun``:
 
-    torchrun --nproc_per_node=4 -m gan_course.cli train dcgan        # 4 GPUs (NCCL), or 4 CPU processes (gloo)
+    # 4 GPUs (NCCL), or 4 CPU processes (gloo)
+    torchrun --nproc_per_node=4 -m gan_course.cli train dcgan
 
-``setup()`` reads torchrun's ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``, joins the process group (with
-one process too: the same code path) and picks this rank's device; without them it does nothing (one
-plain process). The engine then
+``setup()`` reads torchrun's ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``, joins the process group
+(with one process too: the same code path) and picks this rank's device; without them it does
+nothing (one plain process). The engine then
 
-- wraps G and D in ``DistributedDataParallel`` for their own updates (gradients averaged across ranks;
-  G's step calls the bare D, whose weights are frozen there, so D's reducer never waits for them);
+- wraps G and D in ``DistributedDataParallel`` for their own updates (gradients averaged across
+  ranks; G's step calls the bare D, whose weights are frozen there, so D's reducer never waits for
+  them);
 - gives each rank a disjoint slice of one global permutation (``data.iterate_batches(rank=,
   world_size=)``): ``batch_size`` is per rank, the global batch is ``batch_size × world_size``;
 - draws each rank's z, dropout and other noise from its own streams, and writes checkpoints, samples
@@ -15,6 +17,7 @@ plain process). The engine then
 - converts BatchNorm to ``SyncBatchNorm`` on CUDA with ``TrainConfig.sync_bn`` (G only when the
   objective differentiates D twice: SyncBatchNorm's backward has no derivative).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,7 +42,12 @@ class DistInfo:
 def info() -> DistInfo:
     """This process's place: (0, 1, 0) unless a process group is initialised."""
     if dist.is_available() and dist.is_initialized():
-        return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", 0)), active=True)
+        return DistInfo(
+            dist.get_rank(),
+            dist.get_world_size(),
+            int(os.environ.get("LOCAL_RANK", 0)),
+            active=True,
+        )
     return DistInfo()
 
 
@@ -60,8 +68,9 @@ def setup(device: str | None = None) -> tuple[DistInfo, torch.device | None]:
 
 
 def any_rank(flag: bool, device: torch.device) -> bool:
-    """True on every rank if ``flag`` is true on any (one all-reduce; just ``flag`` without a group).
-    ``device``: where the backend communicates (this rank's GPU for NCCL, the CPU for gloo)."""
+    """True on every rank if ``flag`` is true on any (one all-reduce; just ``flag`` without a
+    group). ``device``: where the backend communicates (this rank's GPU for NCCL, the CPU for
+    gloo)."""
     if not (dist.is_available() and dist.is_initialized()):
         return flag
     t = torch.tensor([float(flag)], device=device)

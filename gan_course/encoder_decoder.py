@@ -1,20 +1,22 @@
-"""Seed 000's encoder–decoder GAN: deconstruct an image into a feature tensor f ∈ ℝ^(C×H×W) and
+"""Note 000's encoder–decoder GAN: deconstruct an image into a feature tensor f ∈ ℝ^(C×H×W) and
 reconstruct it, trained adversarially through the course's one engine.
 
-- ``FeatureEncoder``: ``depth`` 4×4 stride-2 conv blocks (BatchNorm + LeakyReLU 0.2), then a 1×1 conv
-  to ``bottleneck`` channels: f = E(x). For 32×32 and depth 4, f is C×2×2.
+- ``FeatureEncoder``: ``depth`` 4×4 stride-2 conv blocks (BatchNorm + LeakyReLU 0.2), then a 1×1
+  conv to ``bottleneck`` channels: f = E(x). For 32×32 and depth 4, f is C×2×2.
 - ``FeatureDecoder``: 4×4 stride-2 transposed-conv blocks back to the image, Tanh; with ``skips`` it
   also receives the encoder's maps (then the bottleneck can be bypassed: see ``zero_bottleneck``).
-- ``EncoderDecoderObjective``: D sees real x vs x̂ = G(E(x)); G minimises BCE + λ·L1 (+ feature matching on
-  D's hidden map); D may add an R1 gradient penalty γ/2·E‖∇ₓD(x)‖² (Mescheder et al. 2018), the
-  zero-centred penalty suited to the BCE loss. Seed 000's stabilisers are switches: ``r1_gamma``,
-  ``feature_matching``, a smaller D (``width_D``) and a lower G learning rate (``TrainConfig.lr_G``).
+- ``EncoderDecoderObjective``: D sees real x vs x̂ = G(E(x)); G minimises BCE + λ·L1 (+ feature
+  matching on D's hidden map); D may add an R1 gradient penalty γ/2·E‖∇ₓD(x)‖²
+  (Mescheder et al. 2018), the zero-centred penalty suited to the BCE loss. Note 000's stabilisers
+  are switches: ``r1_gamma``, ``feature_matching``, a smaller D (``width_D``) and a lower G learning
+  rate (``TrainConfig.lr_G``).
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -36,8 +38,11 @@ class FeatureEncoder(nn.Module):
         self.widths = [width * 2 ** min(i, 3) for i in range(depth)]
         for w in self.widths:
             # (N, c, s, s) → (N, w, s/2, s/2)
-            self.blocks.append(nn.Sequential(nn.Conv2d(c, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w),
-                                             nn.LeakyReLU(0.2, True)))
+            self.blocks.append(
+                nn.Sequential(
+                    nn.Conv2d(c, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.LeakyReLU(0.2, True)
+                )
+            )
             c = w
         self.to_f = nn.Conv2d(c, bottleneck, 1)  # (N, c, h, h) → (N, C, h, h): the feature tensor f
 
@@ -52,7 +57,9 @@ class FeatureEncoder(nn.Module):
 class FeatureDecoder(nn.Module):
     """(f, skip maps) → x̂: (N, channels, S, S) in [-1, 1]; skips concatenate the encoder's maps."""
 
-    def __init__(self, widths: list[int], channels: int = 3, bottleneck: int = 64, skips: bool = True):
+    def __init__(
+        self, widths: list[int], channels: int = 3, bottleneck: int = 64, skips: bool = True
+    ):
         super().__init__()
         self.skips = skips
         self.blocks = nn.ModuleList()
@@ -61,8 +68,13 @@ class FeatureDecoder(nn.Module):
             out = widths[i - 1] if i > 0 else widths[0]
             c_in = c + (widths[i] if skips else 0)
             # (N, c_in, s, s) → (N, out, 2s, 2s)
-            self.blocks.append(nn.Sequential(nn.ConvTranspose2d(c_in, out, 4, 2, 1, bias=False), nn.BatchNorm2d(out),
-                                             nn.ReLU(True)))
+            self.blocks.append(
+                nn.Sequential(
+                    nn.ConvTranspose2d(c_in, out, 4, 2, 1, bias=False),
+                    nn.BatchNorm2d(out),
+                    nn.ReLU(True),
+                )
+            )
             c = out
         self.head = nn.Sequential(nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh())
 
@@ -77,12 +89,21 @@ class EncoderDecoder(nn.Module):
     """G(x) = decoder(encoder(x)). ``zero_bottleneck=True`` replaces f by zeros: with skips the
     decoder may still reconstruct x — the skips bypass the "deconstruction"."""
 
-    def __init__(self, channels: int = 3, width: int = 32, depth: int = 4, bottleneck: int = 64, skips: bool = False):
+    def __init__(
+        self,
+        channels: int = 3,
+        width: int = 32,
+        depth: int = 4,
+        bottleneck: int = 64,
+        skips: bool = False,
+    ):
         super().__init__()
         self.encoder = FeatureEncoder(channels, width, depth, bottleneck)
         self.decoder = FeatureDecoder(self.encoder.widths, channels, bottleneck, skips)
 
-    def forward(self, x: torch.Tensor, zero_bottleneck: bool = False, quantize: bool = False) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, zero_bottleneck: bool = False, quantize: bool = False
+    ) -> torch.Tensor:
         """x: (N, C, S, S) in [-1, 1] → x̂, same shape. ``quantize`` rounds f to 8 bits per value
         (``compression.quantize_uint8``: what storing f as bytes would cost)."""
         f, skip_maps = self.encoder(x)
@@ -98,18 +119,21 @@ class EncoderDecoder(nn.Module):
         return (self.encoder.to_f.out_channels, side, side)
 
     def values_to_decoder(self, image_size: int) -> dict[str, int]:
-        """Per image, how many numbers reach the decoder: through f (C·H·W) and through the skips."""
+        """Per image, how many numbers reach the decoder: through f (C·H·W) and through the
+        skips."""
         sides = [image_size // 2 ** (i + 1) for i in range(len(self.encoder.widths))]
-        skip_values = sum(w * s * s for w, s in zip(self.encoder.widths, sides)) if self.decoder.skips else 0
+        skip_values = (
+            sum(w * s * s for w, s in zip(self.encoder.widths, sides)) if self.decoder.skips else 0
+        )
         return {"f": math.prod(self.feature_shape(image_size)), "skips": skip_values}
 
 
 def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
     """E‖∇ₓ D(x)‖² over real images (differentiable: create_graph=True, for D's update).
 
-    D runs as it trains (train mode). With a BatchNorm D, as seed 000's, each D(xᵢ) depends on the
-    whole batch, so this is the batch's penalty rather than Mescheder et al.'s per-sample one (their D
-    has no BatchNorm), and the extra pass updates BatchNorm's running statistics once more."""
+    D runs as it trains (train mode). With a BatchNorm D, as note 000's, each D(xᵢ) depends on the
+    whole batch, so this is the batch's penalty rather than Mescheder et al.'s per-sample one (their
+    D has no BatchNorm), and the extra pass updates BatchNorm's running statistics once more."""
     x = x_real.detach().requires_grad_(True)
     D = getattr(D, "module", D)  # under DDP: the bare D (DDP does not support torch.autograd.grad)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
@@ -117,14 +141,18 @@ def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
 
 
 class EncoderDecoderObjective:
-    """Objective for G = EncoderDecoder and D with a ``features`` trunk (e.g. ``DCGANDiscriminator``)."""
+    """Objective for G = EncoderDecoder and D with a ``features`` trunk (e.g.
+    ``DCGANDiscriminator``)."""
 
-    def __init__(self, lambda_l1: float = 100.0, r1_gamma: float = 0.0, feature_matching: float = 0.0):
+    def __init__(
+        self, lambda_l1: float = 100.0, r1_gamma: float = 0.0, feature_matching: float = 0.0
+    ):
         self.lambda_l1, self.r1_gamma, self.feature_matching = lambda_l1, r1_gamma, feature_matching
 
     @property
     def double_backward(self) -> bool:
-        """True when loss_D differentiates D twice (the R1 penalty): the engine then keeps D eager under compile."""
+        """True when loss_D differentiates D twice (the R1 penalty): the engine then keeps D eager
+        under compile."""
         return self.r1_gamma > 0
 
     def generator_input(self, batch, rng: torch.Generator) -> torch.Tensor:
@@ -147,8 +175,8 @@ class EncoderDecoderObjective:
         out = {"adv": bce_logits(D(x_fake), 1.0), "l1": l1}
         loss = out["adv"] + self.lambda_l1 * l1
         if self.feature_matching:
-            # ‖mean f(x) − mean f(x̂)‖² over D's hidden features (Salimans et al. 2016): a squared norm,
-            # summed over the C·4·4 features, not averaged
+            # ‖mean f(x) − mean f(x̂)‖² over D's hidden features (Salimans et al. 2016): a squared
+            # norm, summed over the C·4·4 features, not averaged
             out["fm"] = (D.features(x).mean(0) - D.features(x_fake).mean(0)).pow(2).sum()
             loss = loss + self.feature_matching * out["fm"]
         out["loss_G"] = loss
@@ -160,21 +188,25 @@ class EncoderDecoderConfig:
     """The encoder–decoder GAN and its loss; how long to train lives in ``TrainConfig``."""
 
     kind: ClassVar[str] = "encoder_decoder"
-    dataset: str = "photos"
-    image_size: int = 32
-    channels: int = 3
-    width: int = 16
-    depth: int = 4  # seed 000: 4 downsampling blocks, so f is C×2×2 at 32×32
-    bottleneck: int = 12  # C
-    skips: bool = False
-    width_D: int = 8  # seed 000's "reduced discriminator capacity": half the encoder's width
-    lambda_l1: float = 100.0
-    r1_gamma: float = 0.0
-    feature_matching: float = 0.0
+    dataset: Annotated[str, "the images to encode (see data.DATASETS)"] = "photos"
+    image_size: Annotated[int, "side of the square images, divisible by 2**depth"] = 32
+    channels: Annotated[int, "1 (gray) or 3 (RGB)"] = 3
+    width: Annotated[int, "encoder channels at the image end"] = 16
+    depth: Annotated[int, "downsampling blocks (note 000: 4, so f is C×2×2 at 32×32)"] = 4
+    bottleneck: Annotated[int, "channels C of the feature tensor f"] = 12
+    skips: Annotated[bool, "U-Net-style skips from encoder to decoder (they bypass f)"] = False
+    width_D: Annotated[int, "D's width (note 000's reduced capacity: half the encoder's)"] = 8
+    lambda_l1: Annotated[float, "λ of the L1 term in G's loss"] = 100.0
+    r1_gamma: Annotated[float, "γ of the R1 gradient penalty on reals (0 = off)"] = 0.0
+    feature_matching: Annotated[float, "weight of feature matching on D's hidden map (0 = off)"] = (
+        0.0
+    )
 
     def __post_init__(self) -> None:
-        if self.image_size % 2 ** self.depth or self.image_size // 2 ** self.depth < 1:
-            raise ValueError(f"image_size {self.image_size} must be divisible by 2**depth = {2 ** self.depth}")
+        if self.image_size % 2**self.depth or self.image_size // 2**self.depth < 1:
+            raise ValueError(
+                f"image_size {self.image_size} must be divisible by 2**depth = {2**self.depth}"
+            )
         if min(self.width, self.width_D, self.bottleneck, self.depth) < 1:
             raise ValueError("width, width_D, bottleneck and depth must all be >= 1")
         if min(self.lambda_l1, self.r1_gamma, self.feature_matching) < 0:
@@ -182,16 +214,23 @@ class EncoderDecoderConfig:
 
     @classmethod
     def for_profile(cls, profile: Profile, **overrides) -> "EncoderDecoderConfig":
-        """``fast``: 32×32 photo patches, encoder width 16, D width 8. ``full``: CIFAR-10 32×32 (seed
-        000's data), encoder width 64, D width 32."""
+        """``fast``: 32×32 photo patches, encoder width 16, D width 8. ``full``: CIFAR-10 32×32
+        (seed 000's data), encoder width 64, D width 32."""
         check_profile(profile)
-        base = cls() if profile == "fast" else cls(dataset="cifar10", width=64, width_D=32, bottleneck=48)
+        base = (
+            cls()
+            if profile == "fast"
+            else cls(dataset="cifar10", width=64, width_D=32, bottleneck=48)
+        )
         return replace(base, **overrides)
 
     def build(self) -> tuple[EncoderDecoder, DCGANDiscriminator]:
-        """(G = encoder + decoder, D = a DCGAN discriminator of width ``width_D``), freshly initialised."""
+        """(G = encoder + decoder, D = a DCGAN discriminator of width ``width_D``), freshly
+        initialised."""
         G = EncoderDecoder(self.channels, self.width, self.depth, self.bottleneck, self.skips)
-        D = DCGANDiscriminator(width=self.width_D, image_size=self.image_size, channels=self.channels)
+        D = DCGANDiscriminator(
+            width=self.width_D, image_size=self.image_size, channels=self.channels
+        )
         return G, D
 
     def objective(self) -> EncoderDecoderObjective:
@@ -199,14 +238,28 @@ class EncoderDecoderConfig:
 
     def check_data(self, data: ImageSet) -> None:
         if (data.channels, data.image_size) != (self.channels, self.image_size):
-            raise ValueError(f"the config expects {self.channels}×{self.image_size}×{self.image_size} images, "
-                             f"got {data.name} with {data.channels}×{data.image_size}×{data.image_size}")
+            raise ValueError(
+                f"the config expects {self.channels}×{self.image_size}×{self.image_size} images, "
+                f"got {data.name} with {data.channels}×{data.image_size}×{data.image_size}"
+            )
 
 
 @torch.no_grad()
-def reconstruct(G: EncoderDecoder, x: torch.Tensor, *, zero_bottleneck: bool = False, quantize: bool = True,
-                batch_size: int = 256) -> torch.Tensor:
-    """x̂ = G(x) in eval mode for x: (N, C, S, S) in [-1, 1], on the CPU; f rounded to 8 bits by default."""
+def reconstruct(
+    G: EncoderDecoder,
+    x: torch.Tensor,
+    *,
+    zero_bottleneck: bool = False,
+    quantize: bool = True,
+    batch_size: int = 256,
+) -> torch.Tensor:
+    """x̂ = G(x) in eval mode for x: (N, C, S, S) in [-1, 1], on the CPU; f rounded to 8 bits by
+    default."""
     device = next(G.parameters()).device
     with eval_mode(G):
-        return torch.cat([G(chunk.to(device), zero_bottleneck, quantize).float().cpu() for chunk in x.split(batch_size)])
+        return torch.cat(
+            [
+                G(chunk.to(device), zero_bottleneck, quantize).float().cpu()
+                for chunk in x.split(batch_size)
+            ]
+        )

@@ -13,6 +13,7 @@ offline and comes with its real-vs-real floor. In feature space:
 - ``mode_coverage``: the classifier's class histogram of generated samples: classes covered and KL
   to uniform.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,23 +36,42 @@ class FeatureNet(nn.Module):
         super().__init__()
         self.channels, self.n_classes = channels, n_classes
         self.body = nn.Sequential(
-            nn.Conv2d(channels, width, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2),  # (N, w, S/2, S/2)
-            nn.Conv2d(width, 2 * width, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 2w, S/4, S/4)
-            nn.Conv2d(2 * width, 2 * width, 3, 1, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # (N, 2w)
-            nn.Linear(2 * width, dim), nn.ReLU())  # (N, dim)
+            nn.Conv2d(channels, width, 3, 1, 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, w, S/2, S/2)
+            nn.Conv2d(width, 2 * width, 3, 1, 1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # (N, 2w, S/4, S/4)
+            nn.Conv2d(2 * width, 2 * width, 3, 1, 1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),  # (N, 2w)
+            nn.Linear(2 * width, dim),
+            nn.ReLU(),
+        )  # (N, dim)
         self.head = nn.Linear(dim, n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self.channels:
-            raise ValueError(f"FeatureNet expects (N, {self.channels}, H, W) in [-1, 1], got {tuple(x.shape)}")
+            raise ValueError(
+                f"FeatureNet expects (N, {self.channels}, H, W) in [-1, 1], got {tuple(x.shape)}"
+            )
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))  # logits (N, n_classes)
 
 
-def train_feature_net(x: torch.Tensor, y: torch.Tensor, n_classes: int, *, steps: int = 300, batch_size: int = 64,
-                      lr: float = 2e-3, seed: int = 0) -> FeatureNet:
+def train_feature_net(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n_classes: int,
+    *,
+    steps: int = 300,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> FeatureNet:
     """Fit a ``FeatureNet`` to labelled images x: (N, C, S, S) in [-1, 1], y: (N,) with Adam."""
     with seeded(seed):
         net = FeatureNet(x.shape[1], n_classes)
@@ -67,7 +87,9 @@ def train_feature_net(x: torch.Tensor, y: torch.Tensor, n_classes: int, *, steps
 
 
 @torch.no_grad()
-def embed(net: FeatureNet, x: torch.Tensor, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+def embed(
+    net: FeatureNet, x: torch.Tensor, batch_size: int = 512
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(features (N, dim) float64, predicted classes (N,)) for images x in [-1, 1]."""
     net.eval()
     feats = torch.cat([net.features(chunk) for chunk in x.split(batch_size)])
@@ -83,11 +105,14 @@ def fid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     # Tr (Σa Σb)^½ = Tr (Σa^½ Σb Σa^½)^½, a symmetric PSD root: stable for singular covariances
     root_a = _sqrtm_psd(cov_a)
     tr_covmean = np.trace(_sqrtm_psd(root_a @ cov_b @ root_a))
-    return max(0.0, float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_covmean))
+    return max(
+        0.0, float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * tr_covmean)
+    )
 
 
 def _sqrtm_psd(m: np.ndarray) -> np.ndarray:
-    """Square root of a symmetric positive semi-definite matrix (negative round-off eigenvalues → 0)."""
+    """Square root of a symmetric positive semi-definite matrix (negative round-off eigenvalues
+    → 0)."""
     w, v = np.linalg.eigh((m + m.T) / 2)
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
@@ -100,8 +125,11 @@ def kid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     k = lambda u, v: (u @ v.T / d + 1) ** 3  # noqa: E731
     kaa, kbb, kab = k(a, a), k(b, b), k(a, b)
     n, m = len(a), len(b)
-    return float((kaa.sum() - kaa.diagonal().sum()) / (n * (n - 1))
-                 + (kbb.sum() - kbb.diagonal().sum()) / (m * (m - 1)) - 2 * kab.mean())
+    return float(
+        (kaa.sum() - kaa.diagonal().sum()) / (n * (n - 1))
+        + (kbb.sum() - kbb.diagonal().sum()) / (m * (m - 1))
+        - 2 * kab.mean()
+    )
 
 
 def _knn_radii(f: torch.Tensor, k: int) -> torch.Tensor:
@@ -110,7 +138,8 @@ def _knn_radii(f: torch.Tensor, k: int) -> torch.Tensor:
 
 
 def precision_recall(f_real: torch.Tensor, f_fake: torch.Tensor, k: int = 5) -> tuple[float, float]:
-    """Precision: share of fakes inside some real k-NN ball; recall: share of reals inside some fake ball."""
+    """Precision: share of fakes inside some real k-NN ball; recall: share of reals inside some fake
+    ball."""
     _check_features(f_real, f_fake, minimum=k + 1)
     r_real, r_fake = _knn_radii(f_real, k), _knn_radii(f_fake, k)
     d = torch.cdist(f_fake, f_real)  # (M, N)
@@ -144,31 +173,45 @@ def mode_coverage(classes: torch.Tensor, n_classes: int, min_share: float = 0.1)
     return ModeCoverage(tuple(int(c) for c in counts), covered, kl)
 
 
-def stability(history: dict[str, list[float]], window: int = 20, spike_sigma: float = 3.0) -> dict[str, float]:
+def stability(
+    history: dict[str, list[float]], window: int = 20, spike_sigma: float = 3.0
+) -> dict[str, float]:
     """Training-stability statistics from an engine history, all over the second half of training:
-    loss variances, spikes (steps where loss_G jumps more than ``spike_sigma`` standard deviations above
-    its mean over the ``window`` steps before; the window may reach back into the first half) and the
-    mean D(x) − D(G(z)) gap."""
+    loss variances, spikes (steps where loss_G jumps more than ``spike_sigma`` standard deviations
+    above its mean over the ``window`` steps before; the window may reach back into the first half)
+    and the mean D(x) − D(G(z)) gap."""
     g = torch.tensor(history["loss_G"], dtype=torch.float64)
     half = len(g) // 2
     spikes = 0
     for t in range(max(window, half), len(g)):
-        past = g[t - window:t]
+        past = g[t - window : t]
         spikes += int(g[t] > past.mean() + spike_sigma * past.std().clamp_min(1e-8))
     gap = torch.tensor(history["d_real"][half:]) - torch.tensor(history["d_fake"][half:])
-    return {"var_loss_D": float(torch.tensor(history["loss_D"][half:]).var()), "var_loss_G": float(g[half:].var()),
-            "spikes": float(spikes), "gap_D": float(gap.mean())}
+    return {
+        "var_loss_D": float(torch.tensor(history["loss_D"][half:]).var()),
+        "var_loss_G": float(g[half:].var()),
+        "spikes": float(spikes),
+        "gap_D": float(gap.mean()),
+    }
 
 
 def _check_features(a: torch.Tensor, b: torch.Tensor, minimum: int) -> None:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"features must be (N, d) and (M, d), got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"features must be (N, d) and (M, d), got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     if min(len(a), len(b)) < minimum:
         raise ValueError(f"need at least {minimum} samples per set, got {len(a)} and {len(b)}")
 
 
-def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor, n_classes: int,
-                              retrain: bool = False, **train_kwargs) -> FeatureNet:
+def load_or_train_feature_net(
+    path: str | Path,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n_classes: int,
+    retrain: bool = False,
+    **train_kwargs,
+) -> FeatureNet:
     """The feature network cached at ``path`` (weights_only, checked against the data's shape), or a
     freshly trained one written there atomically (``retrain``: always; the old file stays until the
     new one replaces it)."""
@@ -176,8 +219,16 @@ def load_or_train_feature_net(path: str | Path, x: torch.Tensor, y: torch.Tensor
     if path.is_file() and not retrain:
         return load_feature_net(path, expect=(x.shape[1], x.shape[-1], n_classes))
     net = train_feature_net(x, y, n_classes, **train_kwargs)
-    save_checkpoint(path, {"kind": "feature_net", "channels": x.shape[1], "n_classes": n_classes,
-                           "image_size": x.shape[-1], "weights": net.state_dict()})
+    save_checkpoint(
+        path,
+        {
+            "kind": "feature_net",
+            "channels": x.shape[1],
+            "n_classes": n_classes,
+            "image_size": x.shape[-1],
+            "weights": net.state_dict(),
+        },
+    )
     return net
 
 
@@ -185,9 +236,14 @@ def load_feature_net(path: str | Path, expect: tuple[int, int, int] | None = Non
     """A saved ``FeatureNet`` (weights_only), in eval mode; ``expect`` = (channels, image_size,
     n_classes) the data needs, checked with a clear error."""
     state = load_checkpoint(path, kind="feature_net")
-    if expect is not None and (state["channels"], state["image_size"], state["n_classes"]) != expect:
-        raise ValueError(f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
-                         f"{state['n_classes']} classes; the data is {expect[0]}×{expect[1]}² with {expect[2]}")
+    if (
+        expect is not None
+        and (state["channels"], state["image_size"], state["n_classes"]) != expect
+    ):
+        raise ValueError(
+            f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
+            f"{state['n_classes']} classes; the data is {expect[0]}×{expect[1]}² with {expect[2]}"
+        )
     net = FeatureNet(state["channels"], state["n_classes"])
     load_state(net, state["weights"], name="feature net")
     return net.eval()

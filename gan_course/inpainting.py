@@ -1,12 +1,12 @@
 """Semantic inpainting with a pretrained GAN (Yeh et al., "Semantic Image Inpainting with Deep
-Generative Models", CVPR 2017), finished where seed 002 stopped: restarts and Poisson blending.
+Generative Models", CVPR 2017), finished where note 002 stopped: restarts and Poisson blending.
 
 For a corrupted image y with mask M (1 = known pixel, 0 = hole) and a trained G, D:
 
     ẑ = argmin_z  L_c(z) + λ · L_p(z)
-    L_c(z) = ‖W ⊙ (G(z) − y)‖₁        contextual: agree with the known pixels, weighted by W
-    L_p(z) = log(1 − D(G(z)))          perceptual: look real to D ("yeh"), or −log D(G(z)) ("nonsat")
-    x̂ = M ⊙ y + (1 − M) ⊙ G(ẑ)         composite, then optionally Poisson-blended
+    L_c(z) = ‖W ⊙ (G(z) − y)‖₁       contextual: agree with the known pixels, weighted by W
+    L_p(z) = log(1 − D(G(z)))         perceptual: look real to D ("yeh"), or −log D(G(z)) ("nonsat")
+    x̂ = M ⊙ y + (1 − M) ⊙ G(ẑ)        composite, then optionally Poisson-blended
 
 W is Yeh's importance weighting: a known pixel weighs the fraction of its ``window``×``window``
 neighbourhood that is missing, so pixels near the hole count and far ones do not ("binary": W = M).
@@ -15,9 +15,11 @@ a step budget and a gradient-norm stop); the restart with the lowest final loss 
 
 ``poisson_blend`` solves ∇²x = ∇²G(ẑ) inside the hole with x = y on the known pixels (the boundary
 comes from the corrupted image, never the ground truth), by batched conjugate gradients in torch.
-Hole / whole-image metrics live here too; the classical baselines (mean fill, scikit-image biharmonic,
-OpenCV Telea and Navier–Stokes) and notebook 07's experiments are in ``lessons.inpainting_study``.
+Hole / whole-image metrics live here too; the classical baselines (mean fill, scikit-image
+biharmonic, OpenCV Telea and Navier–Stokes) and notebook 07's experiments are in
+``lessons.inpainting_study``.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,7 +55,7 @@ def make_mask(kind: str, n: int, image_size: int, *, seed: int = 0) -> torch.Ten
     s = image_size
     mask = torch.ones(n, 1, s, s)
     if kind == "center":
-        mask[..., s // 4:s // 4 + s // 2, s // 4:s // 4 + s // 2] = 0
+        mask[..., s // 4 : s // 4 + s // 2, s // 4 : s // 4 + s // 2] = 0
     elif kind == "random_pixels":
         mask = (torch.rand(n, 1, s, s, generator=g) >= 0.8).float()
     elif kind == "random_blocks":
@@ -61,11 +63,15 @@ def make_mask(kind: str, n: int, image_size: int, *, seed: int = 0) -> torch.Ten
         corners = torch.randint(0, s - side + 1, (n, 4, 2), generator=g)
         for i in range(n):
             for top, left in corners[i].tolist():
-                mask[i, :, top:top + side, left:left + side] = 0
+                mask[i, :, top : top + side, left : left + side] = 0
     elif kind == "half":
         for i, side in enumerate(torch.randint(0, 4, (n,), generator=g).tolist()):
-            region = [(slice(None), slice(0, s // 2)), (slice(None), slice(s // 2, s)),
-                      (slice(0, s // 2), slice(None)), (slice(s // 2, s), slice(None))][side]
+            region = [
+                (slice(None), slice(0, s // 2)),
+                (slice(None), slice(s // 2, s)),
+                (slice(0, s // 2), slice(None)),
+                (slice(s // 2, s), slice(None)),
+            ][side]
             mask[i, :, region[0], region[1]] = 0
     else:
         mask = _strokes(n, s, g)
@@ -86,7 +92,7 @@ def _strokes(n: int, s: int, g: torch.Generator) -> torch.Tensor:
                 step = torch.tensor([math.sin(angle), math.cos(angle)]) * s / 12
                 for t in torch.linspace(0, 1, 4):
                     cy, cx = (point + t * step).clamp(0, s - 1)
-                    mask[i, 0][(yy - cy) ** 2 + (xx - cx) ** 2 <= radius ** 2] = 0
+                    mask[i, 0][(yy - cy) ** 2 + (xx - cx) ** 2 <= radius**2] = 0
                 point = (point + step).clamp(0, s - 1)
     return mask
 
@@ -96,27 +102,41 @@ def check_mask(mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     does not fit y, or leaves an image with no known pixel (nothing to inpaint from) or no hole."""
     if y.dim() != 4:
         raise ValueError(f"images must be (N, C, H, W) in [-1, 1], got {tuple(y.shape)}")
-    if mask.dim() != 4 or mask.shape[1] != 1 or mask.shape[0] != y.shape[0] or mask.shape[-2:] != y.shape[-2:]:
-        raise ValueError(f"mask must be (N, 1, H, W) = {(y.shape[0], 1, *y.shape[-2:])} for images "
-                         f"{tuple(y.shape)}, got {tuple(mask.shape)}")
+    if (
+        mask.dim() != 4
+        or mask.shape[1] != 1
+        or mask.shape[0] != y.shape[0]
+        or mask.shape[-2:] != y.shape[-2:]
+    ):
+        raise ValueError(
+            f"mask must be (N, 1, H, W) = {(y.shape[0], 1, *y.shape[-2:])} for images "
+            f"{tuple(y.shape)}, got {tuple(mask.shape)}"
+        )
     m = mask.float()
     if not torch.all((m == 0) | (m == 1)):
         raise ValueError("mask must be binary: 1 = known pixel, 0 = missing")
     known = m.flatten(1).sum(1)
     if (known == 0).any():
-        raise ValueError(f"mask of image {int((known == 0).nonzero()[0])} has no known pixels: nothing to inpaint from")
+        raise ValueError(
+            f"mask of image {int((known == 0).nonzero()[0])} has no known pixels: "
+            "nothing to inpaint from"
+        )
     if (known == m[0].numel()).any():
-        raise ValueError(f"mask of image {int((known == m[0].numel()).nonzero()[0])} has no missing pixels")
+        raise ValueError(
+            f"mask of image {int((known == m[0].numel()).nonzero()[0])} has no missing pixels"
+        )
     return m
 
 
 def importance_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
-    """Yeh's W: for a known pixel i, the fraction of its neighbours N(i) that are missing, N(i) being
-    the pixels of the window×window neighbourhood that lie inside the image (Yeh's Σ (1 − M_j) / |N(i)|);
-    0 on missing pixels. mask: (N, 1, H, W), 1 = known."""
+    """Yeh's W: for a known pixel i, the fraction of its neighbours N(i) that are missing, N(i)
+    being the pixels of the window×window neighbourhood that lie inside the image
+    (Yeh's Σ (1 − M_j) / |N(i)|); 0 on missing pixels. mask: (N, 1, H, W), 1 = known."""
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be an odd number >= 1, got {window}")
-    missing_share = F.avg_pool2d(1 - mask, window, stride=1, padding=window // 2, count_include_pad=False)
+    missing_share = F.avg_pool2d(
+        1 - mask, window, stride=1, padding=window // 2, count_include_pad=False
+    )
     return mask * missing_share  # (N, 1, H, W)
 
 
@@ -146,18 +166,28 @@ class InpaintConfig:
     window: int = 7
     weighting: str = "importance"
     perceptual: str = "yeh"
-    z_clip: float | None = 3.0  # |z| ≤ 3: the N(0, 1) prior's likely range (Yeh clip to [−1, 1] for U(−1, 1))
+    z_clip: float | None = (
+        3.0  # |z| ≤ 3: the N(0, 1) prior's likely range (Yeh clip to [−1, 1] for U(−1, 1))
+    )
     grad_tol: float = 1e-4  # stop when every z's gradient norm is below this
     blend: bool = True
-    precision: str = "auto"  # "bf16": G and D under bf16 autocast (z and Adam stay fp32); auto = bf16 with CUDA
+    precision: str = (
+        "auto"  # "bf16": G and D under bf16 autocast (z and Adam stay fp32); auto = bf16 with CUDA
+    )
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
         if self.weighting not in WEIGHTINGS:
-            raise ValueError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}")
+            raise ValueError(
+                f"weighting must be one of {', '.join(WEIGHTINGS)}, got {self.weighting!r}"
+            )
         if self.perceptual not in PERCEPTUAL:
-            raise ValueError(f"perceptual must be one of {', '.join(PERCEPTUAL)}, got {self.perceptual!r}")
+            raise ValueError(
+                f"perceptual must be one of {', '.join(PERCEPTUAL)}, got {self.perceptual!r}"
+            )
         if self.lambda_perceptual < 0 or self.steps < 1 or self.restarts < 1 or self.lr <= 0:
             raise ValueError("need lambda_perceptual >= 0, steps >= 1, restarts >= 1 and lr > 0")
         if self.z_clip is not None and self.z_clip <= 0:
@@ -185,30 +215,53 @@ class Inpainting:
     steps: int  # steps taken (≤ config.steps: the gradient-norm rule may stop earlier)
 
 
-def inpaint(G: nn.Module, D: nn.Module, y: torch.Tensor, mask: torch.Tensor, z_dim: int,
-            config: InpaintConfig = InpaintConfig(), *, seed: int = 0) -> Inpainting:
-    """Fill the holes of y: (N, C, H, W) in [-1, 1] (mask (N, 1, H, W), 1 = known) with a frozen G, D.
-    All N × K restarts move together as one batch of z: (N·K, z_dim). G and D run frozen in eval
+def inpaint(
+    G: nn.Module,
+    D: nn.Module,
+    y: torch.Tensor,
+    mask: torch.Tensor,
+    z_dim: int,
+    config: InpaintConfig = InpaintConfig(),
+    *,
+    seed: int = 0,
+) -> Inpainting:
+    """Fill the holes of y: (N, C, H, W) in [-1, 1] (mask (N, 1, H, W), 1 = known) with a frozen G,
+    D. All N × K restarts move together as one batch of z: (N·K, z_dim). G and D run frozen in eval
     mode; their weights' ``requires_grad`` and their modes are given back afterwards."""
     m = check_mask(mask, y)
     with frozen(G, D, eval=True):
         return _optimise_z(G, D, y, m, z_dim, config, seed)
 
 
-def _optimise_z(G: nn.Module, D: nn.Module, y: torch.Tensor, m: torch.Tensor, z_dim: int, config: InpaintConfig,
-                seed: int) -> Inpainting:
+def _optimise_z(
+    G: nn.Module,
+    D: nn.Module,
+    y: torch.Tensor,
+    m: torch.Tensor,
+    z_dim: int,
+    config: InpaintConfig,
+    seed: int,
+) -> Inpainting:
     """``inpaint``'s loop, for a checked float mask m and frozen G, D."""
     device = next(G.parameters()).device
     y, m = y.to(device), m.to(device)
     n, k = y.shape[0], config.restarts
     weights = importance_weights(m, config.window) if config.weighting == "importance" else m
-    y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)  # (N·K, C, H, W): restarts of image i together
+    y_k, w_k = (
+        y.repeat_interleave(k, 0),
+        weights.repeat_interleave(k, 0),
+    )  # (N·K, C, H, W): restarts of image i together
     g = torch.Generator().manual_seed(seed)
-    # restart j of every image: the j-th draw of N × z_dim, so restart 0 is exactly what K = 1 runs and
-    # more restarts can only lower the kept loss (Adam is per-element, D and G are in eval mode). One
-    # draw per restart: a single randn(K, N, z_dim) would not start with K = 1's values whenever
-    # N · z_dim is not a multiple of 16 (the CPU generator redraws a tensor's last 16 values then)
-    z = torch.stack([torch.randn(n, z_dim, generator=g) for _ in range(k)], 1).reshape(n * k, z_dim).to(device)
+    # restart j of every image: the j-th draw of N × z_dim, so restart 0 is exactly what K = 1 runs
+    # and more restarts can only lower the kept loss (Adam is per-element, D and G are in eval
+    # mode). One draw per restart: a single randn(K, N, z_dim) would not start with K = 1's values
+    # whenever N · z_dim is not a multiple of 16 (the CPU generator redraws a tensor's last 16
+    # values then)
+    z = (
+        torch.stack([torch.randn(n, z_dim, generator=g) for _ in range(k)], 1)
+        .reshape(n * k, z_dim)
+        .to(device)
+    )
     if config.z_clip is not None:
         z = z.clamp(-config.z_clip, config.z_clip)
     z.requires_grad_(True)
@@ -234,7 +287,9 @@ def _optimise_z(G: nn.Module, D: nn.Module, y: torch.Tensor, m: torch.Tensor, z_
             with torch.no_grad():
                 z.clamp_(-config.z_clip, config.z_clip)
         history.append(loss.detach().mean())  # stays on the device: no host sync per step
-        if config.grad_tol and grad_norm < config.grad_tol:  # the only per-step sync, and only when asked
+        if (
+            config.grad_tol and grad_norm < config.grad_tol
+        ):  # the only per-step sync, and only when asked
             break
     history = torch.stack(history).tolist() if history else []
     with torch.no_grad():
@@ -244,8 +299,16 @@ def _optimise_z(G: nn.Module, D: nn.Module, y: torch.Tensor, m: torch.Tensor, z_
         x_gen = G(z_best).float()
         comp = composite(y, m, x_gen)
         blended = poisson_blend(x_gen, y, m) if config.blend else None
-    return Inpainting(z_best.cpu(), x_gen.cpu(), comp.cpu(), None if blended is None else blended.cpu(),
-                      final.cpu(), best.cpu(), history, steps)
+    return Inpainting(
+        z_best.cpu(),
+        x_gen.cpu(),
+        comp.cpu(),
+        None if blended is None else blended.cpu(),
+        final.cpu(),
+        best.cpu(),
+        history,
+        steps,
+    )
 
 
 def composite(y: torch.Tensor, mask: torch.Tensor, x_gen: torch.Tensor) -> torch.Tensor:
@@ -253,25 +316,35 @@ def composite(y: torch.Tensor, mask: torch.Tensor, x_gen: torch.Tensor) -> torch
     return mask * y + (1 - mask) * x_gen
 
 
-# ---------------------------------------------------------------------------------- Poisson blending
+# --------------------------------------------------------------------------------- Poisson blending
 def _neighbour_sum(f: torch.Tensor) -> torch.Tensor:
     """Σ of the 4 neighbours inside the image (zero outside): f (N, C, H, W) → same shape."""
     p = F.pad(f, (1, 1, 1, 1))
     return p[..., :-2, 1:-1] + p[..., 2:, 1:-1] + p[..., 1:-1, :-2] + p[..., 1:-1, 2:]
 
 
-def poisson_blend(x_gen: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, *, tol: float = 1e-6,
-                  max_iter: int = 2000) -> torch.Tensor:
+def poisson_blend(
+    x_gen: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor,
+    *,
+    tol: float = 1e-6,
+    max_iter: int = 2000,
+) -> torch.Tensor:
     """x with x = y on known pixels and, inside the hole, the discrete Poisson equation
 
-        deg(p)·x_p − Σ_{q ~ p} x_q = deg(p)·g_p − Σ_{q ~ p} g_q      (g = G(ẑ), q over in-image 4-neighbours)
+        deg(p)·x_p − Σ_{q ~ p} x_q = deg(p)·g_p − Σ_{q ~ p} g_q
+        (g = G(ẑ), q over in-image 4-neighbours)
 
     i.e. the hole keeps G's gradients and meets the known pixels seamlessly (Neumann at the image
-    border). Solved for all images and channels at once by conjugate gradients on the hole pixels."""
+    border). Solved for all images and channels at once by conjugate gradients on the hole
+    pixels."""
     m = check_mask(mask, y).to(y.dtype).expand_as(y)
     hole = 1 - m
     deg = _neighbour_sum(torch.ones_like(y))  # 2, 3 or 4 in-image neighbours
-    rhs = hole * (deg * x_gen - _neighbour_sum(x_gen) + _neighbour_sum(m * y))  # known neighbours move right
+    rhs = hole * (
+        deg * x_gen - _neighbour_sum(x_gen) + _neighbour_sum(m * y)
+    )  # known neighbours move right
 
     def A(f: torch.Tensor) -> torch.Tensor:  # the operator on hole pixels (f is zero elsewhere)
         return hole * (deg * f - _neighbour_sum(hole * f))
@@ -283,7 +356,7 @@ def poisson_blend(x_gen: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, *, t
     rr = (r * r).sum(dims, keepdim=True)
     scale = (rhs * rhs).sum(dims, keepdim=True).clamp_min(1e-30)
     for _ in range(max_iter):
-        if bool((rr <= tol ** 2 * scale).all()):
+        if bool((rr <= tol**2 * scale).all()):
             break
         Ap = A(p)
         alpha = rr / (p * Ap).sum(dims, keepdim=True).clamp_min(1e-30)
@@ -304,18 +377,28 @@ def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
 
 
 def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image (N,)."""
+    """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image
+    (N,)."""
     full = ssim_map(x_hat, x)
     hole = (1 - mask).expand_as(full)
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
 
 
-def inpainting_metrics(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor,
-                       classifier: nn.Module | None = None, labels: torch.Tensor | None = None) -> dict[str, float]:
+def inpainting_metrics(
+    x_hat: torch.Tensor,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+    classifier: nn.Module | None = None,
+    labels: torch.Tensor | None = None,
+) -> dict[str, float]:
     """Means over images: ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` / ``SSIM``
     (whole image) and, with a classifier and labels, ``accuracy`` of its predictions on x̂."""
-    out = {"PSNR hole": float(hole_psnr(x_hat, x, mask).mean()), "SSIM hole": float(hole_ssim(x_hat, x, mask).mean()),
-           "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())}
+    out = {
+        "PSNR hole": float(hole_psnr(x_hat, x, mask).mean()),
+        "SSIM hole": float(hole_ssim(x_hat, x, mask).mean()),
+        "PSNR": float(psnr(x_hat, x).mean()),
+        "SSIM": float(ssim(x_hat, x).mean()),
+    }
     if classifier is not None and labels is not None:
         with torch.no_grad():
             out["accuracy"] = float((classifier(x_hat).argmax(1) == labels).double().mean())

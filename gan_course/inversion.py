@@ -7,6 +7,7 @@ Manifold"; Creswell & Bharath 2018, "Inverting the Generator of a GAN"):
 - a learned ``LatentEncoder`` E: x → z, trained on G's own samples (``train_latent_encoder``);
 - ``invert_hybrid``: E(x) as the starting point, then optimisation.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,16 @@ class Inversion:
     history: list[float]  # mean loss per optimisation step
 
 
-
-def invert_by_optimization(G: nn.Module, x: torch.Tensor, z_dim: int, *, steps: int = 200, lr: float = 0.05,
-                           z_init: torch.Tensor | None = None, seed: int = 0) -> Inversion:
+def invert_by_optimization(
+    G: nn.Module,
+    x: torch.Tensor,
+    z_dim: int,
+    *,
+    steps: int = 200,
+    lr: float = 0.05,
+    z_init: torch.Tensor | None = None,
+    seed: int = 0,
+) -> Inversion:
     """Adam on z (N, z_dim) minimising the per-image MSE ‖G(z) − x‖², x: (N, C, H, W) in [-1, 1].
     G runs in eval mode with frozen weights (both restored afterwards); only z moves."""
     if z_init is None:
@@ -60,7 +68,11 @@ class LatentEncoder(nn.Module):
         c, s = channels, image_size
         while s > 4:
             # (N, c, s, s) → (N, width, s/2, s/2)
-            layers += [nn.Conv2d(c, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(c, width, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width),
+                nn.LeakyReLU(0.2, True),
+            ]
             c, s, width = width, s // 2, width * 2
         self.body = nn.Sequential(*layers, nn.Flatten())  # (N, c·4·4)
         self.head = nn.Linear(c * 16, z_dim)
@@ -69,11 +81,21 @@ class LatentEncoder(nn.Module):
         return self.head(self.body(x))
 
 
-def train_latent_encoder(G: nn.Module, z_dim: int, channels: int, image_size: int, *, steps: int = 500,
-                         batch_size: int = 64, lr: float = 1e-3, width: int = 32,
-                         seed: int = 0) -> tuple[LatentEncoder, list[float]]:
+def train_latent_encoder(
+    G: nn.Module,
+    z_dim: int,
+    channels: int,
+    image_size: int,
+    *,
+    steps: int = 500,
+    batch_size: int = 64,
+    lr: float = 1e-3,
+    width: int = 32,
+    seed: int = 0,
+) -> tuple[LatentEncoder, list[float]]:
     """Fit E on G's samples: minimise ‖E(G(z)) − z‖² + ‖G(E(G(z))) − G(z)‖² (latent + image terms).
-    G runs frozen in eval mode; E's initial weights come from ``seed`` without touching the global RNG."""
+    G runs frozen in eval mode; E's initial weights come from ``seed`` without touching the global
+    RNG."""
     with seeded(seed):
         E = LatentEncoder(z_dim, channels, image_size, width)
     opt = torch.optim.Adam(E.parameters(), lr=lr)
@@ -102,7 +124,9 @@ def invert_by_encoder(G: nn.Module, E: LatentEncoder, x: torch.Tensor) -> Invers
     return Inversion(z, x_hat, F.mse_loss(x_hat, x, reduction="none").flatten(1).mean(1), [])
 
 
-def invert_hybrid(G: nn.Module, E: LatentEncoder, x: torch.Tensor, *, steps: int = 100, lr: float = 0.02) -> Inversion:
+def invert_hybrid(
+    G: nn.Module, E: LatentEncoder, x: torch.Tensor, *, steps: int = 100, lr: float = 0.02
+) -> Inversion:
     """E(x) as the start, then ``invert_by_optimization``."""
     with torch.no_grad(), frozen(E, eval=True):
         z0 = E(x)

@@ -7,14 +7,16 @@
   truth, Σᵢ E(xᵢ) / Σᵢ E(truthᵢ) with E the squared Laplacian response: 1 = as detailed as the
   truth, < 1 blurrier, > 1 noisier. Summed over the set, not averaged per image, so nearly flat
   patches (E ≈ 0) cannot dominate it.
-- ``edge_fidelity``: whether the detail is the *right* detail: Pearson correlation, pooled over every
-  pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the truth's
-  edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
+- ``edge_fidelity``: whether the detail is the *right* detail: Pearson correlation, pooled over
+  every pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the
+  truth's edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
 
 Read the two together (``detail_verdict`` puts it in words): sharpness ≈ 1 with edge fidelity ≈ 1 is
-"sharp and right"; sharpness ≥ 1 with low edge fidelity is "sharp and wrong" (noise, invented texture);
-sharpness < 1 with clearly positive edge fidelity is "blurred but in the right place".
+"sharp and right"; sharpness ≥ 1 with low edge fidelity is "sharp and wrong"
+(noise, invented texture); sharpness < 1 with clearly positive edge fidelity is "blurred but in the
+right place".
 """
+
 from __future__ import annotations
 
 import torch
@@ -36,7 +38,9 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     from torchmetrics.functional.image import peak_signal_noise_ratio
 
     _check(x, y)
-    return peak_signal_noise_ratio(x.float(), y.float(), data_range=2.0, reduction="none", dim=(1, 2, 3))
+    return peak_signal_noise_ratio(
+        x.float(), y.float(), data_range=2.0, reduction="none", dim=(1, 2, 3)
+    )
 
 
 def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -48,14 +52,20 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The SSIM of x against y at every pixel (N, C, H, W); its mean over an image is ``ssim``.
 
     Computed on [0, 1] (data range 1), the range SSIM is defined on: its brightness term
-    (2 μx μy + C1) / (μx² + μy² + C1) assumes non-negative intensities, so on [-1, 1] a mid-grey area
-    (μ ≈ 0) would score near 0 for a barely visible change. Matches ``skimage.metrics.structural_similarity``
-    (gaussian_weights, σ 1.5, data_range 1) away from the border."""
+    (2 μx μy + C1) / (μx² + μy² + C1) assumes non-negative intensities, so on [-1, 1] a mid-grey
+    area (μ ≈ 0) would score near 0 for a barely visible change. Matches
+    ``skimage.metrics.structural_similarity`` (gaussian_weights, σ 1.5, data_range 1) away from the
+    border."""
     from torchmetrics.functional.image import structural_similarity_index_measure
 
     _check(x, y)
-    _, full = structural_similarity_index_measure((x.float() + 1) / 2, (y.float() + 1) / 2, data_range=1.0,
-                                                  reduction="none", return_full_image=True)
+    _, full = structural_similarity_index_measure(
+        (x.float() + 1) / 2,
+        (y.float() + 1) / 2,
+        data_range=1.0,
+        reduction="none",
+        return_full_image=True,
+    )
     return full
 
 
@@ -76,9 +86,12 @@ _SOBEL_X = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / 8  # d/dx per 
 
 
 def _filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """A 3×3 kernel applied to every channel of x: (N, C, H, W) → (N, C, H-2, W-2) (borders excluded)."""
+    """A 3×3 kernel applied to every channel of x: (N, C, H, W) → (N, C, H-2, W-2)
+    (borders excluded)."""
     c = x.shape[1]
-    weight = kernel.to(x.device).expand(c, 1, 3, 3).contiguous()  # (C, 1, 3, 3): one filter per channel
+    weight = (
+        kernel.to(x.device).expand(c, 1, 3, 3).contiguous()
+    )  # (C, 1, 3, 3): one filter per channel
     return F.conv2d(x.float(), weight, groups=c)
 
 
@@ -97,14 +110,16 @@ def _sobel(x: torch.Tensor) -> torch.Tensor:
 
 
 def high_frequency_energy(x: torch.Tensor) -> torch.Tensor:
-    """Mean squared Laplacian response per image (N,) (borders excluded); 0 for flat images and ramps."""
+    """Mean squared Laplacian response per image (N,) (borders excluded); 0 for flat images and
+    ramps."""
     _check(x)
     return _filter(x, _LAPLACIAN).pow(2).mean((1, 2, 3))
 
 
 def sharpness(x: torch.Tensor, truth: torch.Tensor) -> float:
-    """High-frequency energy of the set x relative to that of its ground truth, Σᵢ E(xᵢ) / Σᵢ E(truthᵢ),
-    with E the squared Laplacian response; x, truth: (N, C, H, W) in [-1, 1].
+    """High-frequency energy of the set x relative to that of its ground truth,
+    Σᵢ E(xᵢ) / Σᵢ E(truthᵢ), with E the squared Laplacian response; x, truth: (N, C, H, W) in
+    [-1, 1].
 
     1 = as detailed as the truth, < 1 blurrier (a Gaussian blur gives less, and less as σ grows),
     > 1 noisier. The ratio of sums weighs every image by the detail its truth has; the mean of
@@ -115,31 +130,37 @@ def sharpness(x: torch.Tensor, truth: torch.Tensor) -> float:
     _check_pair(x, truth)
     truth_energy = high_frequency_energy(truth).sum()
     if truth_energy == 0:
-        raise ValueError("truth has no high-frequency detail at all (flat or linear images): "
-                         "sharpness relative to it is undefined")
+        raise ValueError(
+            "truth has no high-frequency detail at all (flat or linear images): "
+            "sharpness relative to it is undefined"
+        )
     return float(high_frequency_energy(x).sum() / truth_energy)
 
 
 def edge_fidelity(x: torch.Tensor, truth: torch.Tensor) -> float:
-    """Agreement of the edges of x with the truth's: Pearson correlation between their Sobel gradients
-    (d/dx and d/dy of every channel), pooled over every pixel of the set; x, truth: (N, C, H, W).
+    """Agreement of the edges of x with the truth's: Pearson correlation between their Sobel
+    gradients (d/dx and d/dy of every channel), pooled over every pixel of the set; x, truth:
+    (N, C, H, W).
 
-    1 = the same edges (up to a scale), ≈ 0 = edges unrelated to the truth, < 0 = inverted edges; an x
-    with no edges at all scores 0. Why signed gradients: a blur keeps every edge where it was, only
-    softer, so the correlation stays clearly positive (≈ 0.7 for σ = 2 px on 32×32 photos); noise adds
-    gradients the truth lacks and lowers it; a texture drawn independently of the truth, however sharp,
-    correlates ≈ 0. Unlike gradient *magnitudes*, the signs also catch an edge of the wrong polarity
-    (a dark-to-light step where the truth goes light-to-dark), which is a wrong edge. Unlike Laplacian
-    responses, first derivatives do not collapse under a mild blur (σ = 2: ≈ 0.3 for the Laplacian).
-    Pooled, not per image, so nearly flat images weigh by the little gradient they have.
+    1 = the same edges (up to a scale), ≈ 0 = edges unrelated to the truth, < 0 = inverted edges; an
+    x with no edges at all scores 0. Why signed gradients: a blur keeps every edge where it was,
+    only softer, so the correlation stays clearly positive (≈ 0.7 for σ = 2 px on 32×32 photos);
+    noise adds gradients the truth lacks and lowers it; a texture drawn independently of the truth,
+    however sharp, correlates ≈ 0. Unlike gradient *magnitudes*, the signs also catch an edge of the
+    wrong polarity (a dark-to-light step where the truth goes light-to-dark), which is a wrong edge.
+    Unlike Laplacian responses, first derivatives do not collapse under a mild blur (σ = 2: ≈ 0.3
+    for the Laplacian). Pooled, not per image, so nearly flat images weigh by the little gradient
+    they have.
     """
     _check_pair(x, truth)
     g_x, g_t = _sobel(x).flatten(), _sobel(truth).flatten()  # every d/dx and d/dy of the set
     g_x, g_t = g_x - g_x.mean(), g_t - g_t.mean()
     norm_t = g_t.norm()
     if norm_t == 0:
-        raise ValueError("truth has no edges at all (the same gradient at every pixel, e.g. flat "
-                         "images): edge fidelity is undefined")
+        raise ValueError(
+            "truth has no edges at all (the same gradient at every pixel, e.g. flat "
+            "images): edge fidelity is undefined"
+        )
     norm_x = g_x.norm()
     if norm_x == 0:
         return 0.0
@@ -149,35 +170,50 @@ def edge_fidelity(x: torch.Tensor, truth: torch.Tensor) -> float:
 def detail_verdict(sharpness: float, edge_fidelity: float) -> str:
     """What ``sharpness`` and ``edge_fidelity`` of a set say together, in words a verdict can quote:
     blurrier (< 0.9), about as detailed as the truth (0.9–1.1) or more (> 1.1); on the truth's edges
-    (edge fidelity ≥ 0.5, clearly positive as a blur keeps it) or on edges mostly unrelated to them."""
+    (edge fidelity ≥ 0.5, clearly positive as a blur keeps it) or on edges mostly unrelated to
+    them."""
     right = edge_fidelity >= 0.5
     if sharpness < 0.9:
-        return ("blurred, on the truth's edges" if right
-                else "blurred, and most of the detail left is not the truth's")
+        return (
+            "blurred, on the truth's edges"
+            if right
+            else "blurred, and most of the detail left is not the truth's"
+        )
     if sharpness <= 1.1:
-        return ("about as detailed as the truth, on its edges" if right
-                else "about as detailed as the truth, but on edges mostly unrelated to its own")
-    return ("over-sharp: more high-frequency energy than the truth, on top of its edges" if right
-            else "noisy: more high-frequency energy than the truth, on edges mostly unrelated to its "
-                 "own")
+        return (
+            "about as detailed as the truth, on its edges"
+            if right
+            else "about as detailed as the truth, but on edges mostly unrelated to its own"
+        )
+    return (
+        "over-sharp: more high-frequency energy than the truth, on top of its edges"
+        if right
+        else "noisy: more high-frequency energy than the truth, on edges mostly unrelated to its "
+        "own"
+    )
 
 
 def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """``PSNR`` (dB) and ``SSIM`` of y against x averaged over images, with the set-level ``sharpness``
-    (1 = as detailed as x, < 1 blurrier, > 1 noisier) and ``edge fidelity`` (1 = x's edges, ≈ 0
-    unrelated ones); y, x: (N, C, H, W) in [-1, 1]."""
-    return {"PSNR": float(psnr(y, x).mean()), "SSIM": float(ssim(y, x).mean()),
-            "sharpness": sharpness(y, x), "edge fidelity": edge_fidelity(y, x)}
+    """``PSNR`` (dB) and ``SSIM`` of y against x averaged over images, with the set-level
+    ``sharpness`` (1 = as detailed as x, < 1 blurrier, > 1 noisier) and ``edge fidelity`` (1 = x's
+    edges, ≈ 0 unrelated ones); y, x: (N, C, H, W) in [-1, 1]."""
+    return {
+        "PSNR": float(psnr(y, x).mean()),
+        "SSIM": float(ssim(y, x).mean()),
+        "sharpness": sharpness(y, x),
+        "edge fidelity": edge_fidelity(y, x),
+    }
 
 
-def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150, batch_size: int = 32,
-                     seed: int = 0) -> float:
+def realism_accuracy(
+    real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150, batch_size: int = 32, seed: int = 0
+) -> float:
     """Held-out accuracy of a fresh small CNN trained to tell ``real`` from ``fake`` (both
     (N, C, H, W) in [-1, 1], N ≥ 4): 0.5 = indistinguishable (realistic), 1.0 = trivially fake.
 
     Each set is split in half by a seeded permutation; the classifier trains on one half of both and
-    is scored on the other, so it judges images it has not seen. Unlike the GAN's own D, it was never
-    part of the game the generator played.
+    is scored on the other, so it judges images it has not seen. Unlike the GAN's own D, it was
+    never part of the game the generator played.
     """
     _check(real, fake)
     if real.shape[0] < 4:
@@ -191,9 +227,16 @@ def realism_accuracy(real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150
     y_fit = torch.cat([torch.ones(len(real_fit)), torch.zeros(len(fake_fit))])
     c = real.shape[1]
     with seeded(seed):
-        net = nn.Sequential(nn.Conv2d(c, 16, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
-                            nn.Conv2d(16, 32, 4, 2, 1), nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)
-                            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 1), nn.Flatten(0))  # (N,)
+        net = nn.Sequential(
+            nn.Conv2d(c, 16, 4, 2, 1),
+            nn.LeakyReLU(0.2),  # (N, 16, H/2, W/2)
+            nn.Conv2d(16, 32, 4, 2, 1),
+            nn.LeakyReLU(0.2),  # (N, 32, H/4, W/4)
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(32, 1),
+            nn.Flatten(0),
+        )  # (N,)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     for _ in range(steps):
         idx = torch.randint(len(x_fit), (min(batch_size, len(x_fit)),), generator=g)

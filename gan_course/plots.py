@@ -2,9 +2,10 @@
 during training.
 
 Functions return ``matplotlib.figure.Figure`` objects built without pyplot, so they work the same in
-a notebook (the figure displays as the cell's value), in a headless training run (``save_figure``) and
-in tests. Images follow the course convention: tensors (B, C, H, W) in [-1, 1].
+a notebook (the figure displays as the cell's value), in a headless training run (``save_figure``)
+and in tests. Images follow the course convention: tensors (B, C, H, W) in [-1, 1].
 """
+
 from __future__ import annotations
 
 import math
@@ -20,22 +21,24 @@ from .engine import Callback, GANTrainer
 
 
 def image_grid(x: torch.Tensor, nrow: int | None = None, pad: int = 1) -> np.ndarray:
-    """Tile images x: (B, C, H, W) in [-1, 1] (C = 1 or 3) into one (rows·H, cols·W, 3) float array in [0, 1]."""
+    """Tile images x: (B, C, H, W) in [-1, 1] (C = 1 or 3) into one (rows·H, cols·W, 3) float array
+    in [0, 1], ``nrow`` images per row (default: a square), white ``pad`` pixels between them."""
+    from torchvision.utils import (
+        make_grid,
+    )  # torchvision is slow to import: only when a grid is drawn
+
     if x.dim() != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"expected images (B, 1|3, H, W), got {tuple(x.shape)}")
-    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) / 2).expand(-1, 3, -1, -1)  # (B, 3, H, W) in [0, 1]
-    B, _, H, W = x.shape
-    ncol = nrow or math.ceil(math.sqrt(B))
-    nrows = math.ceil(B / ncol)
-    grid = torch.ones(3, nrows * (H + pad) + pad, ncol * (W + pad) + pad)
-    for i in range(B):
-        r, c = divmod(i, ncol)
-        top, left = pad + r * (H + pad), pad + c * (W + pad)
-        grid[:, top:top + H, left:left + W] = x[i]
+    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) / 2).expand(
+        -1, 3, -1, -1
+    )  # (B, 3, H, W) in [0, 1]
+    grid = make_grid(x, nrow=nrow or math.ceil(math.sqrt(x.shape[0])), padding=pad, pad_value=1.0)
     return grid.permute(1, 2, 0).numpy()  # (rows·H, cols·W, 3)
 
 
-def show_images(x: torch.Tensor, title: str | None = None, nrow: int | None = None, size: float = 4.0) -> Figure:
+def show_images(
+    x: torch.Tensor, title: str | None = None, nrow: int | None = None, size: float = 4.0
+) -> Figure:
     """A figure of the image grid of x: (B, C, H, W) in [-1, 1]."""
     fig = Figure(figsize=(size, size))
     ax = fig.add_subplot()
@@ -68,14 +71,20 @@ def plot_history(history: Mapping[str, Sequence[float]], smooth: int = 1) -> Fig
     steps = np.asarray(history["step"])
     fig = Figure(figsize=(10, 3.4))
     ax_loss, ax_d = fig.subplots(1, 2)
-    for ax, keys, ylabel in ((ax_loss, ("loss_D", "loss_G"), "loss"),
-                             (ax_d, ("d_real", "d_fake"), "mean sigmoid(D)")):
+    for ax, keys, ylabel in (
+        (ax_loss, ("loss_D", "loss_G"), "loss"),
+        (ax_d, ("d_real", "d_fake"), "mean sigmoid(D)"),
+    ):
         for key in keys:
             y = np.asarray(history[key], dtype=float)
-            line, = ax.plot(steps, y, lw=0.8, alpha=0.45 if smooth > 1 else 1.0, label=key)
+            (line,) = ax.plot(steps, y, lw=0.8, alpha=0.45 if smooth > 1 else 1.0, label=key)
             if smooth > 1 and len(y) >= smooth:
-                ax.plot(steps[smooth - 1:], np.convolve(y, np.ones(smooth) / smooth, "valid"),
-                        color=line.get_color(), lw=1.6)
+                ax.plot(
+                    steps[smooth - 1 :],
+                    np.convolve(y, np.ones(smooth) / smooth, "valid"),
+                    color=line.get_color(),
+                    lw=1.6,
+                )
         ax.set_xlabel("step")
         ax.set_ylabel(ylabel)
         ax.legend(loc="best")
@@ -92,8 +101,12 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 100) -> Path:
     return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png"))
 
 
-def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Sequence[str] | None = None,
-                 decimals: int = 4) -> str:
+def format_table(
+    rows: Sequence[Mapping],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    decimals: int = 4,
+) -> str:
     """Plain-text table (no pandas): text columns left-aligned, numbers right-aligned; floats
     with ``decimals`` places so that the printed text is the same on every machine."""
     headers = list(headers or columns)
@@ -101,13 +114,20 @@ def format_table(rows: Sequence[Mapping], columns: Sequence[str], headers: Seque
     cells = [[fmt(r[c]) for c in columns] for r in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     text = [any(isinstance(r[c], str) for r in rows) for c in columns]  # text columns align left
-    line = lambda values: "  ".join(v.ljust(w) if left else v.rjust(w)  # noqa: E731
-                                    for v, w, left in zip(values, widths, text)).rstrip()
-    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells])
+    line = lambda values: "  ".join(
+        v.ljust(w) if left else v.rjust(w)  # noqa: E731
+        for v, w, left in zip(values, widths, text)
+    ).rstrip()
+    return "\n".join(
+        [line(headers), line(["-" * w for w in widths])] + [line(row) for row in cells]
+    )
 
 
-def plot_rate_distortion(rows: Sequence[Mapping], metrics: Sequence[str] = ("PSNR", "SSIM"),
-                         title: str = "quality vs bytes per image") -> Figure:
+def plot_rate_distortion(
+    rows: Sequence[Mapping],
+    metrics: Sequence[str] = ("PSNR", "SSIM"),
+    title: str = "quality vs bytes per image",
+) -> Figure:
     """One curve per ``family`` of rows with ``bytes`` and each metric (``compression.codec_rows``,
     ``encoder_decoder.rate_distortion_rows``); bytes on a log axis."""
     fig = Figure(figsize=(5 * len(metrics), 3.4))
@@ -127,9 +147,10 @@ def plot_rate_distortion(rows: Sequence[Mapping], metrics: Sequence[str] = ("PSN
 
 
 class SampleGrids(Callback):
-    """A training callback that draws: every ``every`` steps (and at the end), ``samples/step_NNNNNN.png``
-    of G on the trainer's fixed input, and ``loss_curves.png``, under ``out_dir``. The trainer draws
-    nothing itself; whoever wants pictures adds this (``gan-course train`` does)."""
+    """A training callback that draws: every ``every`` steps (and at the end),
+    ``samples/step_NNNNNN.png`` of G on the trainer's fixed input, and ``loss_curves.png``, under
+    ``out_dir``. The trainer draws nothing itself; whoever wants pictures adds this
+    (``gan-course train`` does)."""
 
     def __init__(self, out_dir: str | Path, every: int):
         self.out_dir, self.every, self.written = Path(out_dir), every, -1
@@ -147,7 +168,9 @@ class SampleGrids(Callback):
         self.written = trainer.step
         trainer.flush()
         name = f"step_{trainer.step:06d}"
-        save_figure(show_images(trainer.sample_images(), title=f"step {trainer.step}"),
-                    self.out_dir / "samples" / f"{name}.png")
+        save_figure(
+            show_images(trainer.sample_images(), title=f"step {trainer.step}"),
+            self.out_dir / "samples" / f"{name}.png",
+        )
         if trainer.history["step"]:
             save_figure(plot_history(trainer.history), self.out_dir / "loss_curves.png")

@@ -8,13 +8,14 @@ Each notebook's setup cell calls these explicitly; nothing here runs at import t
 - ``get_device()`` picks CUDA, then Apple MPS, then the CPU, unless told otherwise.
 - ``speed_switch(value, device)`` resolves the "auto" | "on" | "off" speed switches (on with CUDA).
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import random
 import time
-from typing import Callable, Iterator, Literal, TypeVar
+from typing import Callable, Iterator, Literal, TypeVar, get_args
 
 import numpy as np
 import torch
@@ -27,7 +28,8 @@ PROFILE_ENV = "GAN_COURSE_PROFILE"
 
 
 def check_profile(profile: str) -> Profile:
-    """Return ``profile`` if it names a profile, else raise a ``ValueError`` listing the valid ones."""
+    """Return ``profile`` if it names a profile, else raise a ``ValueError`` listing the valid
+    ones."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: expected one of {', '.join(PROFILES)}")
     return profile  # type: ignore[return-value]
@@ -46,7 +48,8 @@ def current_profile(profile: str | None = None) -> Profile:
 
 
 def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generator:
-    """Seed ``random``, NumPy and PyTorch (all devices); return a fresh ``torch.Generator`` seeded alike.
+    """Seed ``random``, NumPy and PyTorch (all devices); return a fresh ``torch.Generator`` seeded
+    alike.
 
     ``deterministic=True`` also asks PyTorch for deterministic kernels (slower on GPU; CPU runs are
     deterministic for a fixed thread count anyway).
@@ -62,13 +65,15 @@ def seed_everything(seed: int, *, deterministic: bool = False) -> torch.Generato
     return torch.Generator().manual_seed(seed)
 
 
-PRECISIONS = ("auto", "fp32", "bf16")
-SWITCH = ("auto", "on", "off")
+Precision = Literal["auto", "fp32", "bf16"]  # "auto" = bf16 with CUDA, fp32 elsewhere
+Switch = Literal["auto", "on", "off"]  # "auto" = on with CUDA, off elsewhere
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+SWITCH: tuple[str, ...] = get_args(Switch)
 
 
 def speed_switch(value: str, device: torch.device, on: str = "on") -> bool:
-    """Resolve a speed switch: ``on`` (e.g. "on", "bf16") → True, "auto" → True only with CUDA (CPU runs
-    stay exact fp32), anything else (e.g. "off", "fp32") → False."""
+    """Resolve a speed switch: ``on`` (e.g. "on", "bf16") → True, "auto" → True only with CUDA (CPU
+    runs stay exact fp32), anything else (e.g. "off", "fp32") → False."""
     return value == on or (value == "auto" and device.type == "cuda")
 
 
@@ -81,14 +86,28 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
     if device is not None:
         device = torch.device(device)
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise DeviceUnavailableError(f"device {device} requested but CUDA is not available; use 'cpu'")
-        if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceUnavailableError(f"device {device} requested but this machine has "
-                                         f"{torch.cuda.device_count()} GPU(s): cuda:0 … cuda:{torch.cuda.device_count() - 1}")
-        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-            raise DeviceUnavailableError(f"device {device} requested but MPS (Apple GPU) is not available; use 'cpu'")
+            raise DeviceUnavailableError(
+                f"device {device} requested but CUDA is not available; use 'cpu'"
+            )
+        if (
+            device.type == "cuda"
+            and device.index is not None
+            and device.index >= torch.cuda.device_count()
+        ):
+            raise DeviceUnavailableError(
+                f"device {device} requested but this machine has "
+                f"{torch.cuda.device_count()} GPU(s): cuda:0 … cuda:{torch.cuda.device_count() - 1}"
+            )
+        if device.type == "mps" and not (
+            getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+        ):
+            raise DeviceUnavailableError(
+                f"device {device} requested but MPS (Apple GPU) is not available; use 'cpu'"
+            )
         if device.type not in ("cpu", "cuda", "mps"):
-            raise DeviceUnavailableError(f"device {device} is not supported here; use 'cpu', 'cuda' or 'mps'")
+            raise DeviceUnavailableError(
+                f"device {device} is not supported here; use 'cpu', 'cuda' or 'mps'"
+            )
         return device
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -98,8 +117,8 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
 
 def timed(fn: Callable[[], T], device: torch.device) -> tuple[T, float]:
-    """``(fn(), seconds)``, the device drained before and after (CUDA runs asynchronously: without the
-    syncs the clock would stop when the work is queued, not done)."""
+    """``(fn(), seconds)``, the device drained before and after (CUDA runs asynchronously: without
+    the syncs the clock would stop when the work is queued, not done)."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     start = time.perf_counter()
@@ -116,33 +135,12 @@ def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
 
 @contextlib.contextmanager
 def seeded(seed: int) -> Iterator[None]:
-    """Run the block with torch's CPU generator seeded to ``seed`` (fresh weights drawn reproducibly),
-    then give the caller's generator state back: library code never reseeds the caller's RNG."""
+    """Run the block with torch's CPU generator seeded to ``seed`` (fresh weights drawn
+    reproducibly), then give the caller's generator state back: library code never reseeds the
+    caller's RNG."""
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         yield
-
-
-@contextlib.contextmanager
-def frozen(*modules: torch.nn.Module, eval: bool = False) -> Iterator[None]:
-    """Run the block with no parameter of ``modules`` needing a gradient (and, with ``eval``, in eval
-    mode), then give every parameter its own ``requires_grad`` and every module its mode back, even if
-    the block raises. G's update freezes D's weights; inversion and inpainting freeze a pretrained G
-    and D (``eval=True``) so that only z moves."""
-    params = [p for m in modules for p in m.parameters()]
-    grads, modes = [p.requires_grad for p in params], [m.training for m in modules]
-    for p in params:
-        p.requires_grad_(False)
-    if eval:
-        for m in modules:
-            m.eval()
-    try:
-        yield
-    finally:
-        for p, g in zip(params, grads):
-            p.requires_grad_(g)
-        for m, mode in zip(modules, modes):
-            m.train(mode)
 
 
 @contextlib.contextmanager
@@ -157,3 +155,21 @@ def eval_mode(*modules: torch.nn.Module) -> Iterator[None]:
     finally:
         for m, state in zip(modules, states):
             m.train(state)
+
+
+@contextlib.contextmanager
+def frozen(*modules: torch.nn.Module, eval: bool = False) -> Iterator[None]:
+    """Run the block with no parameter of ``modules`` needing a gradient (and, with ``eval``, in
+    eval mode), then give every parameter its own ``requires_grad`` and every module its mode back,
+    even if the block raises. G's update freezes D's weights; inversion and inpainting freeze a
+    pretrained G and D (``eval=True``) so that only z moves."""
+    params = [p for m in modules for p in m.parameters()]
+    grads = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        with eval_mode(*modules) if eval else contextlib.nullcontext():
+            yield
+    finally:
+        for p, g in zip(params, grads):
+            p.requires_grad_(g)

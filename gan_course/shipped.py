@@ -8,6 +8,7 @@ network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 3 minute
 - ``latent-encoder-digits-32.pt``: a ``LatentEncoder`` x → z for the shipped DCGAN (notebook 06's
   "learned encoder" inversion), trained on G's samples for ``LATENT_ENCODER_STEPS`` steps.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,12 +31,16 @@ LATENT_ENCODER_STEPS = 1500
 def _path(name: str, data_dir: Path | None) -> Path:
     path = (data_dir or DATA_DIR) / f"{name}.pt"
     if not path.is_file():
-        raise FileNotFoundError(f"shipped weights {path} not found: rebuild them with `gan-course ship` "
-                                "(from a checkout of the repository, where data/ lives)")
+        raise FileNotFoundError(
+            f"shipped weights {path} not found: rebuild them with `gan-course ship` "
+            "(from a checkout of the repository, where data/ lives)"
+        )
     return path
 
 
-def load_shipped_dcgan(data_dir: Path | None = None) -> tuple[DCGANGenerator, DCGANDiscriminator, DCGANConfig]:
+def load_shipped_dcgan(
+    data_dir: Path | None = None,
+) -> tuple[DCGANGenerator, DCGANDiscriminator, DCGANConfig]:
     """(G, D, config) of the shipped digits DCGAN, in eval mode."""
     state = load_checkpoint(_path("dcgan-digits-32", data_dir), kind="dcgan_weights")
     config = DCGANConfig(**state["config"])
@@ -58,13 +63,35 @@ def load_shipped_latent_encoder(data_dir: Path | None = None) -> LatentEncoder:
     return E.eval()
 
 
-def build_latent_encoder(G: DCGANGenerator, config: DCGANConfig, data_dir: Path | None = None) -> Path:
-    """Train the shipped latent encoder for G and write it (what ``gan-course ship`` runs after the DCGAN)."""
-    E, _ = train_latent_encoder(G, config.z_dim, config.channels, config.image_size, steps=LATENT_ENCODER_STEPS,
-                                width=16, seed=0)
-    encoder_config = {"z_dim": E.z_dim, "channels": E.channels, "image_size": E.image_size, "width": E.width}
-    return save_checkpoint((data_dir or DATA_DIR) / "latent-encoder-digits-32.pt", {
-        "kind": "latent_encoder", "config": encoder_config, "steps": LATENT_ENCODER_STEPS, "weights": E.state_dict()})
+def build_latent_encoder(
+    G: DCGANGenerator, config: DCGANConfig, data_dir: Path | None = None
+) -> Path:
+    """Train the shipped latent encoder for G and write it (what ``gan-course ship`` runs after the
+    DCGAN)."""
+    E, _ = train_latent_encoder(
+        G,
+        config.z_dim,
+        config.channels,
+        config.image_size,
+        steps=LATENT_ENCODER_STEPS,
+        width=16,
+        seed=0,
+    )
+    encoder_config = {
+        "z_dim": E.z_dim,
+        "channels": E.channels,
+        "image_size": E.image_size,
+        "width": E.width,
+    }
+    return save_checkpoint(
+        (data_dir or DATA_DIR) / "latent-encoder-digits-32.pt",
+        {
+            "kind": "latent_encoder",
+            "config": encoder_config,
+            "steps": LATENT_ENCODER_STEPS,
+            "weights": E.state_dict(),
+        },
+    )
 
 
 def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:
@@ -72,14 +99,27 @@ def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[P
     data_dir = data_dir or DATA_DIR
     digits = load_dataset("digits", 32)
     feat_path = data_dir / "featnet-digits-32.pt"
-    load_or_train_feature_net(feat_path, digits.float(), digits.labels, 10, retrain=True, steps=FEATNET_STEPS, seed=0)
+    load_or_train_feature_net(
+        feat_path, digits.float(), digits.labels, 10, retrain=True, steps=FEATNET_STEPS, seed=0
+    )
     config = DCGANConfig.for_profile("fast")
-    trainer = trainer_for(config, TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0,
-                                                            checkpoint_every=0), digits, progress=progress)
+    trainer = trainer_for(
+        config,
+        TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0, checkpoint_every=0),
+        digits,
+        progress=progress,
+    )
     trainer.fit()
-    dcgan_path = save_checkpoint(data_dir / "dcgan-digits-32.pt", {
-        "kind": "dcgan_weights", "config": asdict(config), "steps": DCGAN_STEPS,
-        "G": trainer.G.state_dict(), "D": trainer.D.state_dict()})
+    dcgan_path = save_checkpoint(
+        data_dir / "dcgan-digits-32.pt",
+        {
+            "kind": "dcgan_weights",
+            "config": asdict(config),
+            "steps": DCGAN_STEPS,
+            "G": trainer.G.state_dict(),
+            "D": trainer.D.state_dict(),
+        },
+    )
     return [feat_path, dcgan_path, build_latent_encoder(trainer.G, config, data_dir)]
 
 
@@ -93,5 +133,11 @@ def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
     # named by the data too: two image folders (or subsets) of one size must not share a network
     sample = data.images[:: max(1, len(data) // 256)]
     digest = hashlib.sha1(sample.numpy().tobytes() + data.labels.numpy().tobytes()).hexdigest()[:12]
-    path = default_data_root() / "cache" / f"featnet-{data.name}-{data.channels}x{data.image_size}-{digest}.pt"
-    return load_or_train_feature_net(path, data.float(), data.labels, len(data.classes), steps=steps)
+    path = (
+        default_data_root()
+        / "cache"
+        / f"featnet-{data.name}-{data.channels}x{data.image_size}-{digest}.pt"
+    )
+    return load_or_train_feature_net(
+        path, data.float(), data.labels, len(data.classes), steps=steps
+    )

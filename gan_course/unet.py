@@ -2,10 +2,11 @@
 
 The encoder halves the image ``depth`` times with 4×4 stride-2 convolutions; the decoder doubles it
 back with 4×4 stride-2 transposed convolutions. With ``skips=True`` each decoder level also receives
-the encoder's map of the same size (concatenated on channels), the horizontal arrows of seed 003's
+the encoder's map of the same size (concatenated on channels), the horizontal arrows of note 003's
 diagram; with ``skips=False`` everything must pass through the bottleneck. For 96×96 and depth 4:
-96 → 48 → 24 → 12 → 6 → 12 → 24 → 48 → 96, the seed's example.
+96 → 48 → 24 → 12 → 6 → 12 → 24 → 48 → 96, the note's example.
 """
+
 from __future__ import annotations
 
 import torch
@@ -20,16 +21,31 @@ class UNetGenerator(nn.Module):
     ``S`` must be divisible by 2**depth. Channels: width, 2·width, … capped at 8·width.
     ``dropout`` (pix2pix: 0.5 in the three decoder blocks nearest the bottleneck) is the only noise
     source. pix2pix keeps it on at test time as G's noise; this course samples in eval mode
-    (``runtime.eval_mode``): dropout off, BatchNorm's running statistics, so outputs are reproducible.
+    (``runtime.eval_mode``): dropout off, BatchNorm's running statistics, so outputs are
+    reproducible.
     """
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 3, depth: int = 4, width: int = 32,
-                 skips: bool = True, dropout: float = 0.0):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 3,
+        depth: int = 4,
+        width: int = 32,
+        skips: bool = True,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         if depth < 1 or width < 1:
             raise ValueError(f"depth and width must be >= 1, got depth={depth}, width={width}")
-        self.in_channels, self.out_channels, self.depth, self.skips = in_channels, out_channels, depth, skips
-        chans = [min(width * 2 ** i, width * 8) for i in range(depth)]  # encoder outputs, shallow → deep
+        self.in_channels, self.out_channels, self.depth, self.skips = (
+            in_channels,
+            out_channels,
+            depth,
+            skips,
+        )
+        chans = [
+            min(width * 2**i, width * 8) for i in range(depth)
+        ]  # encoder outputs, shallow → deep
         self.down = nn.ModuleList()
         prev = in_channels
         for i, c in enumerate(chans):
@@ -45,8 +61,14 @@ class UNetGenerator(nn.Module):
             target = chans[i - 1] if i > 0 else width
             in_c = prev if (i == depth - 1 or not skips) else prev * 2  # + the skip's channels
             # (B, in_c, s, s) → (B, target, 2s, 2s)
-            layers = [nn.ConvTranspose2d(in_c, target, 4, 2, 1, bias=False), nn.BatchNorm2d(target), nn.ReLU(True)]
-            if dropout and i >= depth - 3 and i > 0:  # the three blocks nearest the bottleneck, never the last
+            layers = [
+                nn.ConvTranspose2d(in_c, target, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(target),
+                nn.ReLU(True),
+            ]
+            if (
+                dropout and i >= depth - 3 and i > 0
+            ):  # the three blocks nearest the bottleneck, never the last
                 layers.insert(2, nn.Dropout(dropout))
             self.up.append(nn.Sequential(*layers))
             prev = target
@@ -55,9 +77,16 @@ class UNetGenerator(nn.Module):
 
     def forward(self, A: torch.Tensor) -> torch.Tensor:
         size = A.shape[-1]
-        if A.dim() != 4 or A.shape[1] != self.in_channels or size % 2 ** self.depth or A.shape[-2] != size:
-            raise ValueError(f"U-Net expects (B, {self.in_channels}, S, S) with S divisible by {2 ** self.depth}, "
-                             f"got {tuple(A.shape)}")
+        if (
+            A.dim() != 4
+            or A.shape[1] != self.in_channels
+            or size % 2**self.depth
+            or A.shape[-2] != size
+        ):
+            raise ValueError(
+                f"U-Net expects (B, {self.in_channels}, S, S) with S divisible by {2**self.depth}, "
+                f"got {tuple(A.shape)}"
+            )
         feats = []
         h = A
         for block in self.down:
@@ -65,7 +94,9 @@ class UNetGenerator(nn.Module):
             feats.append(h)
         for j, block in enumerate(self.up):
             if j > 0 and self.skips:
-                h = torch.cat([h, feats[-1 - j]], 1)  # (B, 2c, s, s): decoder ⊕ encoder at the same size
+                h = torch.cat(
+                    [h, feats[-1 - j]], 1
+                )  # (B, 2c, s, s): decoder ⊕ encoder at the same size
             h = block(h)
         return self.head(h)  # (B, out_channels, S, S)
 

@@ -17,7 +17,7 @@
 #
 # A GAN that *deconstructs* an image shrinks it with convolutions (the discriminator, the U-Net
 # encoder); a GAN that *reconstructs* one grows it back with transposed convolutions (the generator,
-# the U-Net decoder). This notebook takes seed 003's description of both and checks every claim
+# the U-Net decoder). This notebook takes note 003's description of both and checks every claim
 # with a number.
 #
 # **You will learn**
@@ -26,9 +26,9 @@
 #   padding 1` halves or doubles;
 # - why a transposed convolution is *not* an inverse: it is the transpose (adjoint);
 # - where the checkerboard artifacts of generators come from, and how resize-then-convolve avoids them;
-# - what seed 003's edge kernel sees in a real photograph.
+# - what note 003's edge kernel sees in a real photograph.
 #
-# **Seed question (003):** what are the "?" of the 5×5 ⊛ 3×3 example, and is "deconvolution"
+# **Note 003's question:** what are the "?" of the 5×5 ⊛ 3×3 example, and is "deconvolution"
 # really "not a true inverse"?
 #
 # All the code lives in `gan_course.convolution` (the operations, formulas, measurements and figures)
@@ -47,7 +47,7 @@ device = get_device()  # nothing here needs a GPU: every computation below is ti
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
-# ## 1. Seed 003's example, solved
+# ## 1. Note 003's example, solved
 #
 # A convolution slides the kernel over the input; each output pixel is the sum of the element-wise
 # products of the kernel with the window under it. A 3×3 kernel fits in a 5×5 input at 3×3
@@ -55,14 +55,14 @@ print(describe_runtime(profile, device, seed=0))
 # read it with `conv.conv2d_by_hand??`.
 
 # %%
-by_hand = conv.seed_example()  # conv2d_by_hand(SEED_INPUT, SEED_KERNEL): (3, 3)
-by_layer = conv.seed_example_with_layer()  # nn.Conv2d(1, 1, 3, bias=False) holding the same kernel
+by_hand = conv.note_example()  # conv2d_by_hand(NOTE_INPUT, NOTE_KERNEL): (3, 3)
+by_layer = conv.note_example_with_layer()  # nn.Conv2d(1, 1, 3, bias=False) holding the same kernel
 print("the '?' grid, by hand:")
 print(by_hand.int().numpy())
 print("nn.Conv2d gives the identical grid:", bool((by_hand == by_layer).all()))
 
 # %%
-views.plot_seed_example()
+views.plot_note_example()
 
 # %% [markdown]
 # The kernel `[1, 0, −1]` in every row answers *left column minus right column* of its window, so it
@@ -75,7 +75,7 @@ views.plot_seed_example()
 
 # %%
 print(format_table([dict(image=name, **resp) for name, resp in views.step_edge_responses().items()],
-                        ["image", "seed kernel", "seed kernel transposed"], decimals=1))
+                        ["image", "note kernel", "note kernel transposed"], decimals=1))
 
 # %% [markdown]
 # ## 2. The output-size formulas, checked against real layers
@@ -118,7 +118,7 @@ views.plot_conv_geometry(in_size=6, kernel=3, stride=2, padding=0)
 # ## 3. `k4 s2 p1`: halve with `Conv2d`, double with `ConvTranspose2d`
 #
 # The GAN workhorse: $\lfloor(n + 2 - 4)/2\rfloor + 1 = n/2$ for even $n$, and
-# $(n-1)\cdot 2 - 2 + 4 = 2n$. Seed 003's own examples, run through real layers:
+# $(n-1)\cdot 2 - 2 + 4 = 2n$. Note 003's own examples, run through real layers:
 
 # %%
 for name, shape_in, shape_out in conv.halve_double_shapes():
@@ -193,7 +193,7 @@ views.plot_checkerboard(study)
 #   transposed convolution (0.004 and 0.002 against 0.07). This is Odena et al.'s recommendation.
 
 # %% [markdown]
-# ## 6. The seed's edge kernel on a real photograph
+# ## 6. The note's edge kernel on a real photograph
 #
 # The camera-man photo shipped with scikit-image (no download), area-averaged to 128×128 so that a
 # 3×3 window spans a visible part of the picture. Red: the window gets darker from left to right;
@@ -202,13 +202,13 @@ views.plot_checkerboard(study)
 
 # %%
 photo = views.load_gray_photo("camera", size=128)  # (128, 128) in [0, 1]
-responses = {"seed kernel: vertical edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL),  # (126, 126)
-             "transposed kernel: horizontal edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL.T)}
+responses = {"note 003's kernel: vertical edges": views.apply_kernel_to_image(photo, conv.NOTE_KERNEL),  # (126, 126)
+             "transposed kernel: horizontal edges": views.apply_kernel_to_image(photo, conv.NOTE_KERNEL.T)}
 for name, resp in responses.items():
     print(f"{name:<36} mean |response| = {resp.abs().mean():.4f}   max |response| = {resp.abs().max():.4f}")
 print("apply_kernel_to_image == conv2d_by_hand on a 20×20 crop:",
-      bool(views.apply_kernel_to_image(photo[:20, :20], conv.SEED_KERNEL).allclose(
-          conv.conv2d_by_hand(photo[:20, :20], conv.SEED_KERNEL.double()))))
+      bool(views.apply_kernel_to_image(photo[:20, :20], conv.NOTE_KERNEL).allclose(
+          conv.conv2d_by_hand(photo[:20, :20], conv.NOTE_KERNEL.double()))))
 
 # %%
 views.plot_edge_response(photo, responses)
@@ -229,8 +229,8 @@ views.plot_edge_response(photo, responses)
 # figure after it is the same pure function called once, so the static page shows it too.
 
 # %%
-up_hand, up_layer = conv.seed_example_transposed(stride=2, padding=1, output_padding=1)
-print(f"seed input through ConvTranspose2d(k3, s2, p1, op1): {tuple(up_hand.shape)}; "
+up_hand, up_layer = conv.note_example_transposed(stride=2, padding=1, output_padding=1)
+print(f"note 003's input through ConvTranspose2d(k3, s2, p1, op1): {tuple(up_hand.shape)}; "
       f"by hand (stretch, pad, flipped kernel) == nn.ConvTranspose2d: {bool((up_hand == up_layer).all())}")
 
 # %% tags=["nbval-ignore-output"]
@@ -250,7 +250,7 @@ views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=Tr
 # 1. The output size of `Conv2d(kernel_size=5, stride=2, padding=2)` on a 64×64 image?
 # 2. Three `ConvTranspose2d(kernel_size=4, stride=2, padding=1)` in a row, starting from 4×4: the final size?
 # 3. Which `output_padding` makes `ConvTranspose2d(kernel_size=3, stride=2, padding=1)` map 8×8 to 16×16?
-# 4. The top-left "?" of seed 003's grid, computed in your head?
+# 4. The top-left "?" of note 003's grid, computed in your head?
 # 5. A kernel size $k$ (2 to 8) for which `ConvTranspose2d(k, stride=2)` of an all-ones image with
 #    all-ones weights is flat away from the borders?
 
@@ -258,26 +258,26 @@ views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=Tr
 answer_conv_size = 32
 answer_convT_chain = 32
 answer_output_padding = 1
-answer_seed_top_left = -4
+answer_note_top_left = -4
 answer_flat_kernel = 4
 
 # %%
 views.check_exercises({"conv_size": answer_conv_size, "convT_chain": answer_convT_chain,
-                      "output_padding": answer_output_padding, "seed_top_left": answer_seed_top_left,
+                      "output_padding": answer_output_padding, "note_top_left": answer_note_top_left,
                       "flat_kernel": answer_flat_kernel})
 
 # %% [markdown]
 # ## Summary: what the numbers showed
 #
-# - **Seed 003's "?"** is `[[-4, 0, 4], [0, -2, 2], [0, -1, 1]]`; `nn.Conv2d` gives the same grid
-#   exactly, because it computes the unflipped sliding sum the seed describes.
+# - **Note 003's "?"** is `[[-4, 0, 4], [0, -2, 2], [0, -1, 1]]`; `nn.Conv2d` gives the same grid
+#   exactly, because it computes the unflipped sliding sum the note describes.
 # - **The output-size formulas** agreed with the real layers in every one of the 1,440 settings checked
 #   (including dilation 2), and the impossible settings are rejected by both.
 # - **`k4 s2 p1`** halves (64 → 32) with `Conv2d` and doubles (8 → 16, 32 → 64) with
-#   `ConvTranspose2d`, as the seed says; `k3 s2 p1` halves too but needs `output_padding=1` to double.
+#   `ConvTranspose2d`, as the note says; `k3 s2 p1` halves too but needs `output_padding=1` to double.
 # - **Not an inverse:** the transposed convolution is the exact transpose of the convolution's matrix
 #   (adjoint gap at rounding level), yet the round trip misses the input by 88 % (83 % after the best
-#   rescaling): a one-channel stride-2 convolution has rank 16 on 64 inputs. The seed's "not a true inverse" holds.
+#   rescaling): a one-channel stride-2 convolution has rank 16 on 64 inputs. The note's "not a true inverse" holds.
 # - **Checkerboards:** uneven overlap (`k3 s2`) makes them even with uniform weights, but with
 #   signed random weights `k4 s2` is just as bad as `k3 s2` (0.76 vs 0.75): divisibility is not a cure, which
 #   is where the numbers disagree with the common rule of thumb. Resize-then-convolve is flat on

@@ -15,13 +15,13 @@
 # %% [markdown]
 # # 02 · U-Net and skip connections
 #
-# A U-Net *deconstructs* an image down to a small bottleneck and *reconstructs* it back up. Seed 003
+# A U-Net *deconstructs* an image down to a small bottleneck and *reconstructs* it back up. Note 003
 # claims that without the horizontal skip connections "fine details are lost … result: blurry output",
 # and with them "sharp output images with preserved details". Here we train both on the same task,
 # with the same data, steps and seeds, and measure.
 #
 # **You will learn**
-# - how the U-Net's shapes go 96 → 6 → 96 (the seed's example) and what a skip concatenates;
+# - how the U-Net's shapes go 96 → 6 → 96 (note 003's example) and what a skip concatenates;
 # - how to run a controlled comparison: same data, same steps, several seeds, spread reported;
 # - what PSNR, SSIM, colourfulness, sharpness and edge fidelity measure, and the trivial baselines
 #   to beat.
@@ -54,7 +54,7 @@ print(describe_runtime(profile, device, seed=0))
 #
 # Four 4×4 stride-2 convolutions halve the image; four transposed ones double it back. With skips,
 # each decoder level receives the encoder's map of the same size, concatenated on channels (⊕).
-# The seed's 96×96 example:
+# Note 003's 96×96 example:
 
 # %%
 for name, shape in unet_trace(UNetGenerator(1, 3, depth=4, width=32, skips=True), 96):
@@ -168,7 +168,7 @@ say(f"- With skips the output is {detail_verdict(sharp_s, edges_s)} (sharpness *
     f"edge fidelity **{edges_s:.2f}**).",
     f"- Without skips it is {detail_verdict(sharp_n, edges_n)} (sharpness **{sharp_n:.2f}**, "
     f"edge fidelity **{edges_n:.2f}**).",
-    f"- So the seed's claim {claim}. {kept}")
+    f"- So the note's claim {claim}. {kept}")
 
 # %% [markdown]
 # ## 5. Exercises
@@ -190,7 +190,7 @@ print("exercise 2:", "✓" if answer_2 == round(baselines["gray copy"]["PSNR"], 
 # ## Summary
 #
 # What this run measured, written by code from the tables above. The `full` profile (STL-10 at
-# 96×96 with seed 003's 96 → 6 U-Net, trained for much longer) is where the converged behaviour
+# 96×96 with note 003's 96 → 6 U-Net, trained for much longer) is where the converged behaviour
 # should be judged. Notebook 06 returns to skips from the other side: do they let the network bypass
 # its bottleneck entirely?
 

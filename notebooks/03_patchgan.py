@@ -24,11 +24,11 @@
 # - the output grid of a PatchGAN for a given input size, from real forward passes;
 # - the receptive field of one output cell — computed layer by layer, then found empirically by
 #   backpropagating that one cell to the input;
-# - what seed 003's `nn.ReLU(0.2)` really computes;
+# - what note 003's `nn.ReLU(0.2)` really computes;
 # - what a trained D's per-patch score maps look like on real and generated colorizations;
 # - how a PatchGAN and a global discriminator compare in the same pix2pix run.
 #
-# **Seed question (003):** a PatchGAN turns a 64×64 input into a 4×4 grid and "each cell judges a
+# **Note 003's question:** a PatchGAN turns a 64×64 input into a 4×4 grid and "each cell judges a
 # 16×16 patch". Does it?
 #
 # The code lives in `gan_course.patchgan` (the discriminators, `receptive_field`),
@@ -50,7 +50,7 @@ from gan_course.lessons.experiments import summarize_runs
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.patchgan import (GlobalDiscriminator, PatchDiscriminator, receptive_field,
-                                 seed_patch_discriminator)
+                                 note_patch_discriminator)
 from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
@@ -65,8 +65,8 @@ print(describe_runtime(profile, device, seed=0))
 # ## 1. The output grid, from real forward passes
 #
 # Every D below is fed a real input of the given size (`pv.output_grid` runs one forward pass). The
-# candidates: seed 003's 4-layer net (`seed_patch_discriminator()`, with `LeakyReLU(0.2)` where the
-# seed wrote `nn.ReLU(0.2)`: section 3 shows why), pix2pix's 70×70 PatchGAN
+# candidates: note 003's 4-layer net (`note_patch_discriminator()`, with `LeakyReLU(0.2)` where the
+# note wrote `nn.ReLU(0.2)`: section 3 shows why), pix2pix's 70×70 PatchGAN
 # (`PatchDiscriminator(4, 64, n_layers=3)`), the D this notebook trains later (this profile's
 # `Pix2PixConfig`: in the `lab` space its input is L plus ab = 3 channels), and the global D that
 # pools the same trunk to one logit.
@@ -74,11 +74,11 @@ print(describe_runtime(profile, device, seed=0))
 # %%
 model = Pix2PixConfig.for_profile(profile, space="lab")  # the colorizer trained in sections 4–5
 seed_everything(0)
-D_seed = seed_patch_discriminator()
+D_note = note_patch_discriminator()
 D_70 = PatchDiscriminator(4, 64, n_layers=3)
 D_ours = model.build()[1]
 D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D, model.n_layers_D)
-nets = {"seed 003's net": (D_seed, 64),
+nets = {"note 003's net": (D_note, 64),
         "pix2pix 70×70 (n_layers=3)": (D_70, 64),
         "pix2pix 70×70 at 256": (D_70, 256),
         f"ours: n_layers={model.n_layers_D}, width {model.width_D}": (D_ours, model.image_size),
@@ -87,10 +87,10 @@ grid_rows = {r["D"]: r for r in pv.grid_table_rows(nets)}
 print(format_table(list(grid_rows.values()), ["D", "input", "grid", "window", "stride"]))
 
 # %%
-seed_grid = grid_rows["seed 003's net"]["grid"]
+note_grid = grid_rows["note 003's net"]["grid"]
 p70_64, p70_256 = grid_rows["pix2pix 70×70 (n_layers=3)"], grid_rows["pix2pix 70×70 at 256"]
-say(f"- The seed's 4×4 is {'right' if seed_grid == '4×4' else 'wrong'} for its net: it returns "
-    f"{seed_grid} on a 64×64 input.",
+say(f"- The note's 4×4 is {'right' if note_grid == '4×4' else 'wrong'} for its net: it returns "
+    f"{note_grid} on a 64×64 input.",
     f"- pix2pix's own net (three stride-2 layers and two stride-1 ones) gives {p70_64['grid']} on "
     f"the same input and {p70_256['grid']} on 256×256 "
     f"({'as in the paper' if p70_256['grid'] == '30×30' else 'the paper reports 30×30'}).",
@@ -106,34 +106,34 @@ say(f"- The seed's 4×4 is {'right' if seed_grid == '4×4' else 'wrong'} for its
 #
 # $$ r \leftarrow r + (k-1)\,j, \qquad j \leftarrow j\,s, $$
 #
-# starting from $r = j = 1$. For seed 003's net, layer by layer:
+# starting from $r = j = 1$. For note 003's net, layer by layer:
 
 # %%
 r, j, terms = 1, 1, ["1"]
-for conv in [m for m in D_seed.modules() if isinstance(m, nn.Conv2d)]:
+for conv in [m for m in D_note.modules() if isinstance(m, nn.Conv2d)]:
     r, j = r + (conv.kernel_size[0] - 1) * j, j * conv.stride[0]
     terms.append(str((conv.kernel_size[0] - 1) * (j // conv.stride[0])))
 say(f"$r = {' + '.join(terms)} = {r}$ and $j = {j}$. `receptive_field` computes this for any "
     "conv stack:")
 
 # %%
-rf = {"seed 003's net": receptive_field(D_seed), "pix2pix 70×70": receptive_field(D_70),
+rf = {"note 003's net": receptive_field(D_note), "pix2pix 70×70": receptive_field(D_70),
       f"ours (n_layers={model.n_layers_D})": receptive_field(D_ours)}
 for name, f in rf.items():
     print(f"{name:<22} window {f.size}×{f.size}, stride {f.stride}: "
           f"neighbouring windows overlap by {f.size - f.stride} pixels")
 
 # %%
-rf_seed, claimed = rf["seed 003's net"], 16  # the seed: "each cell judges a 16×16 patch"
-cells, corner = int(seed_grid.split("×")[0]), pv.cell_window(D_seed, (0, 0))
-if rf_seed.stride == claimed != rf_seed.size:
+rf_note, claimed = rf["note 003's net"], 16  # note 003: "each cell judges a 16×16 patch"
+cells, corner = int(note_grid.split("×")[0]), pv.cell_window(D_note, (0, 0))
+if rf_note.stride == claimed != rf_note.size:
     verdict = "confuses the stride with the window"
 else:
-    verdict = "is right" if rf_seed.size == claimed else "matches neither the window nor the stride"
-say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {seed_grid} cells sit "
-    f"{rf_seed.stride} pixels apart ({cells} × {rf_seed.stride} = {cells * rf_seed.stride}), but "
-    f"each one sees a {rf_seed.size}×{rf_seed.size} window, and neighbours share "
-    f"{rf_seed.size - rf_seed.stride} of those {rf_seed.size} columns. The paddings also shift the "
+    verdict = "is right" if rf_note.size == claimed else "matches neither the window nor the stride"
+say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {note_grid} cells sit "
+    f"{rf_note.stride} pixels apart ({cells} × {rf_note.stride} = {cells * rf_note.stride}), but "
+    f"each one sees a {rf_note.size}×{rf_note.size} window, and neighbours share "
+    f"{rf_note.size - rf_note.stride} of those {rf_note.size} columns. The paddings also shift the "
     f"windows: cell 0's window starts {-corner.top} pixels *before* the image, on the zero "
     "padding.")
 
@@ -145,10 +145,10 @@ say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {s
 # `top,left size`:
 
 # %%
-checks = [("seed 003's net", D_seed, 64, (1, 1)),
-          ("seed 003's net", D_seed, 64, (1, 2)),
-          ("seed 003's net", D_seed, 64, (0, 0)),
-          ("seed 003's, ReLU", seed_patch_discriminator(leaky=False), 64, (1, 1)),
+checks = [("note 003's net", D_note, 64, (1, 1)),
+          ("note 003's net", D_note, 64, (1, 2)),
+          ("note 003's net", D_note, 64, (0, 0)),
+          ("note 003's, ReLU", note_patch_discriminator(leaky=False), 64, (1, 1)),
           ("pix2pix 70×70", D_70, 128, (3, 3)),
           ("ours", D_ours, model.image_size, (2, 2))]
 window_rows = pv.window_check_rows(checks)
@@ -162,10 +162,10 @@ grid_ours = pv.output_grid(D_ours, S)[0]
 seen = [pv.cell_window(D_ours, (i, i)).clip(S)[2] for i in range(grid_ours)]  # visible side, cell i
 matches = sum(row["match"] for row in window_rows)
 say(f"- The nonzero gradient fills exactly the computed window, clipped to the image, in "
-    f"**{matches} of {len(window_rows)}** checks: {rf_seed.size}×{rf_seed.size} for the seed's net "
+    f"**{matches} of {len(window_rows)}** checks: {rf_note.size}×{rf_note.size} for the note's net "
     f"(with either activation), {rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} for "
     "pix2pix's (on a 128×128 input, where cell (3, 3) fits inside).",
-    f"- A corner cell's window hangs over the border: cell (0, 0) of the seed's net sees only "
+    f"- A corner cell's window hangs over the border: cell (0, 0) of the note's net sees only "
     f"{corner.clip(64)[2]}×{corner.clip(64)[3]} real pixels; the rest is padding.",
     f"- The D we train below, on {S}×{S} photos, has **{rf_ours.size}×{rf_ours.size}** windows: "
     f"every cell sees at least {min(seen)}×{min(seen)} of the {S}×{S} pixels, a central cell "
@@ -174,20 +174,20 @@ say(f"- The nonzero gradient fills exactly the computed window, clipped to the i
        "sections 4 and 5." if rf_ours.size >= S else ""))
 
 # %% [markdown]
-# Could the seed mean that the *centre* of the window is what counts? The gradient is larger near
+# Could the note mean that the *centre* of the window is what counts? The gradient is larger near
 # the centre (Luo et al. 2016 call this the effective receptive field), so measure it: the 16×16
-# square in the middle of cell (1, 1)'s window — exactly the 16×16 block the seed assigns to that
-# cell — against the whole window (seed 003's net with its random initial weights):
+# square in the middle of cell (1, 1)'s window — exactly the 16×16 block the note assigns to that
+# cell — against the whole window (note 003's net with its random initial weights):
 
 # %%
-grad_11 = pv.gradient_window(D_seed, 64, (1, 1))
-seed_patch = pv.Window(16, 16, 16)  # rows and columns 16–31: the seed's "16×16 patch" of cell 1,1
-share, area = grad_11.share_inside(seed_patch), 16 ** 2 / rf_seed.size ** 2
+grad_11 = pv.gradient_window(D_note, 64, (1, 1))
+note_patch = pv.Window(16, 16, 16)  # rows and columns 16–31: the note's "16×16 patch" of cell 1,1
+share, area = grad_11.share_inside(note_patch), 16 ** 2 / rf_note.size ** 2
 print(f"share of |gradient| inside the 16×16 block: {share:.3f} "
       f"(its share of the window's area: {area:.3f})")
 say(f"The block holds {'more' if share > area else 'less'} than its area's share, but "
     f"{1 - share:.0%} of the gradient comes from outside it: at initialisation the cell looks at "
-    f"{'the whole' if share < 0.5 else 'mostly the centre of its'} {rf_seed.size}×{rf_seed.size} "
+    f"{'the whole' if share < 0.5 else 'mostly the centre of its'} {rf_note.size}×{rf_note.size} "
     "window.")
 
 # %% [markdown]
@@ -198,10 +198,10 @@ say(f"The block holds {'more' if share > area else 'less'} than its area's share
 photo64 = load_dataset("photos", 64, split="test", n=16, seed=0).float()[6]  # (3, 64, 64), [-1, 1]
 pv.plot_receptive_field(
     photo64,
-    {f"cell (1,1): its real {rf_seed.size}×{rf_seed.size} window": pv.cell_window(D_seed, (1, 1)),
-     "cell (1,2): its neighbour's window": pv.cell_window(D_seed, (1, 2)),
-     "the seed's '16×16 patch' of cell (1,1)": seed_patch},
-    gradient=grad_11, title="seed 003's net on a 64×64 photo")
+    {f"cell (1,1): its real {rf_note.size}×{rf_note.size} window": pv.cell_window(D_note, (1, 1)),
+     "cell (1,2): its neighbour's window": pv.cell_window(D_note, (1, 2)),
+     "the note's '16×16 patch' of cell (1,1)": note_patch},
+    gradient=grad_11, title="note 003's net on a 64×64 photo")
 
 # %% [markdown]
 # pix2pix's 70×70 window on a 128×128 patch, for two neighbouring cells:
@@ -217,7 +217,7 @@ pv.plot_receptive_field(
     title="pix2pix 70×70 PatchGAN on a 128×128 photo")
 
 # %% [markdown]
-# ## 3. What seed 003's `nn.ReLU(0.2)` computes
+# ## 3. What note 003's `nn.ReLU(0.2)` computes
 #
 # `nn.ReLU`'s only argument is `inplace`, so `nn.ReLU(0.2)` should mean `ReLU(inplace=0.2)`: a
 # plain ReLU that also overwrites its input (0.2 is truthy). A leaky ReLU with slope 0.2 is
@@ -225,33 +225,33 @@ pv.plot_receptive_field(
 
 # %%
 x = torch.tensor([-1.0, -0.2, 0.0, 0.5])
-print("the seed's layer:     ", nn.ReLU(0.2))
+print("the note's layer:     ", nn.ReLU(0.2))
 print("nn.ReLU(0.2)(x)      =", nn.ReLU(0.2)(x.clone()))
 print("nn.LeakyReLU(0.2)(x) =", nn.LeakyReLU(0.2)(x))
 y = x.clone()
 nn.ReLU(0.2)(y)
 print("and the input itself is now", y)
 minus_one = float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0])
-say(f"So the seed's layer maps −1.0 to {minus_one:g}: "
+say(f"So the note's layer maps −1.0 to {minus_one:g}: "
     + ("a plain ReLU, not a leaky one." if minus_one == 0 else "a leaky ReLU after all."))
 
 # %% [markdown]
 # A unit whose output is exactly 0 passes no gradient back; `LeakyReLU(0.2)` passes a fifth of every
 # negative value. Share of exact zeros after each of the three activations, on one random 64×64
-# input, for two nets with the same weights that differ only in the activation (the seed's net kept
+# input, for two nets with the same weights that differ only in the activation (the note's net kept
 # as written with `leaky=False`):
 
 # %%
 zeros = {}
 for leaky in (False, True):
     seed_everything(0)
-    zeros[leaky] = pv.zero_activation_share(seed_patch_discriminator(leaky=leaky), 64)
+    zeros[leaky] = pv.zero_activation_share(note_patch_discriminator(leaky=leaky), 64)
     print(f"leaky={leaky!s:<5}  zeros after each activation: "
           f"{', '.join(f'{s:.3f}' for s in zeros[leaky])}")
 
 # %%
-relu_check = next(row for row in window_rows if row["D"] == "seed 003's, ReLU")
-say(f"- With the seed's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of the activations are "
+relu_check = next(row for row in window_rows if row["D"] == "note 003's, ReLU")
+say(f"- With the note's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of the activations are "
     f"exactly 0 on average, against {sum(zeros[True]) / len(zeros[True]):.0%} with LeakyReLU(0.2).",
     f"- Dead units do not shrink the window (section 2's gradient check gives "
     f"{relu_check['gradient']} for the ReLU version too, match: {relu_check['match']}), but they "
@@ -368,7 +368,7 @@ say(lines)
 # Why batches can give the answer away: BatchNorm is what makes it possible, not the patch-wise
 # design. pix2pix's reference code trains D the same way (real and fake in separate calls), where
 # its batch size of 1 makes BatchNorm act like instance normalisation. Remedies are a D without batch
-# statistics (instance norm or none) or one batch with both kinds; the seed's architecture, with
+# statistics (instance norm or none) or one batch with both kinds; the note's architecture, with
 # BatchNorm and separate calls, invites the same shortcut.
 
 # %% [markdown]
@@ -441,9 +441,9 @@ say(table_verdict)
 # (They are filled in here so the notebook runs top to bottom: change one and watch its check fail.)
 #
 # 1. The grid side of pix2pix's 70×70 PatchGAN on a 128×128 input?
-# 2. By how many pixels do the windows of two horizontally neighbouring cells of seed 003's net overlap?
-# 3. The window side of seed 003's net without its last `Conv2d` (three `k4 s2` layers)?
-# 4. What does seed 003's `nn.ReLU(0.2)` return for −1.0?
+# 2. By how many pixels do the windows of two horizontally neighbouring cells of note 003's net overlap?
+# 3. The window side of note 003's net without its last `Conv2d` (three `k4 s2` layers)?
+# 4. What does note 003's `nn.ReLU(0.2)` return for −1.0?
 # 5. The largest `n_layers` for which `PatchDiscriminator`'s window is at most 16×16 — half of our 32×32
 #    images, so that its cells judge truly local patches? (Then try it: add a variant
 #    `Pix2PixConfig.for_profile(profile, space="lab", n_layers_D=...)` to section 4's `variants`.)
@@ -452,12 +452,12 @@ say(table_verdict)
 answer_grid_128 = 14
 answer_overlap = 30
 answer_rf_three_layers = 22
-answer_seed_relu = 0.0
+answer_note_relu = 0.0
 answer_local_layers = 1
 
 # %%
 pv.check_exercises({"grid_128": answer_grid_128, "overlap": answer_overlap,
-                    "rf_three_layers": answer_rf_three_layers, "seed_relu": answer_seed_relu,
+                    "rf_three_layers": answer_rf_three_layers, "note_relu": answer_note_relu,
                     "local_layers": answer_local_layers})
 
 # %% [markdown]
@@ -467,16 +467,16 @@ pv.check_exercises({"grid_128": answer_grid_128, "overlap": answer_overlap,
 # run), then what the short training run gave.
 
 # %%
-say(f"- **Grid:** seed 003's net turns 64×64 into {seed_grid}. pix2pix's 70×70 PatchGAN gives "
+say(f"- **Grid:** note 003's net turns 64×64 into {note_grid}. pix2pix's 70×70 PatchGAN gives "
     f"{p70_64['grid']} on 64×64 and {p70_256['grid']} on 256×256; the grid follows the input size.",
-    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_seed.stride} is the "
-    f"stride between cells; each cell sees a {rf_seed.size}×{rf_seed.size} window, and "
-    f"neighbouring windows share {rf_seed.size - rf_seed.stride} pixels. The gradient of one cell "
+    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_note.stride} is the "
+    f"stride between cells; each cell sees a {rf_note.size}×{rf_note.size} window, and "
+    f"neighbouring windows share {rf_note.size - rf_note.stride} pixels. The gradient of one cell "
     f"is nonzero on exactly the computed window in {matches} of {len(window_rows)} checks, border "
-    f"cells reach {-corner.top} pixels into the zero padding, and the seed's {claimed}×{claimed} "
+    f"cells reach {-corner.top} pixels into the zero padding, and the note's {claimed}×{claimed} "
     f"block holds {share:.3f} of the gradient at initialisation (its area share is {area:.3f}).",
-    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each of the seed net's "
-    f"activations a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly zero, "
+    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each activation of the note's net "
+    f"a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly zero, "
     f"against {', '.join(f'{z:.3f}' for z in zeros[True])} with `LeakyReLU(0.2)`.",
     f"- **Our fast-profile \"PatchGAN\":** {rf_ours.size}×{rf_ours.size} windows on {S}×{S} images "
     f"({max(seen)}×{max(seen)} visible for a central cell). `n_layers_D=1` gives "
@@ -489,7 +489,7 @@ say(f"- **Score maps** ({train_cfg.steps} steps of batch {train_cfg.batch_size},
     f"({score['PatchGAN', 'fake']['batch']:.3f}) in the all-real / all-fake batches it was trained "
     f"on; in mixed batches the gap goes from {gap['PatchGAN', 'batch']:.3f} to "
     f"{gap['PatchGAN', 'mixed']:.3f}, in eval mode to {gap['PatchGAN', 'eval']:.3f}."
-    + (" Its verdict comes mostly from BatchNorm's batch statistics, a shortcut the seed's D "
+    + (" Its verdict comes mostly from BatchNorm's batch statistics, a shortcut the note's D "
        "(BatchNorm, reals and fakes in separate calls) shares." if shortcut else ""),
     f"- **Global vs PatchGAN:** global D {g['PSNR']:.3f} dB PSNR / {g['SSIM']:.3f} SSIM / edge "
     f"fidelity {g['edge fidelity']:.2f}, PatchGAN {p['PSNR']:.3f} / {p['SSIM']:.3f} / "

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 04 · L1 vs BCE for gray → colour (pix2pix)
 #
-# Seed 003's pix2pix generator minimises `BCE + 100·L1` and claims: **BCE alone** gives realistic but
+# Note 003's pix2pix generator minimises `BCE + 100·L1` and claims: **BCE alone** gives realistic but
 # wrong images, **L1 alone** gives correct but blurry ones, **both** give correct and realistic ones.
 # We train the three, and a fourth with a small L1 weight between them, identically and measure all
 # three properties.
@@ -125,7 +125,7 @@ gallery_slider(gallery, description="G's loss")
 show_image_rows({name: outputs[name][show] for name in variants})
 
 # %% [markdown]
-# ## 4. Does the seed's claim hold?
+# ## 4. Does the note's claim hold?
 #
 # Each part of the claim, checked against the table: "wrong" and "correct" by PSNR, "realistic" by
 # the held-out realism accuracy (lower is more realistic), "blurry" by sharpness and edge fidelity.

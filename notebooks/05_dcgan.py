@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 05 · DCGAN training and the batch × latent sweep
 #
-# Seed 001 trains a DCGAN with three configurations — batch 16 / z 50, batch 32 / z 100, batch 64 /
+# Note 001 trains a DCGAN with three configurations — batch 16 / z 50, batch 32 / z 100, batch 64 /
 # z 200 — for the same number of epochs, looks at the sample grids and loss curves, and concludes
 # by eye that "medium is best". Here the same sweep is judged by numbers that need no download.
 #
@@ -38,7 +38,7 @@ from gan_course.dcgan import DCGANConfig
 from gan_course.engine import TrainConfig
 from gan_course.evaluation import embed, mode_coverage
 from gan_course.lessons.report import say
-from gan_course.lessons.sweep import (SEED_001_GRID, checkpoint_samples, interpolate,
+from gan_course.lessons.sweep import (NOTE_001_GRID, checkpoint_samples, interpolate,
                                       plot_projection, real_floor, run_sweep, sweep_rows)
 from gan_course.lessons.widgets import gallery_slider
 from gan_course.plots import format_table, plot_history, show_image_rows, show_images
@@ -72,8 +72,8 @@ floor = real_floor(net, train_data.float()[:len(test_data)], test_data.float())
 # %% [markdown]
 # ## 2. The sweep
 #
-# Seed 001's grid, equal epochs for every configuration (so batch 16 takes four times the steps of
-# batch 64), the seed's optimiser (Adam 2e-4, β = (0.5, 0.999), real label 0.9). Each run is scored
+# Note 001's grid, equal epochs for every configuration (so batch 16 takes four times the steps of
+# batch 64), the note's optimiser (Adam 2e-4, β = (0.5, 0.999), real label 0.9). Each run is scored
 # at four checkpoints on 300 samples against the 297 test digits.
 
 # %%
@@ -84,7 +84,7 @@ print(f"{config.dataset} {config.image_size}², width {config.width}, {knobs['ep
       f"seeds {knobs['seeds']}")
 
 # %% tags=["nbval-ignore-output"]
-runs = run_sweep(SEED_001_GRID, config, train, train_data, net, test_data.float(),
+runs = run_sweep(NOTE_001_GRID, config, train, train_data, net, test_data.float(),
                  epochs=knobs["epochs"], seeds=knobs["seeds"], n_samples=knobs["n_samples"],
                  device=device)
 for r in runs:
@@ -120,7 +120,7 @@ plot_history(runs[0].trainer.history, smooth=10)
 # %% [markdown]
 # ## 4. Checkpoint selection: by metric vs by eye
 #
-# Seed 002 picks its checkpoint by looking at grids; the last one is what "train for N epochs" gives.
+# Note 002 picks its checkpoint by looking at grids; the last one is what "train for N epochs" gives.
 # The table shows, per configuration, the FID at every scored checkpoint and which one the metric picks.
 
 # %% tags=["nbval-ignore-output"]
@@ -186,7 +186,7 @@ def mean(values):
 
 common = min(r.steps for r in runs)  # the longest training every configuration had
 v = {}  # per configuration, means over its seeds: every number the verdict quotes
-for name in SEED_001_GRID:
+for name in NOTE_001_GRID:
     group = [r for r in runs if r.name == name]
     near = [min(r.checkpoints, key=lambda c: abs(c["step"] - common)) for r in group]
     fids = [r.scores["FID"] for r in group]
@@ -249,7 +249,7 @@ reasons = ((["unequal step counts"] if unequal else [])
            + (["a single seed"] if seeds == 1 else [])
            + (["runs that make no digits yet"] if no_digits else []))
 if reasons:
-    lines.append("- **Seed 001's \"medium is best\" is neither confirmed nor refuted here**: "
+    lines.append("- **Note 001's \"medium is best\" is neither confirmed nor refuted here**: "
                  f"{listing(reasons)} cannot rank the configurations. "
                  + ("The `full` profile (longer runs, three seeds) is where to test it, comparing "
                     "checkpoints at equal steps too." if profile == "fast" else

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 06 · Deconstruct and reconstruct: the encoder–decoder GAN and GAN inversion
 #
-# Seed 000 builds its own GAN that *deconstructs* an image into a feature tensor f ∈ ℝ^(C×H×W) with a
+# Note 000 builds its own GAN that *deconstructs* an image into a feature tensor f ∈ ℝ^(C×H×W) with a
 # convolutional encoder and *reconstructs* it with a transposed-convolution decoder, trained with
 # adversarial BCE + L1 (+ optional feature matching), "stabilised by reduced discriminator capacity,
 # a gradient penalty and a lower generator learning rate", with "skip connections for stability".
@@ -56,9 +56,9 @@ print(describe_runtime(profile, device, seed=0))
 # %% [markdown]
 # ## 1. The model: image → f → image
 #
-# Seed 000's encoder has 4 downsampling blocks (4×4 convolutions of stride 2, BatchNorm, LeakyReLU), so
+# Note 000's encoder has 4 downsampling blocks (4×4 convolutions of stride 2, BatchNorm, LeakyReLU), so
 # a 32×32 image becomes f of C×2×2; a 1×1 convolution sets C. The decoder mirrors it with transposed
-# convolutions and ends in Tanh. D is a DCGAN discriminator of half the encoder's width (the seed's
+# convolutions and ends in Tanh. D is a DCGAN discriminator of half the encoder's width (the note's
 # "reduced capacity"). Every number below is computed from the modules.
 
 # %%
@@ -132,7 +132,7 @@ say(f"- GAN PSNR {'rises' if rises else 'does not rise steadily'} with the size 
     f"- The 3-byte mean colour scores {mean_colour:.2f} dB; the GAN sizes above it: "
     f"{', '.join(above_mean) or 'none'}."
     + ("" if f"{gan[0][0]:.0f} B" in above_mean else
-       f" The model with {smallest.name} (seed 000's f) does not even beat it."),
+       f" The model with {smallest.name} (note 000's f) does not even beat it."),
     (f"- After {train.steps} steps the learned bottleneck loses to codecs that learned nothing: "
      "it is not converged, and \"captures coarse structure and colours\" holds only in the "
      "weakest sense." if min(margins) > 0 else ""))
@@ -140,7 +140,7 @@ say(f"- GAN PSNR {'rises' if rises else 'does not rise steadily'} with the size 
 # %% [markdown]
 # ## 3. Do skip connections bypass the bottleneck?
 #
-# Seed 000 adds skip connections "for stability". In a U-Net (notebook 02) skips carry the input's
+# Note 000 adds skip connections "for stability". In a U-Net (notebook 02) skips carry the input's
 # detail to the output — which is exactly what an image → f → image model must *not* do if f is to be
 # the representation. Test: train the 4-block model with skips, then replace f by zeros at test time.
 # Without skips the output cannot depend on the image any more; with skips it may survive.
@@ -169,7 +169,7 @@ say(f"- With skips the model reconstructs at {skipped['PSNR']:.1f} dB, against {
     f"image's own {x_test[0].numel():,}.",
     f"- Without skips, zeroing f takes PSNR from {plain['PSNR']:.1f} to {plain['PSNR, f = 0']:.1f} "
     f"dB{': it destroys the output' if destroyed else ''}.",
-    "- So seed 000's \"skip connections for stability\" undo its \"deconstruction\": the image "
+    "- So note 000's \"skip connections for stability\" undo its \"deconstruction\": the image "
     "never has to pass through f." if unchanged and destroyed else
     "- The skips do not bypass f entirely in this run.")
 
@@ -182,9 +182,9 @@ show_image_rows({"original": x_test[:10],
 # %% [markdown]
 # ## 4. Gradient penalty and feature matching
 #
-# The seed's stabilisers, each switched on and off on the 4-block model (the run without any is
+# The note's stabilisers, each switched on and off on the 4-block model (the run without any is
 # section 2's). The fast profile trains G with a *higher* learning rate than D (1e-3 vs 2e-4: 150
-# steps leave no time otherwise); the last row tries the seed's "lower learning rate for the
+# steps leave no time otherwise); the last row tries the note's "lower learning rate for the
 # generator". The penalty is R1 (Mescheder et al. 2018): γ/2 · E‖∇ₓD(x)‖² on real images, the
 # zero-centred penalty that suits the BCE loss. Feature matching adds ‖mean D-features(x) − mean
 # D-features(x̂)‖² to G's loss. Stability statistics come from the loss history (second half of
@@ -220,7 +220,7 @@ say(f"- **R1** {'lowers' if r1['var_loss_D'] < none['var_loss_D'] else 'does not
     f"variable, sharpness {fm['sharpness'] / none['sharpness']:.1f}× that without it, edge "
     f"fidelity {none['edge fidelity']:.2f} → {fm['edge fidelity']:.2f}, SSIM "
     f"{fm['SSIM'] - none['SSIM']:+.3f}.",
-    f"- The seed's **lower generator learning rate** gives {low_lr['PSNR']:.1f} dB PSNR, against "
+    f"- The note's **lower generator learning rate** gives {low_lr['PSNR']:.1f} dB PSNR, against "
     f"{none['PSNR']:.1f} without: at this budget it "
     f"{'only slows G down' if low_lr['PSNR'] < none['PSNR'] else 'does not hurt'}.",
     "- **Detail** (sharpness, edge fidelity): "
@@ -326,7 +326,7 @@ say(f"Measured with {train.steps} steps of batch {train.batch_size} on {config.i
     f"feature matching or both move PSNR by at most {psnr_change:.2f} dB. **Feature matching** "
     f"makes G's loss {fm['var_loss_G'] / none['var_loss_G']:.1f}× as variable and its output "
     f"{detail_verdict(fm['sharpness'], fm['edge fidelity'])}.",
-    "- **Blur or noise?** Seed 000 reports \"some blurring\". "
+    "- **Blur or noise?** Note 000 reports \"some blurring\". "
     + (f"Blurrier than the truth: {', '.join(blurred)}. " if blurred else "No run is blurrier than "
        "the truth. ")
     + (f"Noisy (more high-frequency energy than the truth on edges mostly unrelated to it): "

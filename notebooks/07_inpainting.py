@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 07 · Semantic inpainting with a pretrained GAN (Yeh et al. 2017)
 #
-# Seed 002 fills holes in images with a trained DCGAN: find the z whose G(z) agrees with the known
+# Note 002 fills holes in images with a trained DCGAN: find the z whose G(z) agrees with the known
 # pixels (*contextual* loss) and that D finds real (*perceptual* loss, weight λ), paste G(ẑ) into the
 # hole. Its author judged results by eye, left **restarts** and **Poisson blending** undone, and noted
 # that the method works for *any* mask, not only the centre. Here all of that is built and measured —
@@ -237,7 +237,7 @@ lines.append(
 by_blend = sorted(paired, key=lambda p: -p["blend"])
 raised = [p for p in paired if p["blend"] > 0]
 lines.append(
-    f"- **Poisson blending**, left undone by seed 002, raises the GAN's mean PSNR hole on "
+    f"- **Poisson blending**, left undone by note 002, raises the GAN's mean PSNR hole on "
     f"{len(raised)} of {len(paired)} masks: "
     + listing(f"{p['blend']:+.2f} dB on {p['mask']} (ahead on {p['blend wins']} of {n})"
               for p in by_blend) + ".")
@@ -276,7 +276,7 @@ lines.append(
     f"- The ingredient rows are means over {n_sweep} images and one seed, without error bars: "
     "small differences between them are not shown to be effects.")
 lines.append(
-    f"- Seed 002's remark that nothing in the method is specific to the centre: the same G and the "
+    f"- Note 002's remark that nothing in the method is specific to the centre: the same G and the "
     f"same optimisation filled all {len(paired)} masks and lead beyond the noise on "
     f"{len(ahead)} of them.")
 say(lines)

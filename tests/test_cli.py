@@ -42,7 +42,6 @@ def test_train_writes_a_run_folder_and_resumes(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--dataset", "mnist"], "unknown dataset 'mnist'"),
     (["--image-size", "48"], "power of two"),
     (["--batch-size", "0"], "batch_size must be >= 1"),
     (["--dataset", "cifar10", "--image-size", "32"], "download=True"),
@@ -53,6 +52,14 @@ def test_bad_options_give_one_clear_line(tmp_path, capsys, argv, message):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("gan-course: error:") and message in err
+
+
+def test_an_unknown_dataset_is_refused_with_the_valid_names(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "dcgan", "--dataset", "mnist"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'mnist'" in err and "digits" in err and "cifar10" in err
 
 
 def test_overwrite_starts_again_and_resume_finds_only_the_new_run(tmp_path, capsys):
@@ -174,3 +181,28 @@ def test_waiting_for_a_reply_polls_in_slices_and_keeps_the_timeout():
     with pytest.raises(Empty):
         asyncio.run(_poll_in_slices(never, slice_s=0.01)(timeout=0.05))
     assert 4 <= len(asked) <= 7 and max(asked) <= 0.01
+
+
+def test_every_option_has_help_and_choice_options_show_their_choices(capsys):
+    import argparse
+
+    from gan_course.cli import build_parser
+
+    def actions(parser, path):
+        for a in parser._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for name, sub in a.choices.items():
+                    yield from actions(sub, f"{path} {name}")
+            elif not isinstance(a, argparse._HelpAction):
+                yield path, a
+
+    found = list(actions(build_parser(), "gan-course"))
+    assert len(found) > 100
+    assert [(path, a.dest) for path, a in found if not a.help] == []
+    by_flag = {a.option_strings[0]: a for path, a in found if path == "gan-course train pix2pix" and a.option_strings}
+    assert by_flag["--precision"].choices == ("auto", "fp32", "bf16")
+    assert by_flag["--space"].choices == ("gray", "lab") and by_flag["--discriminator"].choices == ("patch", "global")
+    assert "fast: 500, full: 62500" in by_flag["--steps"].help
+    with pytest.raises(SystemExit):
+        main(["train", "dcgan", "--precision", "fp16"])
+    assert "invalid choice: 'fp16' (choose from auto, fp32, bf16)" in capsys.readouterr().err.replace("'auto', 'fp32', 'bf16'", "auto, fp32, bf16")

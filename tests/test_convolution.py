@@ -16,23 +16,23 @@ from gan_course.plots import format_table
 from conftest import NOTEBOOKS, stored_text
 
 NOTEBOOK_TEXT = NOTEBOOKS / "01_convolution.py"
-SEED_ANSWER = torch.tensor([[-4., 0., 4.],
+NOTE_ANSWER = torch.tensor([[-4., 0., 4.],
                             [0., -2., 2.],
                             [0., -1., 1.]])  # worked out on paper: left column minus right column
 
 
-# --- seed 003's example ------------------------------------------------------------------------------
+# --- note 003's example ------------------------------------------------------------------------------
 
-def test_seed_example_is_the_paper_answer_and_what_pytorch_computes():
-    assert conv.SEED_INPUT.shape == (5, 5) and conv.SEED_KERNEL.shape == (3, 3)
-    assert torch.equal(conv.seed_example(), SEED_ANSWER)
-    assert torch.equal(F.conv2d(conv.SEED_INPUT[None, None], conv.SEED_KERNEL[None, None])[0, 0], SEED_ANSWER)
-    assert torch.equal(conv.seed_example_with_layer(), SEED_ANSWER)
+def test_note_example_is_the_paper_answer_and_what_pytorch_computes():
+    assert conv.NOTE_INPUT.shape == (5, 5) and conv.NOTE_KERNEL.shape == (3, 3)
+    assert torch.equal(conv.note_example(), NOTE_ANSWER)
+    assert torch.equal(F.conv2d(conv.NOTE_INPUT[None, None], conv.NOTE_KERNEL[None, None])[0, 0], NOTE_ANSWER)
+    assert torch.equal(conv.note_example_with_layer(), NOTE_ANSWER)
 
 
 def test_pytorch_does_not_flip_the_kernel():
-    flipped = conv.conv2d_by_hand(conv.SEED_INPUT, conv.SEED_KERNEL.flip(0, 1))
-    assert torch.equal(flipped, -SEED_ANSWER)  # a true convolution would give the opposite signs
+    flipped = conv.conv2d_by_hand(conv.NOTE_INPUT, conv.NOTE_KERNEL.flip(0, 1))
+    assert torch.equal(flipped, -NOTE_ANSWER)  # a true convolution would give the opposite signs
 
 
 # --- by hand vs PyTorch -----------------------------------------------------------------------------
@@ -69,8 +69,8 @@ def test_conv_transpose2d_by_hand_matches_f_conv_transpose2d(n, k, stride, paddi
     torch.testing.assert_close(ours, theirs)
 
 
-def test_seed_example_transposed_is_exact():
-    by_hand, by_layer = conv.seed_example_transposed()
+def test_note_example_transposed_is_exact():
+    by_hand, by_layer = conv.note_example_transposed()
     assert by_hand.shape == (10, 10) and torch.equal(by_hand, by_layer)
 
 
@@ -113,7 +113,7 @@ def test_k4_s2_p1_halves_and_doubles():
     (lambda: conv.conv_transpose_output_size(4, 4, 2, 1, output_padding=2), r"output_padding \(2\) must be smaller"),
     (lambda: conv.conv_transpose_output_size(4, 3, 1, 0, output_padding=1), r"output_padding \(1\) must be smaller"),
     (lambda: conv.conv_transpose_output_size(1, 1, 1, 1), "output size -1 < 1"),
-    (lambda: conv.conv2d_by_hand(torch.zeros(2, 4, 4), conv.SEED_KERNEL), "same C"),
+    (lambda: conv.conv2d_by_hand(torch.zeros(2, 4, 4), conv.NOTE_KERNEL), "same C"),
 ])
 def test_formula_errors_are_clear(call, message):
     with pytest.raises(ValueError, match=message):
@@ -203,16 +203,16 @@ def test_checkerboard_study_is_deterministic():
 
 def test_edge_kernel_sees_vertical_edges_only():
     r = views.step_edge_responses()
-    assert r["vertical edge"] == {"seed kernel": 3.0, "seed kernel transposed": 0.0}
-    assert r["horizontal edge"] == {"seed kernel": 0.0, "seed kernel transposed": 3.0}
+    assert r["vertical edge"] == {"note kernel": 3.0, "note kernel transposed": 0.0}
+    assert r["horizontal edge"] == {"note kernel": 0.0, "note kernel transposed": 3.0}
 
 
 def test_apply_kernel_to_image_equals_by_hand_on_a_photo_crop():
     photo = views.load_gray_photo("camera", size=64)
     assert photo.shape == (64, 64) and 0 <= float(photo.min()) and float(photo.max()) <= 1
-    out = views.apply_kernel_to_image(photo, conv.SEED_KERNEL)
+    out = views.apply_kernel_to_image(photo, conv.NOTE_KERNEL)
     assert out.shape == (62, 62)
-    torch.testing.assert_close(out[:10, :10], conv.conv2d_by_hand(photo[:12, :12], conv.SEED_KERNEL.double()))
+    torch.testing.assert_close(out[:10, :10], conv.conv2d_by_hand(photo[:12, :12], conv.NOTE_KERNEL.double()))
     assert views.load_gray_photo("astronaut", size=32).shape == (32, 32)
     with pytest.raises(ValueError, match="unknown photo"):
         views.load_gray_photo("lena")
@@ -225,7 +225,7 @@ def test_exercise_checks(capsys):
     assert "right answer: 32" in capsys.readouterr().out
     assert views.check_exercise("convT_chain", 32)
     assert views.check_exercise("output_padding", 1) and not views.check_exercise("output_padding", 0)
-    assert views.check_exercise("seed_top_left", int(SEED_ANSWER[0, 0]))
+    assert views.check_exercise("note_top_left", int(NOTE_ANSWER[0, 0]))
     assert all(views.check_exercise("flat_kernel", k) for k in (2, 4, 6, 8))
     assert not any(views.check_exercise("flat_kernel", k) for k in (3, 5, 7, None, "4"))
     capsys.readouterr()
@@ -262,9 +262,9 @@ def test_plot_conv_geometry_rejects_impossible_settings():
 def test_other_figures():
     study = views.checkerboard_study(trials=4)
     photo = views.load_gray_photo(size=32)
-    figs = [views.plot_seed_example(), views.plot_checkerboard(study),
+    figs = [views.plot_note_example(), views.plot_checkerboard(study),
             views.plot_overlap_counts({"k3": views.overlap_counts(3)}),
-            views.plot_edge_response(photo, {"edges": views.apply_kernel_to_image(photo, conv.SEED_KERNEL)})]
+            views.plot_edge_response(photo, {"edges": views.apply_kernel_to_image(photo, conv.NOTE_KERNEL)})]
     assert all(isinstance(f, Figure) for f in figs)
 
 
@@ -291,7 +291,7 @@ def test_explorer_draws_figures_and_explains_impossible_settings(capsys):
 def test_notebook_calls_the_package_instead_of_redefining_it():
     source = NOTEBOOK_TEXT.read_text()
     assert not re.search(r"^\s*(def|class) ", source, re.M), "notebook 01 must import its code, not define it"
-    for call in ("conv.seed_example()", "conv.verify_output_sizes(", "conv.adjoint_report(",
+    for call in ("conv.note_example()", "conv.verify_output_sizes(", "conv.adjoint_report(",
                  "views.checkerboard_study(", "views.apply_kernel_to_image(", "conv_explorer()",
                  "views.plot_conv_geometry(", "views.check_exercises("):
         assert call in source, call
@@ -300,7 +300,7 @@ def test_notebook_calls_the_package_instead_of_redefining_it():
 
 def test_notebook_stores_the_package_answers():
     text = stored_text("01_convolution")
-    assert str(conv.seed_example().int().numpy()) in text  # the "?" grid
+    assert str(conv.note_example().int().numpy()) in text  # the "?" grid
     assert "nn.Conv2d gives the identical grid: True" in text
     assert text.count("disagree in 0") == 2
     r = conv.adjoint_report(in_size=8, channels=(3, 8), kernel=4, stride=2, padding=1, seed=0)

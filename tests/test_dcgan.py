@@ -1,4 +1,4 @@
-"""DCGAN as seed 001 describes it: shapes, parameter counts, initialisation, one reproducible step."""
+"""DCGAN as note 001 describes it: shapes, parameter counts, initialisation, one reproducible step."""
 import pytest
 import torch
 from torch import nn

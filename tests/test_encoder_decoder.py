@@ -1,4 +1,4 @@
-"""Seed 000's encoder–decoder GAN: shapes, the skip bypass, the R1 penalty on a known case, training."""
+"""Note 000's encoder–decoder GAN: shapes, the skip bypass, the R1 penalty on a known case, training."""
 import math
 
 import pytest
@@ -176,7 +176,7 @@ def test_notebook_06_verdicts_follow_the_numbers():
     and edge fidelity together."""
     text = reconstruction_verdicts()
     assert "bicubic down/up with the same bytes is better, by 7.3–11.4 dB" in text
-    assert "The model with 4 blocks (seed 000's f) does not even beat it" in text and "not converged" in text
+    assert "The model with 4 blocks (note 000's f) does not even beat it" in text and "not converged" in text
     assert "(unchanged)" in text and ": it destroys the output" in text and "never has to pass through f" in text
     assert "lowers the variance of loss_D (÷4.0)" in text and "narrows D's real-vs-reconstructed gap" in text
     assert "Blurrier than the truth: neither, R1 γ=1." in text

@@ -116,3 +116,19 @@ def test_the_rule_checker_sees_a_violation(tmp_path, monkeypatch):
                                                            "lessons.report": fake / "lessons" / "report.py"})
     with pytest.raises(AssertionError, match="metrics \\(library\\) imports lessons.report"):
         test_lower_layers_never_import_higher_ones("metrics")
+
+
+def test_readme_layout_and_package_map_name_every_module():
+    """README's layout section and the map in ``gan_course/__init__.py`` list exactly the tree's modules."""
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text().split("## Layout", 1)[1].split("notebooks/", 1)[0]
+    in_readme = set(re.findall(r"(\w+)\.py", readme))
+    package_map = (PACKAGE / "__init__.py").read_text()
+    in_map = set(re.findall(r"``(\w+)``", package_map))
+    top = {name for name in MODULES if "." not in name}
+    lessons = {name.split(".")[1] for name in MODULES if name.startswith("lessons.")}
+    assert in_readme == top | lessons, (in_readme ^ (top | lessons))
+    assert top <= in_map, top - in_map
+    lessons_map = set(re.findall(r"``(\w+)``", (PACKAGE / "lessons" / "__init__.py").read_text()))
+    assert lessons <= lessons_map, lessons - lessons_map

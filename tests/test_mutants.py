@@ -48,7 +48,7 @@ class Mutant:
 
 
 MUTANTS = [
-    Mutant("DCGAN: G aims for the 'fake' label", "losses.py",
+    Mutant("DCGAN: G aims for the 'fake' label", "dcgan.py",
            'return {"loss_G": g_loss_bce(D(x_fake), self.g_target)}', 'return {"loss_G": g_loss_bce(D(x_fake), 0.0)}',
            (f"{OBJ}::test_one_D_step_raises_reals_and_lowers_fakes_one_G_step_raises_fakes",
             f"{OBJ}::test_real_DCGAN_one_step_moves_the_scores_the_right_way")),

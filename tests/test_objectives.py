@@ -157,7 +157,7 @@ def test_l1_only_colorizer_moves_towards_the_target():
 
 # ------------------------------------------------------------------------------- the real networks
 def test_real_DCGAN_one_step_moves_the_scores_the_right_way(tiny_digits):
-    """The same directions with the course's DCGAN (BatchNorm, Adam at seed 001's lr) on digits, for
+    """The same directions with the course's DCGAN (BatchNorm, Adam at note 001's lr) on digits, for
     several seeds; first-order, so measured rather than exact. D's loss on the step's own batch falls
     (written here from its formula, not with the package's loss), D's score on reals rises, and G's
     step raises the updated D's score on G(z). (D's BatchNorm normalises an all-fake batch by its own

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from gan_course.lessons import patchgan_views as pv
-from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
+from gan_course.patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, note_patch_discriminator
 
 from conftest import NOTEBOOKS, stored_text
 
@@ -18,8 +18,8 @@ NOTEBOOK_TEXT = NOTEBOOKS / "03_patchgan.py"
 @pytest.fixture(scope="module")
 def nets():
     torch.manual_seed(0)
-    return {"p70": PatchDiscriminator(4, 64, 3), "seed": seed_patch_discriminator(),
-            "seed_relu": seed_patch_discriminator(leaky=False), "fast": PatchDiscriminator(3, 32, 2),
+    return {"p70": PatchDiscriminator(4, 64, 3), "seed": note_patch_discriminator(),
+            "note_relu": note_patch_discriminator(leaky=False), "fast": PatchDiscriminator(3, 32, 2),
             "one": PatchDiscriminator(3, 16, 1)}
 
 
@@ -34,7 +34,7 @@ def test_receptive_field_reference_values(nets):
 
 
 @pytest.mark.parametrize("name,size,cell", [("p70", 128, (3, 3)), ("seed", 64, (1, 1)), ("seed", 64, (2, 1)),
-                                            ("seed_relu", 64, (1, 2)), ("fast", 64, (4, 4)), ("one", 32, (5, 3))])
+                                            ("note_relu", 64, (1, 2)), ("fast", 64, (4, 4)), ("one", 32, (5, 3))])
 def test_gradient_of_one_cell_fills_exactly_the_computed_window(nets, name, size, cell):
     D = nets[name]
     rf, win = receptive_field(D), pv.cell_window(D, cell)
@@ -111,7 +111,7 @@ def test_grid_table_rows(nets):
 
 # --- the seed's ReLU --------------------------------------------------------------------------------
 
-def test_seed_relu_is_a_plain_inplace_relu():
+def test_note_relu_is_a_plain_inplace_relu():
     relu = nn.ReLU(0.2)
     assert relu.inplace  # 0.2 went into `inplace`
     x = torch.tensor([-1.0, -0.2, 0.0, 0.5])
@@ -120,18 +120,18 @@ def test_seed_relu_is_a_plain_inplace_relu():
 
 
 def test_seed_discriminator_activations():
-    leaky = [m for m in seed_patch_discriminator(leaky=True).modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
+    leaky = [m for m in note_patch_discriminator(leaky=True).modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
     assert len(leaky) == 3 and all(isinstance(m, nn.LeakyReLU) and m.negative_slope == 0.2 for m in leaky)
-    plain = [m for m in seed_patch_discriminator(leaky=False).modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
+    plain = [m for m in note_patch_discriminator(leaky=False).modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
     assert len(plain) == 3 and all(type(m) is nn.ReLU for m in plain)
-    assert not any(isinstance(m, nn.Sigmoid) for m in seed_patch_discriminator().modules())  # logits out
+    assert not any(isinstance(m, nn.Sigmoid) for m in note_patch_discriminator().modules())  # logits out
 
 
 def test_zero_activation_share():
     torch.manual_seed(0)
-    dead = pv.zero_activation_share(seed_patch_discriminator(leaky=False), 64)
+    dead = pv.zero_activation_share(note_patch_discriminator(leaky=False), 64)
     assert len(dead) == 3 and all(0.4 < s < 0.6 for s in dead)
-    assert pv.zero_activation_share(seed_patch_discriminator(leaky=True), 64) == [0.0, 0.0, 0.0]
+    assert pv.zero_activation_share(note_patch_discriminator(leaky=True), 64) == [0.0, 0.0, 0.0]
 
 
 # --- input checks -----------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_exercise_checks(capsys):
     assert pv.check_exercise("grid_128", 14) and not pv.check_exercise("grid_128", 16)
     assert "right answer: 14" in capsys.readouterr().out
     assert pv.check_exercise("overlap", 30) and pv.check_exercise("rf_three_layers", 22)
-    assert pv.check_exercise("seed_relu", 0.0) and not pv.check_exercise("seed_relu", -0.2)
+    assert pv.check_exercise("note_relu", 0.0) and not pv.check_exercise("note_relu", -0.2)
     assert not pv.check_exercise("overlap", None)
     assert pv.check_exercise("local_layers", 1) and not pv.check_exercise("local_layers", 2)
     capsys.readouterr()
@@ -257,29 +257,29 @@ def test_notebook_stores_the_package_answers():
 
     text = stored_text("03_patchgan")
     torch.manual_seed(0)
-    D_seed, D_70 = seed_patch_discriminator(), PatchDiscriminator(4, 64, 3)
+    D_note, D_70 = note_patch_discriminator(), PatchDiscriminator(4, 64, 3)
     model = Pix2PixConfig.for_profile("fast", space="lab")
     D_ours = model.build()[1]
-    grid = pv.grid_table_rows({"seed 003's net": (D_seed, 64), "pix2pix 70×70 (n_layers=3)": (D_70, 64),
+    grid = pv.grid_table_rows({"note 003's net": (D_note, 64), "pix2pix 70×70 (n_layers=3)": (D_70, 64),
                                "pix2pix 70×70 at 256": (D_70, 256),
                                "ours: n_layers=2, width 32": (D_ours, 32),
                                "ours, global": (GlobalDiscriminator(3, 32, 2), 32)})
     assert format_table(grid, ["D", "input", "grid", "window", "stride"]) in text
     assert "window 46×46, stride 16: neighbouring windows overlap by 30 pixels" in text
     assert "window 70×70, stride 8" in text
-    checks = pv.window_check_rows([("seed 003's net", D_seed, 64, (1, 1)), ("seed 003's net", D_seed, 64, (1, 2)),
-                                   ("seed 003's net", D_seed, 64, (0, 0)),
-                                   ("seed 003's, ReLU", seed_patch_discriminator(leaky=False), 64, (1, 1)),
+    checks = pv.window_check_rows([("note 003's net", D_note, 64, (1, 1)), ("note 003's net", D_note, 64, (1, 2)),
+                                   ("note 003's net", D_note, 64, (0, 0)),
+                                   ("note 003's, ReLU", note_patch_discriminator(leaky=False), 64, (1, 1)),
                                    ("pix2pix 70×70", D_70, 128, (3, 3)),
                                    ("ours", D_ours, 32, (2, 2))])
     assert format_table(checks, ["D", "input", "cell", "window", "inside", "gradient", "match"],
                         ["D", "input", "cell", "computed window", "inside the image", "nonzero gradient", "match"]) in text
-    share = pv.gradient_window(D_seed, 64, (1, 1)).share_inside(pv.Window(16, 16, 16))
+    share = pv.gradient_window(D_note, 64, (1, 1)).share_inside(pv.Window(16, 16, 16))
     assert f"share of |gradient| inside the 16×16 block: {share:.3f}" in text
     assert "ReLU(inplace=True)" in text and "tensor([0.0000, 0.0000, 0.0000, 0.5000])" in text
     assert "tensor([-0.2000, -0.0400,  0.0000,  0.5000])" in text
     torch.manual_seed(0)
-    dead = pv.zero_activation_share(seed_patch_discriminator(leaky=False), 64)
+    dead = pv.zero_activation_share(note_patch_discriminator(leaky=False), 64)
     assert f"zeros after each activation: {', '.join(f'{s:.3f}' for s in dead)}" in text
     assert text.count("✓") == 5 and "✗" not in text and "5 of 5 right" in text
 

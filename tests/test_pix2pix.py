@@ -277,7 +277,7 @@ STORED_04 = {"BCE only (λ=0)": (16.3, 0.47, 48.0, 6.32, 0.83, 1.0), "BCE + 1·L
 
 
 def test_notebook_04_verdicts_follow_the_numbers():
-    """Each part of the seed's claim is called as the table says, and generators that lose to a baseline that
+    """Each part of the note's claim is called as the table says, and generators that lose to a baseline that
     learned nothing are called unconverged."""
     text = colorizer_verdicts(STORED_04)
     assert "**BCE alone, \"realistic but wrong\"** **holds in part**" in text and "(less realistic; rank 4 of 4" in text

@@ -77,7 +77,7 @@ def dcgan_sweep_verdict(steps: dict, precision: dict, offset: dict, seeds=(0,),
     import statistics
     from types import SimpleNamespace
 
-    from gan_course.lessons.sweep import SEED_001_GRID
+    from gan_course.lessons.sweep import NOTE_001_GRID
     from gan_course.plots import format_table
 
     def run(name, seed):
@@ -88,8 +88,8 @@ def dcgan_sweep_verdict(steps: dict, precision: dict, offset: dict, seeds=(0,),
             checkpoints=[{"step": s, "FID": fid(s), "precision": precision[name]}
                          for s in (steps[name] * k // 4 for k in (1, 2, 3, 4))])
 
-    runs = [run(name, seed) for name in SEED_001_GRID for seed in seeds]
-    namespace = dict(runs=runs, SEED_001_GRID=SEED_001_GRID, knobs=dict(epochs=3, seeds=seeds),
+    runs = [run(name, seed) for name in NOTE_001_GRID for seed in seeds]
+    namespace = dict(runs=runs, NOTE_001_GRID=NOTE_001_GRID, knobs=dict(epochs=3, seeds=seeds),
                      floor={"FID": 4.5}, profile=profile, format_table=format_table, say=say,
                      statistics=statistics)
     return run_cells(summary_cells("05_dcgan"), namespace)

@@ -1,5 +1,7 @@
 """Comparing colorizers fairly (notebooks 02–04): the trivial baselines every colorizer must beat,
-the table's metrics, and every variant trained with every seed on the same data (``experiments``)."""
+the table's metrics, and every variant trained with every seed on the same data
+(``experiments``)."""
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -18,8 +20,13 @@ def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
     """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
     sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
     quality = image_quality(y, x)
-    return {"PSNR": quality["PSNR"], "SSIM": quality["SSIM"], "colourfulness": float(colorfulness(y).mean()),
-            "sharpness": quality["sharpness"], "edge fidelity": quality["edge fidelity"]}
+    return {
+        "PSNR": quality["PSNR"],
+        "SSIM": quality["SSIM"],
+        "colourfulness": float(colorfulness(y).mean()),
+        "sharpness": quality["sharpness"],
+        "edge fidelity": quality["edge fidelity"],
+    }
 
 
 def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -34,11 +41,23 @@ def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, 
     return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
 
 
-def compare_colorizers(variants: Mapping[str, Pix2PixConfig], train: TrainConfig, train_data: ImageSet,
-                       test_data: ImageSet, *, seeds: Sequence[int] = (0,), device: str | torch.device = "cpu",
-                       progress: bool = False) -> list[Run]:
-    """Train every variant with every seed on the same data for the same steps; score each on test_data."""
+def compare_colorizers(
+    variants: Mapping[str, Pix2PixConfig],
+    train: TrainConfig,
+    train_data: ImageSet,
+    test_data: ImageSet,
+    *,
+    seeds: Sequence[int] = (0,),
+    device: str | torch.device = "cpu",
+    progress: bool = False,
+) -> list[Run]:
+    """Train every variant with every seed on the same data for the same steps; score each on
+    test_data."""
     x_test = test_data.float()
     return train_variants(
-        variants, lambda config, cfg: trainer_for(config, cfg, train_data, device=device, progress=progress),
-        lambda config, G: colorization_metrics(colorize(G, x_test, config.space), x_test), train, seeds)
+        variants,
+        lambda config, cfg: trainer_for(config, cfg, train_data, device=device, progress=progress),
+        lambda config, G: colorization_metrics(colorize(G, x_test, config.space), x_test),
+        train,
+        seeds,
+    )

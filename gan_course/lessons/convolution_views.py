@@ -1,11 +1,12 @@
 """Notebook 01's studies and figures, built on ``gan_course.convolution``:
 
-- ``checkerboard_study``: uneven overlap of transposed convolutions whose kernel size is not divisible
-  by the stride, against resize-then-convolve (Odena, Dumoulin & Olah 2016, "Deconvolution and
-  Checkerboard Artifacts", Distill, doi:10.23915/distill.00003).
+- ``checkerboard_study``: uneven overlap of transposed convolutions whose kernel size is not
+  divisible by the stride, against resize-then-convolve (Odena, Dumoulin & Olah 2016, "Deconvolution
+  and Checkerboard Artifacts", Distill, doi:10.23915/distill.00003).
 - ``apply_kernel_to_image``: note 003's vertical-edge kernel on a real photograph.
 - the exercises' checks, and plotting functions returning ``matplotlib.figure.Figure`` (no pyplot).
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,22 +19,31 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from ..convolution import (SEED_INPUT, SEED_KERNEL, conv2d_by_hand, conv_output_size, conv_transpose_output_size,
-                           seed_example)
+from ..convolution import (
+    NOTE_INPUT,
+    NOTE_KERNEL,
+    conv2d_by_hand,
+    conv_output_size,
+    conv_transpose_output_size,
+    note_example,
+)
 from .exercises import Exercise, checkers
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Checkerboard artifacts (Odena et al. 2016)
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Upsampler:
-    """One way to double H and W: a transposed convolution, or a resize followed by a k×k convolution."""
+    """One way to double H and W: a transposed convolution, or a resize followed by a k×k
+    convolution."""
+
     name: str
     kernel: int
     transposed: bool
-    mode: str | None = None       # "nearest" / "bilinear" resize before the convolution
+    mode: str | None = None  # "nearest" / "bilinear" resize before the convolution
     padding: int = 1
     output_padding: int = 0
 
@@ -45,9 +55,12 @@ class Upsampler:
         """
         G = x.shape[1]
         if self.transposed:
-            w = weight if G > 1 else weight.transpose(0, 1)  # ConvTranspose2d weights are (C_in, C_out/groups, k, k)
-            return F.conv_transpose2d(x, w, stride=2, padding=self.padding,
-                                      output_padding=self.output_padding, groups=G)  # (B, G', 2n, 2n)
+            w = (
+                weight if G > 1 else weight.transpose(0, 1)
+            )  # ConvTranspose2d weights are (C_in, C_out/groups, k, k)
+            return F.conv_transpose2d(
+                x, w, stride=2, padding=self.padding, output_padding=self.output_padding, groups=G
+            )  # (B, G', 2n, 2n)
         big = F.interpolate(x, scale_factor=2, mode=self.mode)  # (B, G, 2n, 2n)
         return F.conv2d(big, weight, padding=self.padding, groups=G)  # (B, G', 2n, 2n)
 
@@ -55,25 +68,34 @@ class Upsampler:
 UPSAMPLERS: dict[str, Upsampler] = {
     "ConvT k3 s2": Upsampler("ConvT k3 s2", kernel=3, transposed=True, padding=1, output_padding=1),
     "ConvT k4 s2": Upsampler("ConvT k4 s2", kernel=4, transposed=True, padding=1),
-    "nearest×2 + conv k3": Upsampler("nearest×2 + conv k3", kernel=3, transposed=False, mode="nearest"),
-    "bilinear×2 + conv k3": Upsampler("bilinear×2 + conv k3", kernel=3, transposed=False, mode="bilinear"),
+    "nearest×2 + conv k3": Upsampler(
+        "nearest×2 + conv k3", kernel=3, transposed=False, mode="nearest"
+    ),
+    "bilinear×2 + conv k3": Upsampler(
+        "bilinear×2 + conv k3", kernel=3, transposed=False, mode="bilinear"
+    ),
 }
 
 
 def checkerboard_scores(y: torch.Tensor, border: int = 2) -> torch.Tensor:
-    """Share of the energy of each image y (..., H, W) at the checkerboard (Nyquist) frequency → (...) in [0, 1].
+    """Share of the energy of each image y (..., H, W) at the checkerboard (Nyquist) frequency
+    → (...) in [0, 1].
 
-    The ``border`` outermost pixels are dropped first (padding effects). The score is the fraction of
-    Σ|FFT|² lying in the row or column of frequency ½ cycle per pixel — patterns that flip sign every
-    pixel; 0 for a flat image. White noise scores about (h + w − 1)/(h·w) by chance. Interior sides
-    must be even.
+    The ``border`` outermost pixels are dropped first (padding effects). The score is the fraction
+    of Σ|FFT|² lying in the row or column of frequency ½ cycle per pixel — patterns that flip sign
+    every pixel; 0 for a flat image. White noise scores about (h + w − 1)/(h·w) by chance. Interior
+    sides must be even.
     """
-    inner = y[..., border:y.shape[-2] - border, border:y.shape[-1] - border].double()  # (..., h, w)
+    inner = y[
+        ..., border : y.shape[-2] - border, border : y.shape[-1] - border
+    ].double()  # (..., h, w)
     h, w = inner.shape[-2:]
     if h % 2 or w % 2:
         raise ValueError(f"interior {h}×{w} must have even sides to hold the Nyquist frequency")
     power = torch.fft.fft2(inner).abs() ** 2  # (..., h, w)
-    nyquist = power[..., h // 2, :].sum(-1) + power[..., :, w // 2].sum(-1) - power[..., h // 2, w // 2]
+    nyquist = (
+        power[..., h // 2, :].sum(-1) + power[..., :, w // 2].sum(-1) - power[..., h // 2, w // 2]
+    )
     total = power.sum((-2, -1))
     return torch.where(total > 0, nyquist / total.clamp_min(1e-300), torch.zeros_like(total))
 
@@ -81,70 +103,97 @@ def checkerboard_scores(y: torch.Tensor, border: int = 2) -> torch.Tensor:
 def checkerboard_score(y: torch.Tensor, border: int = 2) -> float:
     """``checkerboard_scores`` of one image y (H, W), as a float."""
     if y.dim() != 2:
-        raise ValueError(f"expected one image (H, W), got {tuple(y.shape)}; use checkerboard_scores")
+        raise ValueError(
+            f"expected one image (H, W), got {tuple(y.shape)}; use checkerboard_scores"
+        )
     return float(checkerboard_scores(y, border))
 
 
 def overlap_counts(kernel: int, stride: int = 2, n: int = 6, padding: int = 0) -> torch.Tensor:
-    """How many input pixels land on each output pixel of a transposed convolution: ones through ones.
+    """How many input pixels land on each output pixel of a transposed convolution: ones through
+    ones.
 
-    A (n, n) input of ones, a (k, k) weight of ones → (H_out, W_out) integer counts (Odena's picture).
+    A (n, n) input of ones, a (k, k) weight of ones → (H_out, W_out) integer counts
+    (Odena's picture).
     """
     ones = torch.ones(1, 1, n, n, dtype=torch.float64)
     w = torch.ones(1, 1, kernel, kernel, dtype=torch.float64)
-    return F.conv_transpose2d(ones, w, stride=stride, padding=padding)[0, 0].round().long()  # (H_out, W_out)
+    return (
+        F.conv_transpose2d(ones, w, stride=stride, padding=padding)[0, 0].round().long()
+    )  # (H_out, W_out)
 
 
 @dataclass(frozen=True)
 class CheckerboardResult:
     """Scores of one upsampler (means over the random trials), and two example outputs."""
+
     name: str
-    constant_weights: float         # all-ones input, all-ones weights
-    positive_mean: float            # all-ones input, weights uniform in [0, 1] (smooth, blur-like kernels)
-    signed_mean: float              # all-ones input, weights uniform in [−1, 1] (like PyTorch's init)
-    noise_input_mean: float         # white-noise input, weights uniform in [−1, 1]
+    constant_weights: float  # all-ones input, all-ones weights
+    positive_mean: float  # all-ones input, weights uniform in [0, 1] (smooth, blur-like kernels)
+    signed_mean: float  # all-ones input, weights uniform in [−1, 1] (like PyTorch's init)
+    noise_input_mean: float  # white-noise input, weights uniform in [−1, 1]
     example_constant: torch.Tensor  # (2n, 2n) output for all-ones weights
-    example_random: torch.Tensor    # (2n, 2n) output of the first signed-weight trial
+    example_random: torch.Tensor  # (2n, 2n) output of the first signed-weight trial
 
 
-def checkerboard_study(n: int = 16, trials: int = 200, seed: int = 0,
-                       upsamplers: Mapping[str, Upsampler] = UPSAMPLERS) -> list[CheckerboardResult]:
+def checkerboard_study(
+    n: int = 16, trials: int = 200, seed: int = 0, upsamplers: Mapping[str, Upsampler] = UPSAMPLERS
+) -> list[CheckerboardResult]:
     """Upsample (1, 1, n, n) images ×2 with each upsampler and measure ``checkerboard_scores``.
 
     Weights: all ones; uniform in [0, 1]; uniform in [−1, 1] (PyTorch's default init is uniform and
-    symmetric; the score ignores scale) — ``trials`` draws each from ``seed``, the same draws for every
-    upsampler with the same kernel size. Inputs: all ones, or standard-normal noise.
+    symmetric; the score ignores scale) — ``trials`` draws each from ``seed``, the same draws for
+    every upsampler with the same kernel size. Inputs: all ones, or standard-normal noise.
     """
     results = []
     for name, up in upsamplers.items():
         g = torch.Generator().manual_seed(seed)
         k = up.kernel
         ones_w = torch.ones(1, 1, k, k, dtype=torch.float64)  # (1, 1, k, k)
-        w_pos = torch.rand(trials, 1, k, k, generator=g, dtype=torch.float64)  # (T, 1, k, k) in [0, 1]
-        w_signed = torch.rand(trials, 1, k, k, generator=g, dtype=torch.float64) * 2 - 1  # in [−1, 1]
+        w_pos = torch.rand(
+            trials, 1, k, k, generator=g, dtype=torch.float64
+        )  # (T, 1, k, k) in [0, 1]
+        w_signed = (
+            torch.rand(trials, 1, k, k, generator=g, dtype=torch.float64) * 2 - 1
+        )  # in [−1, 1]
         flat = torch.ones(1, 1, n, n, dtype=torch.float64)  # (1, 1, n, n): shared by every trial
-        noise = torch.randn(1, trials, n, n, generator=g, dtype=torch.float64)  # (1, T, n, n): trial t in channel t
+        noise = torch.randn(
+            1, trials, n, n, generator=g, dtype=torch.float64
+        )  # (1, T, n, n): trial t in channel t
         y_const = up(flat, ones_w)[0, 0]  # (2n, 2n)
         y_signed = up(flat, w_signed)[0]  # (T, 2n, 2n)
-        results.append(CheckerboardResult(
-            name=name, constant_weights=checkerboard_score(y_const),
-            positive_mean=float(checkerboard_scores(up(flat, w_pos)[0]).mean()),
-            signed_mean=float(checkerboard_scores(y_signed).mean()),
-            noise_input_mean=float(checkerboard_scores(up(noise, w_signed)[0]).mean()),
-            example_constant=y_const, example_random=y_signed[0]))
+        results.append(
+            CheckerboardResult(
+                name=name,
+                constant_weights=checkerboard_score(y_const),
+                positive_mean=float(checkerboard_scores(up(flat, w_pos)[0]).mean()),
+                signed_mean=float(checkerboard_scores(y_signed).mean()),
+                noise_input_mean=float(checkerboard_scores(up(noise, w_signed)[0]).mean()),
+                example_constant=y_const,
+                example_random=y_signed[0],
+            )
+        )
     return results
 
 
 def checkerboard_rows(results: Sequence[CheckerboardResult], decimals: int = 4) -> list[dict]:
     """``checkerboard_study`` as table rows (rounded) for ``format_table``."""
-    return [dict(name=r.name, ones=round(r.constant_weights, decimals), positive=round(r.positive_mean, decimals),
-                 signed=round(r.signed_mean, decimals), noise=round(r.noise_input_mean, decimals))
-            for r in results]
+    return [
+        dict(
+            name=r.name,
+            ones=round(r.constant_weights, decimals),
+            positive=round(r.positive_mean, decimals),
+            signed=round(r.signed_mean, decimals),
+            noise=round(r.noise_input_mean, decimals),
+        )
+        for r in results
+    ]
 
 
-# ----------------------------------------------------------------------------------------------------
-# The seed's kernel on a real photograph
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+# The note's kernel on a real photograph
+# --------------------------------------------------------------------------------------------------
+
 
 def load_gray_photo(name: str = "camera", size: int = 256) -> torch.Tensor:
     """A grayscale photo shipped with scikit-image (offline) → (size, size) float64 in [0, 1].
@@ -165,7 +214,8 @@ def load_gray_photo(name: str = "camera", size: int = 256) -> torch.Tensor:
 
 
 def apply_kernel_to_image(image: torch.Tensor | np.ndarray, kernel: torch.Tensor) -> torch.Tensor:
-    """``nn.Conv2d``'s cross-correlation of a gray image (H, W) with ``kernel`` (kh, kw), no padding.
+    """``nn.Conv2d``'s cross-correlation of a gray image (H, W) with ``kernel`` (kh, kw), no
+    padding.
 
     Returns (H − kh + 1, W − kw + 1) in float64. Same numbers as ``conv2d_by_hand``, but fast enough
     for a photo (the loops above visit 65 k windows of a 256×256 image one by one).
@@ -178,21 +228,28 @@ def apply_kernel_to_image(image: torch.Tensor | np.ndarray, kernel: torch.Tensor
 
 
 def step_edge_responses(size: int = 6) -> dict[str, dict[str, float]]:
-    """Peak |response| of the seed kernel and its transpose on a vertical and a horizontal step edge.
+    """Peak |response| of the note's kernel and its transpose on a vertical and a horizontal step
+    edge.
 
-    The images are 0 on one side and 1 on the other; a kernel "sees" an edge when its response is large.
+    The images are 0 on one side and 1 on the other; a kernel "sees" an edge when its response is
+    large.
     """
     vertical = torch.zeros(size, size)
-    vertical[:, size // 2:] = 1  # dark left half, bright right half: a vertical edge
+    vertical[:, size // 2 :] = 1  # dark left half, bright right half: a vertical edge
     images = {"vertical edge": vertical, "horizontal edge": vertical.T.contiguous()}
-    kernels = {"seed kernel": SEED_KERNEL, "seed kernel transposed": SEED_KERNEL.T.contiguous()}
-    return {img_name: {k_name: float(conv2d_by_hand(img, k).abs().max()) for k_name, k in kernels.items()}
-            for img_name, img in images.items()}
+    kernels = {"note kernel": NOTE_KERNEL, "note kernel transposed": NOTE_KERNEL.T.contiguous()}
+    return {
+        img_name: {
+            k_name: float(conv2d_by_hand(img, k).abs().max()) for k_name, k in kernels.items()
+        }
+        for img_name, img in images.items()
+    }
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Exercises with self-checks
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+
 
 def _flat_transposed(k: object) -> bool:
     if not isinstance(k, (int, np.integer)) or not 2 <= k <= 8:
@@ -204,45 +261,68 @@ def _flat_transposed(k: object) -> bool:
 EXERCISES: dict[str, Exercise] = {
     "conv_size": Exercise(
         "Conv2d(kernel_size=5, stride=2, padding=2) on a 64×64 image: output H = W = ?",
-        lambda: conv_output_size(64, 5, 2, 2), explain="⌊(64 + 4 − 5)/2⌋ + 1"),
+        lambda: conv_output_size(64, 5, 2, 2),
+        explain="⌊(64 + 4 − 5)/2⌋ + 1",
+    ),
     "convT_chain": Exercise(
-        "three ConvTranspose2d(kernel_size=4, stride=2, padding=1) in a row, starting from 4×4: H = W = ?",
+        "three ConvTranspose2d(kernel_size=4, stride=2, padding=1) in a row, starting from 4×4: "
+        "H = W = ?",
         lambda: functools.reduce(lambda n, _: conv_transpose_output_size(n, 4, 2, 1), range(3), 4),
-        explain="each doubles: 4 → 8 → 16 → 32"),
+        explain="each doubles: 4 → 8 → 16 → 32",
+    ),
     "output_padding": Exercise(
-        "which output_padding makes ConvTranspose2d(kernel_size=3, stride=2, padding=1) map 8×8 to 16×16?",
+        "which output_padding makes ConvTranspose2d(kernel_size=3, stride=2, padding=1) "
+        "map 8×8 to 16×16?",
         lambda: next(op for op in range(2) if conv_transpose_output_size(8, 3, 2, 1, op) == 16),
-        explain="(8 − 1)·2 − 2 + 3 + op = 15 + op"),
-    "seed_top_left": Exercise(
-        "the top-left '?' of seed 003's output grid",
-        lambda: int(seed_example()[0, 0]), explain="(1 + 0 + 1) − (3 + 2 + 1)"),
+        explain="(8 − 1)·2 − 2 + 3 + op = 15 + op",
+    ),
+    "note_top_left": Exercise(
+        "the top-left '?' of note 003's output grid",
+        lambda: int(note_example()[0, 0]),
+        explain="(1 + 0 + 1) − (3 + 2 + 1)",
+    ),
     "flat_kernel": Exercise(
-        "a kernel size k (2 to 8) for which ConvTranspose2d(k, stride=2) of an all-ones image with all-ones "
-        "weights is flat away from the borders",
-        lambda: 4, accept=_flat_transposed, explain="any k divisible by the stride: 2, 4, 6 or 8"),
+        "a kernel size k (2 to 8) for which ConvTranspose2d(k, stride=2) of an all-ones image "
+        "with all-ones weights is flat away from the borders",
+        lambda: 4,
+        accept=_flat_transposed,
+        explain="any k divisible by the stride: 2, 4, 6 or 8",
+    ),
 }
 
 
 check_exercise, check_exercises = checkers(EXERCISES)
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Figures (pure: each returns a Figure)
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
-_COLORS = {"input": "#9ecae1", "padding": "#d9d9d9", "inserted zero": "#ffffff", "unused": "#fcbba1",
-           "output": "#c7e9c0", "first": "#de2d26", "second": "#fd8d3c"}
+_COLORS = {
+    "input": "#9ecae1",
+    "padding": "#d9d9d9",
+    "inserted zero": "#ffffff",
+    "unused": "#fcbba1",
+    "output": "#c7e9c0",
+    "first": "#de2d26",
+    "second": "#fd8d3c",
+}
 
 
-def _grid_categories(in_size: int, kernel: int, stride: int, padding: int, output_padding: int,
-                     transposed: bool) -> tuple[list[str], int, str]:
-    """Category of each row (= column) of the grid the kernel slides over, the output size, a caption."""
+def _grid_categories(
+    in_size: int, kernel: int, stride: int, padding: int, output_padding: int, transposed: bool
+) -> tuple[list[str], int, str]:
+    """Category of each row (= column) of the grid the kernel slides over, the output size, a
+    caption."""
     if not transposed:
         out = conv_output_size(in_size, kernel, stride, padding)
         cats = ["padding"] * padding + ["input"] * in_size + ["padding"] * padding
         covered = (out - 1) * stride + kernel  # rows any window touches
         cats = [c if i < covered else "unused" for i, c in enumerate(cats)]
-        caption = (f"o = ⌊(n + 2p − k)/s⌋ + 1 = ⌊({in_size} + {2 * padding} − {kernel})/{stride}⌋ + 1 = {out}")
+        caption = (
+            "o = ⌊(n + 2p − k)/s⌋ + 1 = "
+            f"⌊({in_size} + {2 * padding} − {kernel})/{stride}⌋ + 1 = {out}"
+        )
         if covered < len(cats):
             caption += f";  {len(cats) - covered} row(s)/col(s) never reached"
         return cats, out, caption
@@ -252,11 +332,17 @@ def _grid_categories(in_size: int, kernel: int, stride: int, padding: int, outpu
     cats = []
     for e in range(length + 2 * q + output_padding):
         t = e - q  # index into the stretched input
-        cats.append("padding" if not 0 <= t < length else ("input" if t % stride == 0 else "inserted zero"))
-    caption = (f"o = (n − 1)s − 2p + k + op = {in_size - 1}·{stride} − {2 * padding} + {kernel} + {output_padding}"
-               f" = {out}"
-               f";  view: {stride - 1} zero(s) between pixels, k − 1 − p = {q} zero(s) around"
-               + (" (negative: crop)" if q < 0 else "") + ", then a stride-1 conv with the flipped kernel")
+        cats.append(
+            "padding" if not 0 <= t < length else ("input" if t % stride == 0 else "inserted zero")
+        )
+    caption = (
+        "o = (n − 1)s − 2p + k + op = "
+        f"{in_size - 1}·{stride} − {2 * padding} + {kernel} + {output_padding}"
+        f" = {out}"
+        f";  view: {stride - 1} zero(s) between pixels, k − 1 − p = {q} zero(s) around"
+        + (" (negative: crop)" if q < 0 else "")
+        + ", then a stride-1 conv with the flipped kernel"
+    )
     return cats, out, caption
 
 
@@ -265,19 +351,46 @@ def _draw_grid(ax, cats_r: Sequence[str], cats_c: Sequence[str], label_zeros: bo
     for i, cr in enumerate(cats_r):
         for j, cc in enumerate(cats_c):
             order = ["unused", "padding", "inserted zero", "input"]
-            cat = min((cr, cc), key=order.index)  # a cell is "input" only if both its row and column are
-            ax.add_patch(Rectangle((j, size - 1 - i), 1, 1, facecolor=_COLORS[cat], edgecolor="#636363", lw=0.6,
-                                   hatch="//" if cat == "padding" else None))
+            cat = min(
+                (cr, cc), key=order.index
+            )  # a cell is "input" only if both its row and column are
+            ax.add_patch(
+                Rectangle(
+                    (j, size - 1 - i),
+                    1,
+                    1,
+                    facecolor=_COLORS[cat],
+                    edgecolor="#636363",
+                    lw=0.6,
+                    hatch="//" if cat == "padding" else None,
+                )
+            )
             if label_zeros and cat in ("padding", "inserted zero") and size <= 16:
-                ax.text(j + 0.5, size - 0.5 - i, "0", ha="center", va="center", fontsize=7, color="#636363")
+                ax.text(
+                    j + 0.5,
+                    size - 0.5 - i,
+                    "0",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#636363",
+                )
 
 
 def _window(ax, size: int, top: int, left: int, k: int, color: str, style: str) -> None:
-    ax.add_patch(Rectangle((left, size - top - k), k, k, fill=False, edgecolor=color, lw=2.5, ls=style))
+    ax.add_patch(
+        Rectangle((left, size - top - k), k, k, fill=False, edgecolor=color, lw=2.5, ls=style)
+    )
 
 
-def plot_conv_geometry(in_size: int, kernel: int, stride: int, padding: int, output_padding: int = 0,
-                       transposed: bool = False) -> Figure:
+def plot_conv_geometry(
+    in_size: int,
+    kernel: int,
+    stride: int,
+    padding: int,
+    output_padding: int = 0,
+    transposed: bool = False,
+) -> Figure:
     """Left: the grid the kernel slides over (input pixels, zero padding, inserted zeros), with the
     first two window positions; right: the output grid and its size from the formula.
 
@@ -285,7 +398,9 @@ def plot_conv_geometry(in_size: int, kernel: int, stride: int, padding: int, out
     (``stretch_and_pad``). ``output_padding`` is ignored by ``Conv2d``. Raises ``ValueError`` for
     settings the layer rejects.
     """
-    cats, out, caption = _grid_categories(in_size, kernel, stride, padding, output_padding, transposed)
+    cats, out, caption = _grid_categories(
+        in_size, kernel, stride, padding, output_padding, transposed
+    )
     size = len(cats)
     step = 1 if transposed else stride  # window step in the drawn grid
     fig = Figure(figsize=(11, 5.2))
@@ -296,42 +411,77 @@ def plot_conv_geometry(in_size: int, kernel: int, stride: int, padding: int, out
         _window(ax_in, size, 0, step, kernel, _COLORS["second"], "--")
     for i in range(out):
         for j in range(out):
-            color = {(0, 0): _COLORS["first"], (0, 1): _COLORS["second"]}.get((i, j), _COLORS["output"])
-            ax_out.add_patch(Rectangle((j, out - 1 - i), 1, 1, facecolor=color, edgecolor="#636363", lw=0.6))
+            color = {(0, 0): _COLORS["first"], (0, 1): _COLORS["second"]}.get(
+                (i, j), _COLORS["output"]
+            )
+            ax_out.add_patch(
+                Rectangle((j, out - 1 - i), 1, 1, facecolor=color, edgecolor="#636363", lw=0.6)
+            )
     for ax, n in ((ax_in, size), (ax_out, out)):
         ax.set_xlim(-0.2, n + 0.2)
         ax.set_ylim(-0.2, n + 0.2)
         ax.set_aspect("equal")
         ax.set_axis_off()
-    layer = (f"ConvTranspose2d(k={kernel}, s={stride}, p={padding}, op={output_padding})" if transposed
-             else f"Conv2d(k={kernel}, s={stride}, p={padding})")
-    ax_in.set_title(f"{'stride-1 view of the ' if transposed else ''}{in_size}×{in_size} input"
-                    f"{'' if transposed else ' + padding'}: {size}×{size}", fontsize=10)
+    layer = (
+        f"ConvTranspose2d(k={kernel}, s={stride}, p={padding}, op={output_padding})"
+        if transposed
+        else f"Conv2d(k={kernel}, s={stride}, p={padding})"
+    )
+    ax_in.set_title(
+        f"{'stride-1 view of the ' if transposed else ''}{in_size}×{in_size} input"
+        f"{'' if transposed else ' + padding'}: {size}×{size}",
+        fontsize=10,
+    )
     ax_out.set_title(f"output {out}×{out}", fontsize=10)
     note = "  (output_padding is ignored by Conv2d)" if output_padding and not transposed else ""
     fig.suptitle(f"{layer}: {in_size}×{in_size} → {out}×{out}{note}", fontsize=12)
     present = [c for c in ("input", "padding", "inserted zero", "unused") if c in cats]
-    handles = [Patch(facecolor=_COLORS[c], edgecolor="#636363", hatch="//" if c == "padding" else None,
-                     label={"padding": "zero padding", "unused": "never reached"}.get(c, c)) for c in present]
-    handles += [Patch(fill=False, edgecolor=_COLORS["first"], lw=2, label="window → output pixel 1"),
-                Patch(fill=False, edgecolor=_COLORS["second"], lw=2, ls="--", label="next window → pixel 2")]
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
+    handles = [
+        Patch(
+            facecolor=_COLORS[c],
+            edgecolor="#636363",
+            hatch="//" if c == "padding" else None,
+            label={"padding": "zero padding", "unused": "never reached"}.get(c, c),
+        )
+        for c in present
+    ]
+    handles += [
+        Patch(fill=False, edgecolor=_COLORS["first"], lw=2, label="window → output pixel 1"),
+        Patch(
+            fill=False, edgecolor=_COLORS["second"], lw=2, ls="--", label="next window → pixel 2"
+        ),
+    ]
+    fig.legend(
+        handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False
+    )
     fig.text(0.5, 0.08, caption, ha="center", fontsize=8.5, wrap=True)
     fig.subplots_adjust(left=0.02, right=0.98, top=0.88, bottom=0.16, wspace=0.08)
     return fig
 
 
-def plot_seed_example(x: torch.Tensor = SEED_INPUT, k: torch.Tensor = SEED_KERNEL) -> Figure:
-    """Seed 003's picture with the "?" filled in: input, kernel and output as annotated grids."""
+def plot_note_example(x: torch.Tensor = NOTE_INPUT, k: torch.Tensor = NOTE_KERNEL) -> Figure:
+    """Note 003's picture with the "?" filled in: input, kernel and output as annotated grids."""
     y = conv2d_by_hand(x, k)
     fig = Figure(figsize=(9, 3.2))
     axes = fig.subplots(1, 3, gridspec_kw=dict(width_ratios=[x.shape[1], k.shape[1], y.shape[1]]))
-    for ax, t, title, cmap in zip(axes, (x, k, y), ("input 5×5", "kernel 3×3", "output 3×3 (the '?')"),
-                                  ("Blues", "RdBu", "RdBu")):
+    for ax, t, title, cmap in zip(
+        axes,
+        (x, k, y),
+        ("input 5×5", "kernel 3×3", "output 3×3 (the '?')"),
+        ("Blues", "RdBu", "RdBu"),
+    ):
         lim = float(t.abs().max()) or 1.0
         ax.imshow(t.numpy(), cmap=cmap, vmin=-lim if cmap == "RdBu" else 0, vmax=lim)
         for (i, j), v in np.ndenumerate(t.numpy()):
-            ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=11, color="w" if abs(v) > 0.6 * lim else "k")
+            ax.text(
+                j,
+                i,
+                f"{v:g}",
+                ha="center",
+                va="center",
+                fontsize=11,
+                color="w" if abs(v) > 0.6 * lim else "k",
+            )
         ax.set_xticks([]), ax.set_yticks([])
         ax.set_title(title)
     axes[0].add_patch(Rectangle((-0.5, -0.5), 3, 3, fill=False, edgecolor=_COLORS["first"], lw=3))
@@ -341,7 +491,8 @@ def plot_seed_example(x: torch.Tensor = SEED_INPUT, k: torch.Tensor = SEED_KERNE
 
 
 def plot_checkerboard(results: Sequence[CheckerboardResult], border: int = 2) -> Figure:
-    """Row 1: each upsampler's output for all-ones weights; row 2: for the first random signed kernel.
+    """Row 1: each upsampler's output for all-ones weights; row 2: for the first random signed
+    kernel.
 
     Only the interior is drawn (``border`` pixels cropped, as the score does), each panel on its own
     gray scale, titled with its checkerboard score.
@@ -349,17 +500,23 @@ def plot_checkerboard(results: Sequence[CheckerboardResult], border: int = 2) ->
     fig = Figure(figsize=(2.9 * len(results), 6.6), layout="constrained")
     axes = fig.subplots(2, len(results), squeeze=False)
     for col, r in enumerate(results):
-        for row, (img, label) in enumerate(((r.example_constant, "weights all 1"),
-                                            (r.example_random, "weights U(−1, 1)"))):
-            inner = img[border:img.shape[0] - border, border:img.shape[1] - border]
+        for row, (img, label) in enumerate(
+            ((r.example_constant, "weights all 1"), (r.example_random, "weights U(−1, 1)"))
+        ):
+            inner = img[border : img.shape[0] - border, border : img.shape[1] - border]
             ax = axes[row, col]
             lo, hi = float(inner.min()), float(inner.max())
             if hi - lo <= 1e-9 * max(1.0, abs(hi)):  # flat: draw it mid-gray, not black
                 lo, hi = lo - 1, hi + 1
             ax.imshow(inner.numpy(), cmap="gray", vmin=lo, vmax=hi, interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
-            ax.set_title(f"{r.name}\n{label}: score {checkerboard_score(img, border):.3f}", fontsize=9)
-    fig.suptitle("an all-ones image upsampled ×2 (interior shown, each panel its own gray scale)", fontsize=11)
+            ax.set_title(
+                f"{r.name}\n{label}: score {checkerboard_score(img, border):.3f}", fontsize=9
+            )
+    fig.suptitle(
+        "an all-ones image upsampled ×2 (interior shown, each panel its own gray scale)",
+        fontsize=11,
+    )
     return fig
 
 
@@ -378,9 +535,13 @@ def plot_overlap_counts(counts: Mapping[str, torch.Tensor]) -> Figure:
     return fig
 
 
-def plot_edge_response(image: torch.Tensor, responses: Mapping[str, torch.Tensor],
-                       title: str = "photo (scikit-image camera)") -> Figure:
-    """The photo (titled ``title``), then each kernel's response on a symmetric red–blue scale (red +, blue −)."""
+def plot_edge_response(
+    image: torch.Tensor,
+    responses: Mapping[str, torch.Tensor],
+    title: str = "photo (scikit-image camera)",
+) -> Figure:
+    """The photo (titled ``title``), then each kernel's response on a symmetric red–blue scale
+    (red +, blue −)."""
     fig = Figure(figsize=(4 * (1 + len(responses)), 4.3))
     axes = fig.subplots(1, 1 + len(responses))
     axes[0].imshow(image.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")

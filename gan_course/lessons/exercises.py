@@ -4,6 +4,7 @@ A notebook module keeps its own ``EXERCISES = {name: Exercise(...)}`` and expose
 ``check_exercise`` / ``check_exercises`` bound to it with ``checkers(EXERCISES)``. Answers are
 computed by the package when checked, never typed in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,11 @@ def check_exercise(exercises: Mapping[str, Exercise], name: str, answer: object)
     """Print ✓ or ✗ for ``answer`` to ``exercises[name]`` (with the right answer when wrong)."""
     ex = exercises[name]
     expected = ex.solution()
-    ok = answer is not None and answer is not Ellipsis and (ex.accept(answer) if ex.accept else answer == expected)
+    ok = (
+        answer is not None
+        and answer is not Ellipsis
+        and (ex.accept(answer) if ex.accept else answer == expected)
+    )
     print(f"{'✓' if ok else '✗'} {ex.question}\n  your answer: {answer}")
     if not ok:
         print(f"  right answer: {expected}" + (f" ({ex.explain})" if ex.explain else ""))
@@ -30,11 +35,13 @@ def check_exercise(exercises: Mapping[str, Exercise], name: str, answer: object)
 
 
 def checkers(exercises: Mapping[str, Exercise]):
-    """``(check_exercise(name, answer) -> bool, check_exercises({name: answer}) -> None)`` for one set.
+    """``(check_exercise(name, answer) -> bool, check_exercises({name: answer}) -> None)`` for one
+    set.
 
     ``check_exercises`` prints each check and a count, and returns None so that a notebook cell
     ending with it shows only the printed lines.
     """
+
     def check_one(name: str, answer: object) -> bool:
         return check_exercise(exercises, name, answer)
 

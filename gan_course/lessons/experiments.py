@@ -4,6 +4,7 @@ number of steps, scored on the same held-out images, and summarised as mean ± s
 Used by the pix2pix notebooks (02–04) and by the encoder–decoder notebook (06); the trainer and the
 score come from the model's own module, so this file knows nothing about a particular GAN.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,11 +32,15 @@ class Run:
     D: nn.Module
 
 
-def train_variants(variants: Mapping[str, C], make_trainer: Callable[[C, TrainConfig], GANTrainer],
-                   score: Callable[[C, nn.Module], dict[str, float]], train: TrainConfig,
-                   seeds: Sequence[int] = (0,)) -> list[Run]:
-    """For each (name, config) and seed: ``make_trainer(config, train with that seed).fit()``, timed,
-    then ``score(config, G)``. Runs come back in variant order, seeds innermost."""
+def train_variants(
+    variants: Mapping[str, C],
+    make_trainer: Callable[[C, TrainConfig], GANTrainer],
+    score: Callable[[C, nn.Module], dict[str, float]],
+    train: TrainConfig,
+    seeds: Sequence[int] = (0,),
+) -> list[Run]:
+    """For each (name, config) and seed: ``make_trainer(config, train with that seed).fit()``,
+    timed, then ``score(config, G)``. Runs come back in variant order, seeds innermost."""
     runs = []
     for name, config in variants.items():
         for seed in seeds:
@@ -43,16 +48,24 @@ def train_variants(variants: Mapping[str, C], make_trainer: Callable[[C, TrainCo
             start = time.perf_counter()
             history = trainer.fit()
             seconds = time.perf_counter() - start
-            runs.append(Run(name, seed, score(config, trainer.G), history, seconds, trainer.G, trainer.D))
+            runs.append(
+                Run(name, seed, score(config, trainer.G), history, seconds, trainer.G, trainer.D)
+            )
     return runs
 
 
-def summarize_runs(runs: Sequence[Run], baselines: Mapping[str, dict[str, float]] | None = None,
-                   metrics: Sequence[str] | None = None) -> list[dict]:
+def summarize_runs(
+    runs: Sequence[Run],
+    baselines: Mapping[str, dict[str, float]] | None = None,
+    metrics: Sequence[str] | None = None,
+) -> list[dict]:
     """Table rows: baselines first, then each variant's mean ± std over its seeds (as text).
     ``metrics`` defaults to the first run's metric names."""
     metrics = list(runs[0].metrics) if metrics is None else metrics
-    rows = [{"method": name, "seeds": "-", **{m: f"{v[m]:.3f}" for m in metrics}} for name, v in (baselines or {}).items()]
+    rows = [
+        {"method": name, "seeds": "-", **{m: f"{v[m]:.3f}" for m in metrics}}
+        for name, v in (baselines or {}).items()
+    ]
     for name in dict.fromkeys(r.name for r in runs):
         group = [r for r in runs if r.name == name]
         row = {"method": name, "seeds": str(len(group))}

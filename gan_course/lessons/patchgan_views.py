@@ -8,15 +8,16 @@ discriminator (PatchGAN)"). Everything here *measures* a discriminator rather th
   *and* the offset the paddings add), the geometry behind ``patchgan.receptive_field``;
 - ``gradient_window``: the same window found empirically — backpropagate one output cell to the
   input and take the bounding box of the nonzero gradient;
-- ``score_maps``: D's per-patch probabilities sigmoid(D(A, B)), one (h, w) map per image, in eval mode
-  or with per-batch BatchNorm statistics as in training; ``mixed_batch_scores`` puts real and fake
-  pairs in the same batches, to test whether D judges images or recognises batches;
+- ``score_maps``: D's per-patch probabilities sigmoid(D(A, B)), one (h, w) map per image, in eval
+  mode or with per-batch BatchNorm statistics as in training; ``mixed_batch_scores`` puts real and
+  fake pairs in the same batches, to test whether D judges images or recognises batches;
 - figures (``plot_receptive_field``, ``plot_score_maps``), pure functions returning a ``Figure``;
 - the notebook's exercises and their checks.
 
 Discriminators are either the course's conditional ones, called ``D(A, B)``, or a plain
-``nn.Sequential`` such as ``seed_patch_discriminator()``, called on the concatenated input.
+``nn.Sequential`` such as ``note_patch_discriminator()``, called on the concatenated input.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,7 +31,13 @@ from matplotlib.patches import Rectangle
 from torch import nn
 
 from .exercises import Exercise, checkers
-from ..patchgan import GlobalDiscriminator, PatchDiscriminator, receptive_field, seed_patch_discriminator
+from ..patchgan import (
+    GlobalDiscriminator,
+    PatchDiscriminator,
+    conv_geometry,
+    receptive_field,
+    note_patch_discriminator,
+)
 from ..plots import image_grid
 from ..runtime import eval_mode
 
@@ -40,8 +47,8 @@ CONDITIONAL = (PatchDiscriminator, GlobalDiscriminator)  # called D(A, B) with A
 def discriminate(D: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Logits of D for the concatenated input x: (N, C, H, W) → (N, 1, h, w).
 
-    A conditional D gets ``A = x[:, :1]`` (the gray condition) and ``B = x[:, 1:]``; any other module
-    gets x itself.
+    A conditional D gets ``A = x[:, :1]`` (the gray condition) and ``B = x[:, 1:]``; any other
+    module gets x itself.
     """
     if isinstance(D, CONDITIONAL):
         return D(x[:, :1], x[:, 1:])
@@ -62,7 +69,9 @@ def output_grid(D: nn.Module, image_size: int) -> tuple[int, int]:
     """(h, w) of the logit grid D returns for one image_size × image_size input (a real forward
     pass in eval mode; the module's train/eval state is restored)."""
     param = next(D.parameters())
-    x = torch.zeros(1, _in_channels(D), image_size, image_size, dtype=param.dtype, device=param.device)
+    x = torch.zeros(
+        1, _in_channels(D), image_size, image_size, dtype=param.dtype, device=param.device
+    )
     with eval_mode(D):
         h, w = discriminate(D, x).shape[-2:]  # (1, 1, h, w)
     return int(h), int(w)
@@ -70,7 +79,8 @@ def output_grid(D: nn.Module, image_size: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Window:
-    """A square region of the input, in pixels: rows top … top + size − 1, columns left … left + size − 1.
+    """A square region of the input, in pixels: rows top … top + size − 1,
+    columns left … left + size − 1.
 
     ``top`` or ``left`` may be negative (and the window may end past the image): that part of the
     window lies on the zero padding.
@@ -89,22 +99,11 @@ class Window:
         return self.left + self.size - 1
 
     def clip(self, image_size: int) -> tuple[int, int, int, int]:
-        """(top, left, height, width) of the part of the window inside an image_size × image_size image."""
+        """(top, left, height, width) of the part of the window inside an image_size × image_size
+        image."""
         top, left = max(self.top, 0), max(self.left, 0)
         bottom, right = min(self.bottom, image_size - 1), min(self.right, image_size - 1)
         return top, left, max(0, bottom - top + 1), max(0, right - left + 1)
-
-
-def _conv_stack(model: nn.Module) -> list[nn.Module]:
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d))]
-    for m in model.modules():
-        if isinstance(m, (nn.ConvTranspose2d, nn.AdaptiveAvgPool2d, nn.Linear)):
-            raise ValueError(f"cell_window handles conv/pool stacks only, found {type(m).__name__}")
-    return layers
-
-
-def _pair(v) -> int:
-    return v if isinstance(v, int) else v[0]
 
 
 def cell_window(model: nn.Module, cell: tuple[int, int]) -> Window:
@@ -112,16 +111,15 @@ def cell_window(model: nn.Module, cell: tuple[int, int]) -> Window:
 
     Layer by layer, with jump j (input pixels between neighbouring units) and start s (input row of
     unit 0's window): ``s ← s − p·j``, ``r ← r + (k − 1)·d·j``, ``j ← j·stride``. Cell i's window
-    starts at ``s + i·j``. Size and stride agree with ``patchgan.receptive_field``; the start is what
-    the paddings add. Square kernels, strides and paddings are assumed (as every D in the course has).
+    starts at ``s + i·j``. Size and stride agree with ``patchgan.receptive_field``; the start is
+    what the paddings add. Square kernels, strides and paddings are assumed (as every D in the
+    course has).
     """
     r, j, s = 1, 1, 0
-    for m in _conv_stack(model):
-        k, stride, p = _pair(m.kernel_size), _pair(m.stride), _pair(m.padding)
-        d = _pair(getattr(m, "dilation", 1))
-        s -= p * j
-        r += (k - 1) * d * j
-        j *= stride
+    for g in conv_geometry(model):
+        s -= g.padding * j
+        r += (g.kernel - 1) * g.dilation * j
+        j *= g.stride
     row, col = cell
     return Window(s + row * j, s + col * j, r)
 
@@ -131,8 +129,8 @@ class GradientWindow:
     """What one output cell's gradient reaches in the input.
 
     ``window``: bounding box of the pixels with a nonzero gradient (``height`` × ``width``);
-    ``grad``: |∂ logit / ∂ input| summed over channels, (H, W) float64; ``zero_fraction``: the share of
-    pixels inside the box whose gradient is exactly zero (dead ReLU paths).
+    ``grad``: |∂ logit / ∂ input| summed over channels, (H, W) float64; ``zero_fraction``: the share
+    of pixels inside the box whose gradient is exactly zero (dead ReLU paths).
     """
 
     top: int
@@ -145,10 +143,12 @@ class GradientWindow:
     def share_inside(self, window: Window) -> float:
         """The share of the total |gradient| that falls inside ``window`` (clipped to the image)."""
         top, left, h, w = window.clip(self.grad.shape[-1])
-        return float(self.grad[top:top + h, left:left + w].sum() / self.grad.sum())
+        return float(self.grad[top : top + h, left : left + w].sum() / self.grad.sum())
 
 
-def gradient_window(D: nn.Module, image_size: int, cell: tuple[int, int], seed: int = 0) -> GradientWindow:
+def gradient_window(
+    D: nn.Module, image_size: int, cell: tuple[int, int], seed: int = 0
+) -> GradientWindow:
     """Backpropagate output cell (row, col) of D to a random input (N(0, 1), float64, seeded) and
     measure where the gradient is nonzero. D runs in eval mode (BatchNorm uses its running
     statistics, so one image's pixels cannot reach another cell through the batch mean); D's
@@ -156,21 +156,32 @@ def gradient_window(D: nn.Module, image_size: int, cell: tuple[int, int], seed: 
     with eval_mode(D):
         D64 = _as_float64(D)
         g = torch.Generator().manual_seed(seed)
-        x = torch.randn(1, _in_channels(D), image_size, image_size, generator=g, dtype=torch.float64,
-                        device=next(D.parameters()).device).requires_grad_(True)
+        x = torch.randn(
+            1,
+            _in_channels(D),
+            image_size,
+            image_size,
+            generator=g,
+            dtype=torch.float64,
+            device=next(D.parameters()).device,
+        ).requires_grad_(True)
         logits = discriminate(D64, x)  # (1, 1, h, w)
         row, col = cell
         h, w = logits.shape[-2:]
         if not (0 <= row < h and 0 <= col < w):
-            raise ValueError(f"cell {cell} is outside the {h}×{w} output grid for {image_size}×{image_size} inputs")
+            raise ValueError(
+                f"cell {cell} is outside the {h}×{w} output grid "
+                f"for {image_size}×{image_size} inputs"
+            )
         logits[0, 0, row, col].backward()
     grad = x.grad[0].abs().sum(0).cpu()  # (H, W)
     rows = torch.nonzero(grad.sum(1)).flatten()
     cols = torch.nonzero(grad.sum(0)).flatten()
     top, bottom, left, right = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-    box = grad[top:bottom + 1, left:right + 1]
-    return GradientWindow(top, left, bottom - top + 1, right - left + 1, grad,
-                          float((box == 0).double().mean()))
+    box = grad[top : bottom + 1, left : right + 1]
+    return GradientWindow(
+        top, left, bottom - top + 1, right - left + 1, grad, float((box == 0).double().mean())
+    )
 
 
 def _copy(D: nn.Module) -> nn.Module:
@@ -183,21 +194,25 @@ def _as_float64(D: nn.Module) -> nn.Module:
 
 
 @torch.no_grad()
-def score_maps(D: nn.Module, A: torch.Tensor, B: torch.Tensor, batch_size: int = 256,
-               batch_stats: bool = False) -> torch.Tensor:
-    """D's per-patch probabilities sigmoid(D(A, B)): A (N, 1, H, W), B (N, C, H, W) → (N, h, w) in [0, 1].
+def score_maps(
+    D: nn.Module, A: torch.Tensor, B: torch.Tensor, batch_size: int = 256, batch_stats: bool = False
+) -> torch.Tensor:
+    """D's per-patch probabilities sigmoid(D(A, B)): A (N, 1, H, W), B (N, C, H, W) → (N, h, w) in
+    [0, 1].
 
-    Default: eval mode (BatchNorm running statistics), so a score does not depend on the other images
-    in the batch. ``batch_stats=True`` scores as D saw its inputs in training: BatchNorm normalises
-    with each ``batch_size`` chunk's own statistics (a copy of D runs it, so D's running statistics
-    are not touched). D's train/eval state is restored.
+    Default: eval mode (BatchNorm running statistics), so a score does not depend on the other
+    images in the batch. ``batch_stats=True`` scores as D saw its inputs in training: BatchNorm
+    normalises with each ``batch_size`` chunk's own statistics (a copy of D runs it, so D's running
+    statistics are not touched). D's train/eval state is restored.
     """
     was_training = D.training
     net = _copy(D).train() if batch_stats else D.eval()
     try:
         device = next(D.parameters()).device
-        maps = [torch.sigmoid(discriminate(net, torch.cat([a, b], 1).to(device)).float()).cpu()
-                for a, b in zip(A.split(batch_size), B.split(batch_size))]  # each (n, 1, h, w)
+        maps = [
+            torch.sigmoid(discriminate(net, torch.cat([a, b], 1).to(device)).float()).cpu()
+            for a, b in zip(A.split(batch_size), B.split(batch_size))
+        ]  # each (n, 1, h, w)
     finally:
         D.train(was_training)
     return torch.cat(maps)[:, 0]  # (N, h, w)
@@ -205,54 +220,78 @@ def score_maps(D: nn.Module, A: torch.Tensor, B: torch.Tensor, batch_size: int =
 
 @torch.no_grad()
 def generate(G: nn.Module, A: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """G's targets for conditions A: (N, 1, H, W) → (N, C, H, W) on the CPU, in eval mode (state restored).
+    """G's targets for conditions A: (N, 1, H, W) → (N, C, H, W) on the CPU, in eval mode
+    (state restored).
 
-    Unlike ``pix2pix.colorize`` this returns G's raw output B̂ (ab for ``lab``), which is what D judges.
+    Unlike ``pix2pix.colorize`` this returns G's raw output B̂ (ab for ``lab``), which is what D
+    judges.
     """
     device = next(G.parameters()).device
     with eval_mode(G):
         return torch.cat([G(a.to(device)).float().cpu() for a in A.split(batch_size)])
 
 
-def mixed_batch_scores(D: nn.Module, A: torch.Tensor, B_real: torch.Tensor, B_fake: torch.Tensor,
-                       batch_size: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+def mixed_batch_scores(
+    D: nn.Module, A: torch.Tensor, B_real: torch.Tensor, B_fake: torch.Tensor, batch_size: int = 32
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Score maps with per-batch statistics when every batch holds half real and half fake pairs.
 
-    A: (N, 1, H, W); B_real, B_fake: (N, C, H, W); ``batch_size`` even. Returns (real maps, fake maps),
-    each (N, h, w). If D's verdict in all-real / all-fake batches collapses here, D was telling the
-    batches apart by their statistics rather than judging each image.
+    A: (N, 1, H, W); B_real, B_fake: (N, C, H, W); ``batch_size`` even. Returns
+    (real maps, fake maps), each (N, h, w). If D's verdict in all-real / all-fake batches collapses
+    here, D was telling the batches apart by their statistics rather than judging each image.
     """
     if batch_size < 2 or batch_size % 2:
         raise ValueError(f"batch_size must be even and >= 2, got {batch_size}")
     half, n = batch_size // 2, len(A)
     order = torch.arange(2 * n).view(2, n)  # row 0: real pairs, row 1: fake pairs
-    chunks = [order[:, i:i + half].reshape(-1) for i in range(0, n, half)]  # each: its reals, then its fakes
+    chunks = [
+        order[:, i : i + half].reshape(-1) for i in range(0, n, half)
+    ]  # each: its reals, then its fakes
     index = torch.cat(chunks)  # (2N,) positions in cat([real, fake])
     sizes = [len(c) for c in chunks]
-    maps = torch.cat([score_maps(D, a, b, batch_size=len(a), batch_stats=True)
-                      for a, b in zip(torch.cat([A, A])[index].split(sizes),
-                                      torch.cat([B_real, B_fake])[index].split(sizes))])  # (2N, h, w)
+    maps = torch.cat(
+        [
+            score_maps(D, a, b, batch_size=len(a), batch_stats=True)
+            for a, b in zip(
+                torch.cat([A, A])[index].split(sizes),
+                torch.cat([B_real, B_fake])[index].split(sizes),
+            )
+        ]
+    )  # (2N, h, w)
     out = torch.empty_like(maps)
     out[index] = maps
     return out[:n], out[n:]
 
 
-def score_rows(models: Mapping[str, tuple[nn.Module, nn.Module]], A: torch.Tensor, B: torch.Tensor,
-               batch_size: int = 32) -> list[dict]:
+def score_rows(
+    models: Mapping[str, tuple[nn.Module, nn.Module]],
+    A: torch.Tensor,
+    B: torch.Tensor,
+    batch_size: int = 32,
+) -> list[dict]:
     """For each ``{name: (G, D)}``: D's mean probability 'real' on the real pairs (A, B) and on
-    (A, G(A)) — ``eval``: eval mode; ``batch``: per-batch statistics, batches of ``batch_size`` all real
-    or all fake, as in training; ``mixed``: per-batch statistics, every batch half real and half fake —
-    and ``share``: the share of patches D calls real (> 0.5) in eval mode."""
+    (A, G(A)) — ``eval``: eval mode; ``batch``: per-batch statistics, batches of ``batch_size`` all
+    real or all fake, as in training; ``mixed``: per-batch statistics, every batch half real and
+    half fake — and ``share``: the share of patches D calls real (> 0.5) in eval mode."""
     rows = []
     for name, (G, D) in models.items():
         fake = generate(G, A)
         mixed = mixed_batch_scores(D, A, B, fake, batch_size)
-        for (pairs, target), mixed_maps in zip((("real (A, B)", B), ("fake (A, G(A))", fake)), mixed):
+        for (pairs, target), mixed_maps in zip(
+            (("real (A, B)", B), ("fake (A, G(A))", fake)), mixed
+        ):
             eval_maps = score_maps(D, A, target)
             batch_maps = score_maps(D, A, target, batch_size=batch_size, batch_stats=True)
-            rows.append({"D": name, "pairs": pairs, "eval": float(eval_maps.mean()),
-                         "batch": float(batch_maps.mean()), "mixed": float(mixed_maps.mean()),
-                         "share": float((eval_maps > 0.5).float().mean())})
+            rows.append(
+                {
+                    "D": name,
+                    "pairs": pairs,
+                    "eval": float(eval_maps.mean()),
+                    "batch": float(batch_maps.mean()),
+                    "mixed": float(mixed_maps.mean()),
+                    "share": float((eval_maps > 0.5).float().mean()),
+                }
+            )
     return rows
 
 
@@ -267,16 +306,22 @@ def grid_table_rows(cases: Mapping[str, tuple[nn.Module, int]]) -> list[dict]:
             window, stride = f"{rf.size}×{rf.size}", str(rf.stride)
         except ValueError:  # a global D pools: every cell sees everything
             window, stride = "whole image", "-"
-        rows.append(dict(D=name, input=f"{size}×{size}", grid=f"{h}×{w}", window=window, stride=stride))
+        rows.append(
+            dict(D=name, input=f"{size}×{size}", grid=f"{h}×{w}", window=window, stride=stride)
+        )
     return rows
 
 
-def window_check_rows(cases: Sequence[tuple[str, nn.Module, int, tuple[int, int]]], seed: int = 0) -> list[dict]:
+def window_check_rows(
+    cases: Sequence[tuple[str, nn.Module, int, tuple[int, int]]], seed: int = 0
+) -> list[dict]:
     """For each ``(name, D, image_size, cell)``: the computed window of that cell, the part of it
     inside the image, the measured nonzero-gradient box, and whether the two agree.
 
-    Boxes read ``top,left size`` (``h×w`` when not square); negative tops and lefts lie on the padding.
+    Boxes read ``top,left size`` (``h×w`` when not square); negative tops and lefts lie on the
+    padding.
     """
+
     def box(top: int, left: int, h: int, w: int) -> str:
         return f"{top},{left} " + (f"{h}" if h == w else f"{h}×{w}")
 
@@ -285,19 +330,30 @@ def window_check_rows(cases: Sequence[tuple[str, nn.Module, int, tuple[int, int]
         win, grad = cell_window(D, cell), gradient_window(D, size, cell, seed=seed)
         inside = win.clip(size)
         measured = (grad.top, grad.left, grad.height, grad.width)
-        rows.append({"D": name, "input": f"{size}×{size}", "cell": f"{cell[0]},{cell[1]}",
-                     "window": box(win.top, win.left, win.size, win.size), "inside": box(*inside),
-                     "gradient": box(*measured), "match": inside == measured})
+        rows.append(
+            {
+                "D": name,
+                "input": f"{size}×{size}",
+                "cell": f"{cell[0]},{cell[1]}",
+                "window": box(win.top, win.left, win.size, win.size),
+                "inside": box(*inside),
+                "gradient": box(*measured),
+                "match": inside == measured,
+            }
+        )
     return rows
 
 
 @torch.no_grad()
 def zero_activation_share(D: nn.Module, image_size: int, seed: int = 0) -> list[float]:
-    """For each activation module (ReLU, LeakyReLU) of D, in order: the share of its outputs that are
-    exactly 0 on one random N(0, 1) input (eval mode; D's state restored)."""
+    """For each activation module (ReLU, LeakyReLU) of D, in order: the share of its outputs that
+    are exactly 0 on one random N(0, 1) input (eval mode; D's state restored)."""
     shares: list[float] = []
-    hooks = [m.register_forward_hook(lambda _m, _i, out: shares.append(float((out == 0).float().mean())))
-             for m in D.modules() if isinstance(m, (nn.ReLU, nn.LeakyReLU))]
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: shares.append(float((out == 0).float().mean())))
+        for m in D.modules()
+        if isinstance(m, (nn.ReLU, nn.LeakyReLU))
+    ]
     try:
         g = torch.Generator().manual_seed(seed)
         x = torch.randn(1, _in_channels(D), image_size, image_size, generator=g)  # (1, C, S, S)
@@ -309,9 +365,10 @@ def zero_activation_share(D: nn.Module, image_size: int, seed: int = 0) -> list[
     return shares
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Figures (pure: each returns a Figure)
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+
 
 def _to_rgb(image: torch.Tensor) -> np.ndarray:
     """(C, H, W) in [-1, 1], C = 1 or 3 → (H, W, 3) in [0, 1]."""
@@ -319,15 +376,29 @@ def _to_rgb(image: torch.Tensor) -> np.ndarray:
 
 
 def _square(ax, window: Window, color: str, label: str, style: str = "-") -> None:
-    ax.add_patch(Rectangle((window.left - 0.5, window.top - 0.5), window.size, window.size, fill=False,
-                           edgecolor=color, lw=2, ls=style, label=label))
+    ax.add_patch(
+        Rectangle(
+            (window.left - 0.5, window.top - 0.5),
+            window.size,
+            window.size,
+            fill=False,
+            edgecolor=color,
+            lw=2,
+            ls=style,
+            label=label,
+        )
+    )
 
 
 _WINDOW_COLORS = ("#e41a1c", "#377eb8", "#ffbf00", "#4daf4a", "#984ea3")
 
 
-def plot_receptive_field(image: torch.Tensor, windows: Mapping[str, Window],
-                         gradient: GradientWindow | None = None, title: str = "") -> Figure:
+def plot_receptive_field(
+    image: torch.Tensor,
+    windows: Mapping[str, Window],
+    gradient: GradientWindow | None = None,
+    title: str = "",
+) -> Figure:
     """The image (C, H, W) in [-1, 1] with each labelled window drawn as a square (the parts on the
     padding fall outside the axes); with ``gradient``, a second panel shows log10 |gradient| of one
     output cell and, dashed, the first window for comparison."""
@@ -361,11 +432,15 @@ def plot_receptive_field(image: torch.Tensor, windows: Mapping[str, Window],
     return fig
 
 
-def plot_score_maps(rows: Mapping[str, tuple[torch.Tensor, torch.Tensor]], annotate: bool | None = None,
-                    size: float = 1.35) -> Figure:
-    """For each ``{label: (images (N, 3, H, W) in [-1, 1], scores (N, h, w) in [0, 1])}``: a row of the
-    images and, under it, a row of their per-patch score grids (0 = fake, 1 = real; each grid's mean in
-    its title). ``annotate`` writes each cell's score in it (default: when the grid has ≤ 36 cells)."""
+def plot_score_maps(
+    rows: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    annotate: bool | None = None,
+    size: float = 1.35,
+) -> Figure:
+    """For each ``{label: (images (N, 3, H, W) in [-1, 1], scores (N, h, w) in [0, 1])}``: a row of
+    the images and, under it, a row of their per-patch score grids (0 = fake, 1 = real; each grid's
+    mean in its title). ``annotate`` writes each cell's score in it (default: when the grid has ≤ 36
+    cells)."""
     n = max(len(images) for images, _ in rows.values())
     fig = Figure(figsize=(size * n + 0.9, size * 2 * len(rows) + 0.4))
     axes = fig.subplots(2 * len(rows), n, squeeze=False)
@@ -391,41 +466,56 @@ def plot_score_maps(rows: Mapping[str, tuple[torch.Tensor, torch.Tensor]], annot
         axes[2 * r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
         axes[2 * r + 1, 0].set_ylabel("sigmoid(D)", rotation=0, ha="right", va="center")
     if im is not None:
-        fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="D's probability 'real'")
+        fig.colorbar(
+            im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="D's probability 'real'"
+        )
     return fig
 
 
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Exercises
-# ----------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
-def _seed_without_last_layer() -> int:
-    layers = [m for m in seed_patch_discriminator() if isinstance(m, nn.Conv2d)][:-1]
+
+def _note_net_without_last_layer() -> int:
+    layers = [m for m in note_patch_discriminator() if isinstance(m, nn.Conv2d)][:-1]
     return receptive_field(layers).size
 
 
 EXERCISES: dict[str, Exercise] = {
     "grid_128": Exercise(
-        "PatchDiscriminator(4, 64, 3) (pix2pix's 70×70 net) on a 128×128 input: grid side h = w = ?",
+        "PatchDiscriminator(4, 64, 3) (pix2pix's 70×70 net) on a 128×128 input: "
+        "grid side h = w = ?",
         lambda: output_grid(PatchDiscriminator(4, 64, 3), 128)[0],
-        explain="128 → 64 → 32 → 16 → 15 → 14"),
+        explain="128 → 64 → 32 → 16 → 15 → 14",
+    ),
     "overlap": Exercise(
-        "seed 003's net: by how many pixels do the windows of two horizontally neighbouring cells overlap?",
-        lambda: receptive_field(seed_patch_discriminator()).size - receptive_field(seed_patch_discriminator()).stride,
-        explain="window 46 − stride 16"),
+        "note 003's net: by how many pixels do the windows of two horizontally neighbouring "
+        "cells overlap?",
+        lambda: (
+            receptive_field(note_patch_discriminator()).size
+            - receptive_field(note_patch_discriminator()).stride
+        ),
+        explain="window 46 − stride 16",
+    ),
     "rf_three_layers": Exercise(
-        "the window of seed 003's net without its last Conv2d (three k4 s2 layers)?",
-        _seed_without_last_layer, explain="r = 1 + 3·1 + 3·2 + 3·4"),
-    "seed_relu": Exercise(
-        "what does seed 003's nn.ReLU(0.2) return for the input −1.0?",
-        lambda: float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0]), explain="inplace=0.2 → a plain ReLU"),
+        "the window of note 003's net without its last Conv2d (three k4 s2 layers)?",
+        _note_net_without_last_layer,
+        explain="r = 1 + 3·1 + 3·2 + 3·4",
+    ),
+    "note_relu": Exercise(
+        "what does note 003's nn.ReLU(0.2) return for the input −1.0?",
+        lambda: float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0]),
+        explain="inplace=0.2 → a plain ReLU",
+    ),
     "local_layers": Exercise(
         "the largest n_layers for which PatchDiscriminator's window is at most 16×16?",
-        lambda: max(n for n in range(1, 6) if receptive_field(PatchDiscriminator(4, 8, n)).size <= 16),
-        explain="n_layers = 1: 16, 2: 34, 3: 70"),
+        lambda: max(
+            n for n in range(1, 6) if receptive_field(PatchDiscriminator(4, 8, n)).size <= 16
+        ),
+        explain="n_layers = 1: 16, 2: 34, 3: 70",
+    ),
 }
 
 
 check_exercise, check_exercises = checkers(EXERCISES)
-
-

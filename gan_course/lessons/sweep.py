@@ -1,10 +1,12 @@
-"""The batch × latent sweep of seed 001, judged by offline metrics instead of by eye.
+"""The batch × latent sweep of note 001, judged by offline metrics instead of by eye.
 
 ``run_sweep`` trains one DCGAN per (point, seed) on the same data, scores checkpoints in the feature
 space of a ``FeatureNet`` (FID, KID, precision/recall, density/coverage, mode coverage) beside the
-real-vs-real floor, and adds stability statistics and wall time. Seed 001's grid is ``SEED_001_GRID``;
-like the seed, every point trains for the same number of epochs (so small batches take more steps).
+real-vs-real floor, and adds stability statistics and wall time. Note 001's grid is
+``NOTE_001_GRID``; like note 001, every point trains for the same number of epochs (so small batches
+take more steps).
 """
+
 from __future__ import annotations
 
 import time
@@ -17,42 +19,69 @@ from matplotlib.figure import Figure
 from ..data import ImageSet
 from ..dcgan import DCGANConfig
 from ..engine import Callback, GANTrainer, TrainConfig, trainer_for
-from ..evaluation import FeatureNet, density_coverage, embed, fid, kid, mode_coverage, precision_recall, stability
+from ..evaluation import (
+    FeatureNet,
+    density_coverage,
+    embed,
+    fid,
+    kid,
+    mode_coverage,
+    precision_recall,
+    stability,
+)
 from ..runtime import eval_mode
 
-# name → (batch_size, z_dim): seed 001's small / medium / large configurations
-SEED_001_GRID: dict[str, tuple[int, int]] = {"b16 z50": (16, 50), "b32 z100": (32, 100), "b64 z200": (64, 200)}
+# name → (batch_size, z_dim): note 001's small / medium / large configurations
+NOTE_001_GRID: dict[str, tuple[int, int]] = {
+    "b16 z50": (16, 50),
+    "b32 z100": (32, 100),
+    "b64 z200": (64, 200),
+}
 
 
 @torch.no_grad()
-def score_generator(G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int,
-                    seed: int = 0) -> dict[str, float]:
+def score_generator(
+    G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int, seed: int = 0
+) -> dict[str, float]:
     """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
     z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
     with eval_mode(G):
-        f_fake, classes = embed(net, G(z.to(next(G.parameters()).device)).cpu())  # net stays on the CPU
+        f_fake, classes = embed(
+            net, G(z.to(next(G.parameters()).device)).cpu()
+        )  # net stays on the CPU
     return feature_scores(f_real, f_fake, classes, net.n_classes)
 
 
 def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
-    """The same scores between two disjoint sets of real images: the best a generator can hope for."""
+    """The same scores between two disjoint sets of real images: the best a generator can hope
+    for."""
     f_a, _ = embed(net, real_a)
     f_b, classes = embed(net, real_b)
     return feature_scores(f_a, f_b, classes, net.n_classes)
 
 
-def feature_scores(f_real: torch.Tensor, f_fake: torch.Tensor, fake_classes: torch.Tensor,
-                   n_classes: int) -> dict[str, float]:
+def feature_scores(
+    f_real: torch.Tensor, f_fake: torch.Tensor, fake_classes: torch.Tensor, n_classes: int
+) -> dict[str, float]:
     """Every sweep score of one feature set (and its predicted classes) against real features."""
     p, r = precision_recall(f_real, f_fake)
     density, coverage = density_coverage(f_real, f_fake)
     modes = mode_coverage(fake_classes, n_classes)
-    return {"FID": fid(f_real, f_fake), "KID": kid(f_real, f_fake), "precision": p, "recall": r,
-            "density": density, "coverage": coverage, "classes": float(modes.covered), "KL(uniform)": modes.kl_to_uniform}
+    return {
+        "FID": fid(f_real, f_fake),
+        "KID": kid(f_real, f_fake),
+        "precision": p,
+        "recall": r,
+        "density": density,
+        "coverage": coverage,
+        "classes": float(modes.covered),
+        "KL(uniform)": modes.kl_to_uniform,
+    }
 
 
 class ScoreEvery(Callback):
-    """Scores G every ``every`` steps (checkpoint selection by metric) and keeps a copy of its weights."""
+    """Scores G every ``every`` steps (checkpoint selection by metric) and keeps a copy of its
+    weights."""
 
     def __init__(self, every: int, score):
         self.every, self.score, self.rows, self.weights = every, score, [], {}
@@ -60,7 +89,9 @@ class ScoreEvery(Callback):
     def on_step_end(self, trainer: GANTrainer) -> None:
         if trainer.step % self.every == 0:
             self.rows.append({"step": trainer.step, **self.score(trainer.G)})
-            self.weights[trainer.step] = {k: v.detach().clone() for k, v in trainer.G.state_dict().items()}
+            self.weights[trainer.step] = {
+                k: v.detach().clone() for k, v in trainer.G.state_dict().items()
+            }
 
 
 @dataclass
@@ -78,10 +109,22 @@ class SweepRun:
     weights: dict[int, dict[str, torch.Tensor]]
 
 
-def run_sweep(grid: Mapping[str, tuple[int, int]], config: DCGANConfig, train: TrainConfig, data: ImageSet,
-              net: FeatureNet, real_eval: torch.Tensor, *, epochs: float, seeds: Sequence[int] = (0,),
-              n_samples: int = 500, n_checkpoints: int = 4, device: str | torch.device = "cpu") -> list[SweepRun]:
-    """Train every (batch_size, z_dim) in ``grid`` for ``epochs`` passes over ``data`` with each seed."""
+def run_sweep(
+    grid: Mapping[str, tuple[int, int]],
+    config: DCGANConfig,
+    train: TrainConfig,
+    data: ImageSet,
+    net: FeatureNet,
+    real_eval: torch.Tensor,
+    *,
+    epochs: float,
+    seeds: Sequence[int] = (0,),
+    n_samples: int = 500,
+    n_checkpoints: int = 4,
+    device: str | torch.device = "cpu",
+) -> list[SweepRun]:
+    """Train every (batch_size, z_dim) in ``grid`` for ``epochs`` passes over ``data`` with each
+    seed."""
     f_real, _ = embed(net, real_eval)
     runs = []
     for name, (batch_size, z_dim) in grid.items():
@@ -90,34 +133,85 @@ def run_sweep(grid: Mapping[str, tuple[int, int]], config: DCGANConfig, train: T
             cfg = replace(config, z_dim=z_dim)
             score = lambda G, z=z_dim: score_generator(G, z, net, f_real, n_samples)  # noqa: E731
             scorer = ScoreEvery(max(1, steps // n_checkpoints), score)
-            trainer = trainer_for(cfg, replace(train, batch_size=batch_size, steps=steps, seed=seed), data,
-                                    device=device, callbacks=[scorer], progress=False)
+            trainer = trainer_for(
+                cfg,
+                replace(train, batch_size=batch_size, steps=steps, seed=seed),
+                data,
+                device=device,
+                callbacks=[scorer],
+                progress=False,
+            )
             start = time.perf_counter()
             history = trainer.fit()
             seconds = time.perf_counter() - start
-            final = scorer.rows[-1] if scorer.rows and scorer.rows[-1]["step"] == steps else {"step": steps, **score(trainer.G)}
-            runs.append(SweepRun(name, seed, batch_size, z_dim, steps, seconds,
-                                 {k: v for k, v in final.items() if k != "step"}, stability(history),
-                                 scorer.rows, trainer, scorer.weights))
+            final = (
+                scorer.rows[-1]
+                if scorer.rows and scorer.rows[-1]["step"] == steps
+                else {"step": steps, **score(trainer.G)}
+            )
+            runs.append(
+                SweepRun(
+                    name,
+                    seed,
+                    batch_size,
+                    z_dim,
+                    steps,
+                    seconds,
+                    {k: v for k, v in final.items() if k != "step"},
+                    stability(history),
+                    scorer.rows,
+                    trainer,
+                    scorer.weights,
+                )
+            )
     return runs
 
 
 def sweep_rows(runs: Sequence[SweepRun], floor: Mapping[str, float] | None = None) -> list[dict]:
-    """Table rows: the real-vs-real floor first, then each run's final scores, stability and wall time."""
+    """Table rows: the real-vs-real floor first, then each run's final scores, stability and wall
+    time."""
     keys = ("FID", "KID", "precision", "recall", "coverage", "classes", "KL(uniform)")
-    rows = [{"config": "real vs real (floor)", "seed": "-", "steps": "-", **{k: floor[k] for k in keys},
-             "spikes": "-", "gap_D": "-"}] if floor else []
+    rows = (
+        [
+            {
+                "config": "real vs real (floor)",
+                "seed": "-",
+                "steps": "-",
+                **{k: floor[k] for k in keys},
+                "spikes": "-",
+                "gap_D": "-",
+            }
+        ]
+        if floor
+        else []
+    )
     for r in runs:
-        rows.append({"config": r.name, "seed": str(r.seed), "steps": str(r.steps), **{k: r.scores[k] for k in keys},
-                     "spikes": str(int(r.stability["spikes"])), "gap_D": r.stability["gap_D"]})
+        rows.append(
+            {
+                "config": r.name,
+                "seed": str(r.seed),
+                "steps": str(r.steps),
+                **{k: r.scores[k] for k in keys},
+                "spikes": str(int(r.stability["spikes"])),
+                "gap_D": r.stability["gap_D"],
+            }
+        )
     for name in dict.fromkeys(r.name for r in runs):  # spread over seeds, where there are several
         group = [r for r in runs if r.name == name]
         if len(group) > 1:
-            spread = lambda vals: f"{torch.tensor(vals).mean():.3f} ± {torch.tensor(vals).std():.3f}"  # noqa: E731
-            rows.append({"config": name, "seed": "mean ± std", "steps": str(group[0].steps),
-                         **{k: spread([r.scores[k] for r in group]) for k in keys},
-                         "spikes": spread([r.stability["spikes"] for r in group]),
-                         "gap_D": spread([r.stability["gap_D"] for r in group])})
+            spread = lambda vals: (
+                f"{torch.tensor(vals).mean():.3f} ± {torch.tensor(vals).std():.3f}"
+            )  # noqa: E731
+            rows.append(
+                {
+                    "config": name,
+                    "seed": "mean ± std",
+                    "steps": str(group[0].steps),
+                    **{k: spread([r.scores[k] for r in group]) for k in keys},
+                    "spikes": spread([r.stability["spikes"] for r in group]),
+                    "gap_D": spread([r.stability["gap_D"] for r in group]),
+                }
+            )
     return rows
 
 
@@ -130,7 +224,7 @@ def checkpoint_samples(run: SweepRun, z: torch.Tensor) -> dict[int, torch.Tensor
     with eval_mode(G):
         for step, weights in run.weights.items():
             G.load_state_dict(weights)
-            out[step] = G(z[:, :run.z_dim].to(next(G.parameters()).device)).cpu()
+            out[step] = G(z[:, : run.z_dim].to(next(G.parameters()).device)).cpu()
     G.load_state_dict(current)
     return out
 
@@ -149,7 +243,9 @@ def plot_projection(features: torch.Tensor, classes: torch.Tensor, title: str = 
     xy = (f @ v[:2].T).numpy()  # (N, 2)
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.add_subplot()
-    points = ax.scatter(xy[:, 0], xy[:, 1], c=classes.numpy(), cmap="tab10", s=8, vmin=-0.5, vmax=9.5)
+    points = ax.scatter(
+        xy[:, 0], xy[:, 1], c=classes.numpy(), cmap="tab10", s=8, vmin=-0.5, vmax=9.5
+    )
     fig.colorbar(points, ax=ax, ticks=range(10), label="predicted class")
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")

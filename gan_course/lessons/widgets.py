@@ -1,9 +1,9 @@
 """ipywidgets explorers for the notebooks.
 
 Each explorer wraps a *pure* plotting function of the package (one that returns a
-``matplotlib.figure.Figure``), so the same figure is drawn statically for the book and the tests, and
-live with sliders in a running notebook. Settings the plotting function rejects with a ``ValueError``
-are shown as a one-line message, never as a traceback.
+``matplotlib.figure.Figure``), so the same figure is drawn statically for the book and the tests,
+and live with sliders in a running notebook. Settings the plotting function rejects with a
+``ValueError`` are shown as a one-line message, never as a traceback.
 
 Later notebooks build their own explorers from the two generic pieces::
 
@@ -12,6 +12,7 @@ Later notebooks build their own explorers from the two generic pieces::
 
 ``ipywidgets`` is imported inside the functions: only a notebook that shows a widget loads it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
@@ -24,9 +25,11 @@ Range = tuple[int, int, int]  # (min, max, value), step 1
 
 
 def sliders(ranges: Mapping[str, Range | tuple[int, int, int, int]]) -> dict[str, Any]:
-    """``{"kernel": (min, max, value), ...}`` (or ``(min, max, step, value)``) → ``{"kernel": IntSlider, ...}``.
+    """``{"kernel": (min, max, value), ...}`` (or ``(min, max, step, value)``)
+    → ``{"kernel": IntSlider, ...}``.
 
-    Sliders only report when released (``continuous_update=False``), so a figure is drawn once per move.
+    Sliders only report when released (``continuous_update=False``), so a figure is drawn once per
+    move.
     """
     import ipywidgets as w
 
@@ -35,8 +38,15 @@ def sliders(ranges: Mapping[str, Range | tuple[int, int, int, int]]) -> dict[str
         lo, hi, step, value = (r[0], r[1], 1, r[2]) if len(r) == 3 else r
         if not lo <= value <= hi:
             raise ValueError(f"slider {name!r}: value {value} outside [{lo}, {hi}]")
-        out[name] = w.IntSlider(value=value, min=lo, max=hi, step=step, description=name,
-                                continuous_update=False, style={"description_width": "initial"})
+        out[name] = w.IntSlider(
+            value=value,
+            min=lo,
+            max=hi,
+            step=step,
+            description=name,
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
     return out
 
 
@@ -61,16 +71,29 @@ def explorer(plot: Callable[..., Any], controls: Mapping[str, Any], **fixed: Any
     return w.interactive(show, **controls)
 
 
-def conv_explorer(in_size: Range = (2, 8, 5), kernel: Range = (1, 5, 3), stride: Range = (1, 3, 2),
-                  padding: Range = (0, 3, 1), output_padding: Range = (0, 2, 0)):
+def conv_explorer(
+    in_size: Range = (2, 8, 5),
+    kernel: Range = (1, 5, 3),
+    stride: Range = (1, 3, 2),
+    padding: Range = (0, 3, 1),
+    output_padding: Range = (0, 2, 0),
+):
     """Sliders for the geometry of ``Conv2d`` / ``ConvTranspose2d`` and a toggle between the two,
     drawing ``convolution_views.plot_conv_geometry``. Each argument is a (min, max, start) range."""
     import ipywidgets as w
 
-    controls = sliders({"in_size": in_size, "kernel": kernel, "stride": stride, "padding": padding,
-                        "output_padding": output_padding})
-    controls["transposed"] = w.ToggleButtons(options=[("Conv2d", False), ("ConvTranspose2d", True)],
-                                             value=False, description="layer")
+    controls = sliders(
+        {
+            "in_size": in_size,
+            "kernel": kernel,
+            "stride": stride,
+            "padding": padding,
+            "output_padding": output_padding,
+        }
+    )
+    controls["transposed"] = w.ToggleButtons(
+        options=[("Conv2d", False), ("ConvTranspose2d", True)], value=False, description="layer"
+    )
     return explorer(plot_conv_geometry, controls)
 
 
@@ -80,20 +103,29 @@ def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
     import ipywidgets as w
 
     labels = list(figures)
-    control = w.SelectionSlider(options=labels, value=labels[-1], description=description,
-                                continuous_update=False, style={"description_width": "initial"})
+    control = w.SelectionSlider(
+        options=labels,
+        value=labels[-1],
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
     return explorer(lambda choice: figures[choice], {"choice": control})
 
 
-def inpainting_explorer(G, D, x, z_dim: int, config=None,
-                        lambdas: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)):
-    """Mask type, λ and restarts for ``inpainting_study.plot_inpainting`` on images x, every other setting
-    from ``config`` (an ``InpaintConfig``; default the fast profile's). Keep x to a few images: every
-    change re-runs the optimisation."""
+def inpainting_explorer(
+    G, D, x, z_dim: int, config=None, lambdas: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)
+):
+    """Mask type, λ and restarts for ``inpainting_study.plot_inpainting`` on images x, every other
+    setting from ``config`` (an ``InpaintConfig``; default the fast profile's). Keep x to a few
+    images: every change re-runs the optimisation."""
     import ipywidgets as w
 
-    controls = {"mask": w.Dropdown(options=MASKS, value="center", description="mask"),
-                "lambda_perceptual": w.SelectionSlider(options=list(lambdas), value=0.003, description="λ",
-                                                       continuous_update=False),
-                **sliders({"restarts": (1, 8, 1)})}
+    controls = {
+        "mask": w.Dropdown(options=MASKS, value="center", description="mask"),
+        "lambda_perceptual": w.SelectionSlider(
+            options=list(lambdas), value=0.003, description="λ", continuous_update=False
+        ),
+        **sliders({"restarts": (1, 8, 1)}),
+    }
     return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, config=config)
