@@ -188,14 +188,8 @@ def conv_output_size(
     return (n + 2 * padding - span) // stride + 1
 
 
-def conv_transpose_output_size(
-    n: int,
-    kernel: int,
-    stride: int = 1,
-    padding: int = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
-) -> int:
+def conv_transpose_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
+                               output_padding: int = 0, dilation: int = 1) -> int:
     """Output height (or width) of ``nn.ConvTranspose2d`` for input size ``n``:
 
     (n − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1.
@@ -204,14 +198,8 @@ def conv_transpose_output_size(
     or the dilation, and the output must have at least one pixel. (PyTorch raises only below 0:
     where this formula gives exactly 0 the layer silently returns an empty tensor.)
     """
-    _check_ints(
-        n=n,
-        kernel=kernel,
-        stride=stride,
-        padding=padding,
-        output_padding=output_padding,
-        dilation=dilation,
-    )
+    _check_ints(n=n, kernel=kernel, stride=stride, padding=padding, output_padding=output_padding,
+                dilation=dilation)
     if output_padding >= max(stride, dilation):
         raise ValueError(
             f"output_padding ({output_padding}) must be smaller than the stride ({stride}) "
@@ -253,16 +241,9 @@ def make_layer(
     )
 
 
-def layer_output_size(
-    n: int,
-    kernel: int,
-    stride: int = 1,
-    padding: int = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
-    transposed: bool = False,
-    layer: torch.nn.Module | None = None,
-) -> int:
+def layer_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
+                      output_padding: int = 0, dilation: int = 1, transposed: bool = False,
+                      layer: torch.nn.Module | None = None) -> int:
     """The size a real layer produces on a (1, 1, n, n) input (runs it; raises the layer's
     RuntimeError)."""
     layer = layer or make_layer(kernel, stride, padding, output_padding, dilation, transposed)
@@ -333,25 +314,13 @@ def verify_output_sizes(
 
 
 # (kernel, stride, padding, output_padding): settings met in DCGAN, U-Net and PatchGAN code
-COMMON_CONV: tuple[tuple[int, int, int, int], ...] = (
-    (3, 1, 1, 0),
-    (4, 2, 1, 0),
-    (3, 2, 1, 0),
-    (5, 2, 2, 0),
-    (7, 1, 3, 0),
-    (1, 1, 0, 0),
-    (4, 1, 0, 0),
-    (4, 2, 0, 0),
-)
-COMMON_CONV_TRANSPOSE: tuple[tuple[int, int, int, int], ...] = (
-    (4, 2, 1, 0),
-    (3, 2, 1, 1),
-    (3, 2, 1, 0),
-    (5, 2, 2, 1),
-    (2, 2, 0, 0),
-    (4, 1, 0, 0),
-    (3, 1, 1, 0),
-)
+COMMON_CONV: tuple[tuple[int, int, int, int], ...] = ((3, 1, 1, 0), (4, 2, 1, 0), (3, 2, 1, 0),
+                                                      (5, 2, 2, 0), (7, 1, 3, 0), (1, 1, 0, 0),
+                                                      (4, 1, 0, 0), (4, 2, 0, 0))
+COMMON_CONV_TRANSPOSE: tuple[tuple[int, int, int, int], ...] = ((4, 2, 1, 0), (3, 2, 1, 1),
+                                                                (3, 2, 1, 0), (5, 2, 2, 1),
+                                                                (2, 2, 0, 0), (4, 1, 0, 0),
+                                                                (3, 1, 1, 0))
 
 
 def size_records(
@@ -384,28 +353,13 @@ def halve_double_shapes() -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
     The layers live on PyTorch's "meta" device: shapes are computed, no weights are drawn, so the
     global random state is left alone.
     """
-    cases = [
-        (
-            "Conv2d(3, 16, k3, s1, p1)",
-            torch.nn.Conv2d(3, 16, 3, 1, 1, device="meta"),
-            (1, 3, 64, 64),
-        ),
-        (
-            "Conv2d(16, 32, k4, s2, p1)",
-            torch.nn.Conv2d(16, 32, 4, 2, 1, device="meta"),
-            (1, 16, 64, 64),
-        ),
-        (
-            "ConvTranspose2d(16, 8, k4, s2, p1)",
-            torch.nn.ConvTranspose2d(16, 8, 4, 2, 1, device="meta"),
-            (1, 16, 8, 8),
-        ),
-        (
-            "ConvTranspose2d(16, 8, k4, s2, p1)",
-            torch.nn.ConvTranspose2d(16, 8, 4, 2, 1, device="meta"),
-            (1, 16, 32, 32),
-        ),
-    ]
+    meta = dict(device="meta")
+    conv, conv_t = torch.nn.Conv2d, torch.nn.ConvTranspose2d
+    cases = [("Conv2d(3, 16, k3, s1, p1)", conv(3, 16, 3, 1, 1, **meta), (1, 3, 64, 64)),
+             ("Conv2d(16, 32, k4, s2, p1)", conv(16, 32, 4, 2, 1, **meta), (1, 16, 64, 64)),
+             ("ConvTranspose2d(16, 8, k4, s2, p1)", conv_t(16, 8, 4, 2, 1, **meta), (1, 16, 8, 8)),
+             ("ConvTranspose2d(16, 8, k4, s2, p1)", conv_t(16, 8, 4, 2, 1, **meta),
+              (1, 16, 32, 32))]
     return [
         (name, shape, tuple(layer(torch.empty(shape, device="meta")).shape))
         for name, layer, shape in cases

@@ -30,9 +30,11 @@ class DCGANConfig:
     """The model and its data; how long to train lives in ``engine.TrainConfig``."""
 
     kind: ClassVar[str] = "dcgan"
+    # the data
     dataset: Annotated[str, "the images to learn (see data.DATASETS)"] = "digits"
     image_size: Annotated[int, "side of the square images, a power of two >= 16"] = 32
     channels: Annotated[int, "1 (gray) or 3 (RGB)"] = 1
+    # the networks and the objective
     z_dim: Annotated[int, "length of the latent vector z"] = 100
     width: Annotated[
         int, "channels next to the image (ngf = ndf); doubled at each step inwards"

@@ -57,9 +57,8 @@ class FeatureEncoder(nn.Module):
 class FeatureDecoder(nn.Module):
     """(f, skip maps) → x̂: (N, channels, S, S) in [-1, 1]; skips concatenate the encoder's maps."""
 
-    def __init__(
-        self, widths: list[int], channels: int = 3, bottleneck: int = 64, skips: bool = True
-    ):
+    def __init__(self, widths: list[int], channels: int = 3, bottleneck: int = 64,
+                 skips: bool = True):
         super().__init__()
         self.skips = skips
         self.blocks = nn.ModuleList()
@@ -188,14 +187,17 @@ class EncoderDecoderConfig:
     """The encoder–decoder GAN and its loss; how long to train lives in ``TrainConfig``."""
 
     kind: ClassVar[str] = "encoder_decoder"
+    # the data
     dataset: Annotated[str, "the images to encode (see data.DATASETS)"] = "photos"
     image_size: Annotated[int, "side of the square images, divisible by 2**depth"] = 32
     channels: Annotated[int, "1 (gray) or 3 (RGB)"] = 3
+    # the networks
     width: Annotated[int, "encoder channels at the image end"] = 16
     depth: Annotated[int, "downsampling blocks (note 000: 4, so f is C×2×2 at 32×32)"] = 4
     bottleneck: Annotated[int, "channels C of the feature tensor f"] = 12
     skips: Annotated[bool, "U-Net-style skips from encoder to decoder (they bypass f)"] = False
     width_D: Annotated[int, "D's width (note 000's reduced capacity: half the encoder's)"] = 8
+    # the objective
     lambda_l1: Annotated[float, "λ of the L1 term in G's loss"] = 100.0
     r1_gamma: Annotated[float, "γ of the R1 gradient penalty on reals (0 = off)"] = 0.0
     feature_matching: Annotated[float, "weight of feature matching on D's hidden map (0 = off)"] = (

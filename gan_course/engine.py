@@ -110,12 +110,14 @@ COMPILE_BACKENDS: tuple[str, ...] = get_args(CompileBackend)
 class TrainConfig:
     """How long and how to train; model-agnostic. Defaults are note 001's DCGAN optimiser."""
 
+    # how long, and the optimiser
     steps: Annotated[int, "total optimisation steps (one D and one G update each)"] = 500
     batch_size: Annotated[int, "images per step (per process under torchrun)"] = 32
     lr_G: Annotated[float, "Adam learning rate of G"] = 2e-4
     lr_D: Annotated[float, "Adam learning rate of D"] = 2e-4
     beta1: Annotated[float, "Adam β1 (0.5 for GANs, as DCGAN)"] = 0.5
     beta2: Annotated[float, "Adam β2"] = 0.999
+    # the data stream and what is written
     seed: Annotated[int, "RNG seed of the initial weights, the batches and z"] = 0
     hflip: Annotated[bool, "mirror each image with probability 1/2"] = False
     log_every: Annotated[int, "steps between reads of the statistics (one host sync each)"] = 10
@@ -373,10 +375,8 @@ class GANTrainer:
 
         # G step: maximise log D(G(z)); D's weights frozen, so only G's gradients are computed
         self.opt_G.zero_grad(set_to_none=True)
-        with self._autocast(), frozen(self.D):
-            out_G = objective.loss_G(
-                self._D_frozen, batch, x_fake
-            )  # the bare D: no DDP reducer waits
+        with self._autocast(), frozen(self.D):  # the bare D below: no DDP reducer waits for it
+            out_G = objective.loss_G(self._D_frozen, batch, x_fake)
         out_G["loss_G"].backward()
         self.opt_G.step()
 

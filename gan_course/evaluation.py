@@ -62,16 +62,8 @@ class FeatureNet(nn.Module):
         return self.head(self.features(x))  # logits (N, n_classes)
 
 
-def train_feature_net(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    n_classes: int,
-    *,
-    steps: int = 300,
-    batch_size: int = 64,
-    lr: float = 2e-3,
-    seed: int = 0,
-) -> FeatureNet:
+def train_feature_net(x: torch.Tensor, y: torch.Tensor, n_classes: int, *, steps: int = 300,
+                      batch_size: int = 64, lr: float = 2e-3, seed: int = 0) -> FeatureNet:
     """Fit a ``FeatureNet`` to labelled images x: (N, C, S, S) in [-1, 1], y: (N,) with Adam."""
     with seeded(seed):
         net = FeatureNet(x.shape[1], n_classes)

@@ -27,16 +27,9 @@ class Inversion:
     history: list[float]  # mean loss per optimisation step
 
 
-def invert_by_optimization(
-    G: nn.Module,
-    x: torch.Tensor,
-    z_dim: int,
-    *,
-    steps: int = 200,
-    lr: float = 0.05,
-    z_init: torch.Tensor | None = None,
-    seed: int = 0,
-) -> Inversion:
+def invert_by_optimization(G: nn.Module, x: torch.Tensor, z_dim: int, *, steps: int = 200,
+                           lr: float = 0.05, z_init: torch.Tensor | None = None,
+                           seed: int = 0) -> Inversion:
     """Adam on z (N, z_dim) minimising the per-image MSE ‖G(z) − x‖², x: (N, C, H, W) in [-1, 1].
     G runs in eval mode with frozen weights (both restored afterwards); only z moves."""
     if z_init is None:

@@ -36,9 +36,11 @@ class Pix2PixConfig:
     """The colorization model and its loss; how long to train lives in ``TrainConfig``."""
 
     kind: ClassVar[str] = "pix2pix"
+    # the data and the task
     dataset: Annotated[str, "RGB images to colorize (see data.DATASETS)"] = "photos"
     image_size: Annotated[int, "side of the square images, divisible by 2**depth"] = 32
     space: Annotated[Space, "gray: predict RGB from luma; lab: predict ab from L"] = "gray"
+    # the networks
     depth: Annotated[int, "U-Net levels: the image is halved this many times"] = 4
     width_G: Annotated[int, "U-Net channels at the image end"] = 32
     skips: Annotated[bool, "U-Net skip connections"] = True
@@ -48,6 +50,7 @@ class Pix2PixConfig:
     ] = "patch"
     width_D: Annotated[int, "D's channels at the image end"] = 32
     n_layers_D: Annotated[int, "D's stride-2 layers (3 = the 70×70 PatchGAN)"] = 2
+    # the objective
     lambda_l1: Annotated[float, "λ of the L1 term in G's loss"] = 100.0
     adversarial: Annotated[bool, "G's loss has the adversarial term (off = L1 only)"] = True
 

@@ -25,15 +25,8 @@ class UNetGenerator(nn.Module):
     reproducible.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 1,
-        out_channels: int = 3,
-        depth: int = 4,
-        width: int = 32,
-        skips: bool = True,
-        dropout: float = 0.0,
-    ):
+    def __init__(self, in_channels: int = 1, out_channels: int = 3, depth: int = 4, width: int = 32,
+                 skips: bool = True, dropout: float = 0.0):
         super().__init__()
         if depth < 1 or width < 1:
             raise ValueError(f"depth and width must be >= 1, got depth={depth}, width={width}")

@@ -28,14 +28,15 @@
 
 # %%
 # %matplotlib inline
+import inspect
 import math
 import statistics
 
 import torch
 
 from gan_course.data import load_dataset
-from gan_course.dcgan import DCGANConfig
-from gan_course.engine import TrainConfig
+from gan_course.dcgan import DCGANConfig, DCGANObjective
+from gan_course.engine import GANTrainer, TrainConfig
 from gan_course.evaluation import embed, mode_coverage
 from gan_course.lessons.report import say
 from gan_course.lessons.sweep import (NOTE_001_GRID, checkpoint_samples, interpolate,
@@ -50,6 +51,22 @@ profile = current_profile()
 seed_everything(0)
 device = get_device()
 print(describe_runtime(profile, device, seed=0))
+
+# %% [markdown]
+# ## 0. The GAN step, as the package runs it
+#
+# D and G are trained in turns on the same fakes. D's update pushes its score up on real images and
+# down on G's output; then G's update, against the D that just moved, pushes D's score on G's output
+# up. The objective says what "up" and "down" mean (binary cross-entropy on D's logits; D's real
+# target is 0.9, one-sided label smoothing); the trainer does the alternation. This is the code every
+# model in the course trains with: `GANTrainer._train_step` and `DCGANObjective`, printed from the
+# package itself.
+
+# %%
+print(inspect.getsource(GANTrainer._train_step))
+
+# %%
+print(inspect.getsource(DCGANObjective))
 
 # %% [markdown]
 # ## 1. The judge: a feature network and its floor

@@ -132,3 +132,15 @@ def test_readme_layout_and_package_map_name_every_module():
     assert top <= in_map, top - in_map
     lessons_map = set(re.findall(r"``(\w+)``", (PACKAGE / "lessons" / "__init__.py").read_text()))
     assert lessons <= lessons_map, lessons - lessons_map
+
+
+def test_lines_fit_the_site_and_hold_one_statement():
+    """≤ 100 characters a line in the package (the site shows code at that width), and no line that
+    holds two statements (``a; b`` or ``if x: y``)."""
+    long = [f"{name}:{i}" for name, path in MODULES.items()
+            for i, line in enumerate(path.read_text().splitlines(), 1) if len(line) > 100]
+    assert not long, long
+    for name, path in MODULES.items():
+        starts = [node.lineno for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.stmt)]
+        shared = sorted({line for line in starts if starts.count(line) > 1})
+        assert not shared, f"{name}: two statements on line(s) {shared}"

@@ -38,15 +38,8 @@ def sliders(ranges: Mapping[str, Range | tuple[int, int, int, int]]) -> dict[str
         lo, hi, step, value = (r[0], r[1], 1, r[2]) if len(r) == 3 else r
         if not lo <= value <= hi:
             raise ValueError(f"slider {name!r}: value {value} outside [{lo}, {hi}]")
-        out[name] = w.IntSlider(
-            value=value,
-            min=lo,
-            max=hi,
-            step=step,
-            description=name,
-            continuous_update=False,
-            style={"description_width": "initial"},
-        )
+        out[name] = w.IntSlider(value=value, min=lo, max=hi, step=step, description=name,
+                                continuous_update=False, style={"description_width": "initial"})
     return out
 
 
