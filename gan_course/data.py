@@ -13,6 +13,13 @@ Embedded, loadable offline by name (their pixels ship inside installed packages)
   from other photos than ``train``, so held-out patches never come from a training photo.
 - ``faces``: the 100 face crops (25×25 gray) of scikit-image's ``lfw_subset`` (Labeled Faces in the
   Wild, Huang et al. 2007), 80 train / 20 test: a toy set for seeing a GAN memorise.
+- ``palette``: colorization where gray does not determine colour. The ``digits`` (same split, same
+  labels) painted in RGB: every stroke pixel in one colour of ``PALETTE_STROKES``, every other
+  pixel in one of ``PALETTE_BACKGROUNDS``, both drawn per image from ``seed``. The six stroke
+  colours share one CIE-Lab lightness (L ≈ 59.8) and one luma (134.5 of 255), the six background
+  colours another (L ≈ 34.9, luma 74.6), so the gray image (luma or L) shows the digit exactly and
+  says nothing about its two hues: a colorizer trained with L1 can only average the palette to a
+  dull colour, one with an adversarial loss can pick vivid ones (Isola et al. 2017, section 4.2).
 
 Real datasets keep torchvision's own loading code and download only when asked (``download=True``):
 ``cifar10``, ``stl10``, ``flowers102``, ``celeba`` (aligned faces, centre-cropped as in DCGAN),
@@ -38,7 +45,7 @@ import torch.nn.functional as F
 from .checkpoint import atomic_save
 from .color import LUMA
 
-EMBEDDED_DATASETS = ("digits", "photos", "faces")
+EMBEDDED_DATASETS = ("digits", "photos", "faces", "palette")
 TORCHVISION_DATASETS = ("cifar10", "stl10", "flowers102", "celeba", "svhn")
 DATASETS = EMBEDDED_DATASETS + TORCHVISION_DATASETS + ("imagefolder",)
 
@@ -46,6 +53,7 @@ SPLITS = {
     "digits": ("train", "test"),
     "photos": ("train", "test"),
     "faces": ("train", "test"),
+    "palette": ("train", "test"),
     "cifar10": ("train", "test"),
     "stl10": ("train", "test", "unlabeled", "train+unlabeled"),
     "flowers102": ("train", "val", "test"),
@@ -67,6 +75,28 @@ EXPECTED_FILES = {
 
 TEST_PHOTOS = ("coffee", "flower", "grace_hopper")  # whole photos held out for photos' test split
 PHOTO_SCALES = 6  # crop sides per photo, geometric from image_size to half the short side
+
+# The palette dataset's colours, sRGB uint8, with their CIE-Lab hue angles. Picked among all 2**24
+# 8-bit colours for equal Lab L (within 0.6) *and* equal luma (within 0.3 of 255) in each level, so
+# neither condition the course colorizes from (space "lab": L; space "gray": luma) tells two colours
+# of a level apart; chroma 40–96, six hues over 210° (no cyan: equal L and luma leave none vivid).
+# tests/test_palette.py checks these numbers with gan_course.color.
+PALETTE_STROKES = (  # L 59.7–60.1, luma 134.3–134.6, chroma 49–96
+    (75, 144, 242),  # blue, hue 280°
+    (241, 62, 229),  # magenta, 330°
+    (255, 77, 115),  # red, 15°
+    (225, 113, 8),  # orange, 60°
+    (146, 150, 25),  # olive, 105°
+    (110, 158, 76),  # green, 130°
+)
+PALETTE_BACKGROUNDS = (  # L 34.7–35.3, luma 74.5–74.8, chroma 40–67
+    (35, 80, 152),  # blue, 284°
+    (143, 28, 136),  # purple, 330°
+    (152, 37, 64),  # crimson, 15°
+    (140, 56, 0),  # brown, 54°
+    (81, 86, 0),  # olive, 106°
+    (58, 92, 28),  # green, 127°
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,7 +190,8 @@ def load_dataset(
 
     ``channels`` 1 or 3 converts (gray ↔ RGB); None keeps the dataset's own (digits and faces 1,
     others 3). ``n`` keeps a seeded subset of that many images (for ``photos``: that many crops,
-    default 2048 train / 512 test). ``seed`` drives the photo crops and which ``n`` images are kept.
+    default 2048 train / 512 test). ``seed`` drives the photo crops, the palette colours and which
+    ``n`` images are kept.
     ``root`` is the dataset's folder (default ``default_data_root() / name``; required for
     ``imagefolder``); ``download=True`` lets torchvision fetch a missing dataset.
     """
@@ -178,8 +209,11 @@ def load_dataset(
         raise ValueError(f"n must be >= 1 or None (all images), got {n}")
     if name == "photos":
         data = _photos(image_size, split, n or (2048 if split == "train" else 512), seed)
-    elif name in ("digits", "faces"):
-        data = (_digits if name == "digits" else _faces)(image_size, split)
+    elif name in ("digits", "faces", "palette"):
+        if name == "palette":
+            data = _palette(image_size, split, seed)
+        else:
+            data = (_digits if name == "digits" else _faces)(image_size, split)
         data = data.subset(_kept(len(data), n, seed))
     else:
         data = _torchvision(name, image_size, split, root, download, n, seed)
@@ -338,6 +372,21 @@ def _digits(image_size: int, split: str) -> ImageSet:
     return ImageSet(
         _resize_square(images, image_size), labels, tuple(str(d) for d in range(10)), "digits"
     )
+
+
+def _palette(image_size: int, split: str, seed: int) -> ImageSet:
+    """The split's digits (N, 1, S, S) painted into (N, 3, S, S): pixels where the upsampled digit
+    has at least half its full ink take the image's stroke colour, the others its background colour;
+    both colours drawn per digit from (seed, split), the same at every ``image_size``."""
+    digits = _digits(image_size, split)  # uint8 (N, 1, S, S), white strokes on black
+    rng = np.random.default_rng([seed, int(split == "test")])
+    strokes = torch.tensor(PALETTE_STROKES, dtype=torch.uint8)  # (6, 3)
+    backgrounds = torch.tensor(PALETTE_BACKGROUNDS, dtype=torch.uint8)  # (6, 3)
+    pick = torch.from_numpy(rng.integers(len(strokes), size=(2, len(digits))))  # (2, N)
+    stroke, background = strokes[pick[0]], backgrounds[pick[1]]  # (N, 3) each
+    ink = digits.images >= 128  # (N, 1, S, S) bool
+    images = torch.where(ink, stroke[..., None, None], background[..., None, None])  # (N, 3, S, S)
+    return ImageSet(images.contiguous(), digits.labels, digits.classes, "palette")
 
 
 def _faces(image_size: int, split: str) -> ImageSet:

@@ -119,7 +119,7 @@ def test_batch_size_larger_than_dataset():
 
 # ------------------------------------------------------------------------------------------ errors
 def test_errors_name_what_is_valid(tmp_path):
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'; valid names: digits, photos, faces, cifar10"):
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; valid names: digits, photos, faces, palette, cifar10"):
         load_dataset("mnist")
     with pytest.raises(ValueError, match="image_size must be an int >= 8"):
         load_dataset("digits", 4)
@@ -291,7 +291,7 @@ def test_imagefolder_with_and_without_split_folders(tmp_path, exists_only):
 
 
 def test_every_name_is_listed():
-    assert DATASETS == ("digits", "photos", "faces", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder")
+    assert DATASETS == ("digits", "photos", "faces", "palette", "cifar10", "stl10", "flowers102", "celeba", "svhn", "imagefolder")
 
 
 def test_ranks_get_disjoint_slices_of_the_one_process_stream():

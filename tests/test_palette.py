@@ -1,0 +1,120 @@
+"""The palette dataset: digits painted from two palettes of equal lightness, so that gray shows the
+digit and never its colours (the colorization case where L1 averages and a GAN can choose)."""
+import pytest
+import torch
+
+from gan_course.color import rgb_to_gray, rgb_to_lab
+from gan_course.data import PALETTE_BACKGROUNDS, PALETTE_STROKES, load_dataset
+from gan_course.lessons.colorization import baseline_colorizations
+from gan_course.shipped import load_shipped_feature_net
+
+
+def palette_lab(colours) -> torch.Tensor:
+    """uint8 sRGB triples (K of them) → their Lab (K, 3), computed by gan_course.color."""
+    x = torch.tensor(colours, dtype=torch.float64).T.reshape(1, 3, -1, 1) / 127.5 - 1  # (1, 3, K, 1)
+    return rgb_to_lab(x)[0, :, :, 0].T  # (K, 3)
+
+
+def palette_luma(colours) -> torch.Tensor:
+    """uint8 sRGB triples → their luma (K,) in [0, 255]."""
+    x = torch.tensor(colours, dtype=torch.float64).T.reshape(1, 3, -1, 1) / 127.5 - 1
+    return (rgb_to_gray(x).flatten() + 1) * 127.5
+
+
+def hue(lab: torch.Tensor) -> torch.Tensor:
+    """Lab (..., 3) → hue angle in degrees [0, 360)."""
+    return torch.atan2(lab[..., 2], lab[..., 1]).rad2deg() % 360
+
+
+def stroke_mask(images: torch.Tensor) -> torch.Tensor:
+    """uint8 palette images (N, 3, S, S) → (N, S, S) bool, read from the gray image alone."""
+    gray = rgb_to_gray(images.double() / 127.5 - 1)[:, 0]  # (N, S, S) in [-1, 1]
+    lo, hi = gray.amin((1, 2), keepdim=True), gray.amax((1, 2), keepdim=True)
+    return gray > (lo + hi) / 2
+
+
+def test_each_palette_shares_one_lightness_and_one_luma_with_vivid_spread_hues():
+    strokes, backgrounds = palette_lab(PALETTE_STROKES), palette_lab(PALETTE_BACKGROUNDS)
+    for lab, colours in ((strokes, PALETTE_STROKES), (backgrounds, PALETTE_BACKGROUNDS)):
+        assert len(colours) == 6
+        assert lab[:, 0].max() - lab[:, 0].min() < 1  # one CIE-Lab L (the "lab" space's condition)
+        luma = palette_luma(colours)
+        assert luma.max() - luma.min() < 0.5  # one luma, in 0..255 (the "gray" space's condition)
+        assert lab[:, 1:].norm(dim=1).min() > 40  # vivid: chroma over 40 (gray has 0)
+        h = hue(lab).sort().values
+        gaps = torch.diff(torch.cat([h, h[:1] + 360]))
+        assert gaps.min() > 20 and gaps.max() < 160  # six distinct hues; no cyan (out of reach)
+        mean_chroma = lab[:, 1:].mean(0).norm()
+        assert mean_chroma < 0.5 * lab[:, 1:].norm(dim=1).mean()  # their average is dull
+    assert strokes[:, 0].mean() - backgrounds[:, 0].mean() > 20  # the two levels: strokes lighter
+
+
+def test_palette_images_are_rgb_digits_with_labels():
+    train, test = load_dataset("palette", 32), load_dataset("palette", 32, split="test")
+    assert train.images.shape == (1500, 3, 32, 32) and test.images.shape == (297, 3, 32, 32)
+    assert train.images.dtype == torch.uint8 and train.name == "palette"
+    assert train.classes == tuple("0123456789")
+    assert torch.equal(train.labels, load_dataset("digits", 32).labels)
+    assert repr(load_dataset("palette", 16, n=5)) == "ImageSet('palette', 5 × 3×16×16, 10 classes)"
+    x = train.float()
+    assert x.min() >= -1 and x.max() <= 1
+    colours = {tuple(c) for c in train.images.permute(0, 2, 3, 1).reshape(-1, 3).tolist()}
+    assert colours == set(PALETTE_STROKES) | set(PALETTE_BACKGROUNDS)  # every pixel a palette colour
+    assert load_dataset("palette", 16, n=8, channels=1).images.shape == (8, 1, 16, 16)
+    with pytest.raises(ValueError, match="unknown split 'val' for palette; valid splits: train, test"):
+        load_dataset("palette", 32, split="val")
+
+
+def test_palette_is_deterministic_given_split_and_seed():
+    a = load_dataset("palette", 16, n=64, seed=3)
+    assert torch.equal(a.images, load_dataset("palette", 16, n=64, seed=3).images)
+    b, c = load_dataset("palette", 16, seed=0), load_dataset("palette", 16, seed=1)
+    assert not torch.equal(b.images, c.images)  # the seed draws other colours ...
+    assert torch.equal(stroke_mask(b.images), stroke_mask(c.images))  # ... on the same digits
+    # the colours belong to the digit, not to the image size
+    small, large = load_dataset("palette", 8, split="test"), load_dataset("palette", 32, split="test")
+    for a, b in zip(small.images, large.images):
+        assert torch.equal(a.flatten(1).unique(dim=1), b.flatten(1).unique(dim=1))
+
+
+def test_train_and_test_paint_the_digits_own_disjoint_splits():
+    for split in ("train", "test"):
+        painted = load_dataset("palette", 32, split=split)
+        digits = load_dataset("digits", 32, split=split)
+        assert torch.equal(stroke_mask(painted.images), digits.images[:, 0] >= 128)  # the same digits
+        assert torch.equal(painted.labels, digits.labels)
+    train = stroke_mask(load_dataset("palette", 32).images).flatten(1)  # (1500, 1024)
+    test = stroke_mask(load_dataset("palette", 32, split="test").images).flatten(1)  # (297, 1024)
+    assert not any((train == t).all(1).any() for t in test)  # no test digit is also a training digit
+
+
+def test_gray_shows_two_lightness_levels_and_hides_the_hues():
+    data = load_dataset("palette", 32, n=200, seed=0)
+    lab = rgb_to_lab(data.images.double() / 127.5 - 1)  # (200, 3, 32, 32)
+    ink = stroke_mask(data.images)  # (200, 32, 32)
+    L_stroke = palette_lab(PALETTE_STROKES)[:, 0].mean()
+    L_background = palette_lab(PALETTE_BACKGROUNDS)[:, 0].mean()
+    stroke_hues, background_hues = set(), set()
+    for lab_i, ink_i in zip(lab, ink):
+        assert ink_i.any() and (~ink_i).any()
+        assert (lab_i[0][ink_i] - L_stroke).abs().max() < 2  # every stroke pixel at one L
+        assert (lab_i[0][~ink_i] - L_background).abs().max() < 2  # every other pixel at the other
+        stroke_hues.add(round(hue(lab_i[:, ink_i].T).mean().item()))
+        background_hues.add(round(hue(lab_i[:, ~ink_i].T).mean().item()))
+    assert len(stroke_hues) >= 4 and len(background_hues) >= 4  # ... in many hues
+    gray = (rgb_to_gray(data.images.double() / 127.5 - 1) + 1) * 127.5  # (200, 1, 32, 32) in 0..255
+    for level in (gray[:, 0][ink], gray[:, 0][~ink]):
+        assert level.max() - level.min() < 0.5  # across all 200 images: one gray per level
+
+
+def test_gray_determines_the_digit_but_not_its_colours():
+    train, test = load_dataset("palette", 32), load_dataset("palette", 32, split="test")
+    x_test = test.float()  # (297, 3, 32, 32) in [-1, 1]
+    mean_colour = baseline_colorizations(x_test, train.float())["mean colour"]
+    ab_error = (rgb_to_lab(mean_colour)[:, 1:] - rgb_to_lab(x_test)[:, 1:]).norm(dim=1).mean()
+    assert ab_error > 20  # the best single guess misses the colours by a wide margin (Lab units)
+    gray = rgb_to_gray(x_test)  # (297, 1, 32, 32), two values per image
+    lo, hi = gray.amin((2, 3), keepdim=True), gray.amax((2, 3), keepdim=True)
+    with torch.no_grad():
+        logits = load_shipped_feature_net()((gray - lo) / (hi - lo) * 2 - 1)  # strokes 1, rest -1
+    assert (logits.argmax(1) == test.labels).float().mean() > 0.8  # the digits classifier reads it
