@@ -14,12 +14,14 @@ Embedded, loadable offline by name (their pixels ship inside installed packages)
 - ``faces``: the 100 face crops (25×25 gray) of scikit-image's ``lfw_subset`` (Labeled Faces in the
   Wild, Huang et al. 2007), 80 train / 20 test: a toy set for seeing a GAN memorise.
 - ``palette``: colorization where gray does not determine colour. The ``digits`` (same split, same
-  labels) painted in RGB: every stroke pixel in one colour of ``PALETTE_STROKES``, every other
-  pixel in one of ``PALETTE_BACKGROUNDS``, both drawn per image from ``seed``. The six stroke
-  colours share one CIE-Lab lightness (L ≈ 59.8) and one luma (134.5 of 255), the six background
-  colours another (L ≈ 34.9, luma 74.6), so the gray image (luma or L) shows the digit exactly and
-  says nothing about its two hues: a colorizer trained with L1 can only average the palette to a
-  dull colour, one with an adversarial loss can pick vivid ones (Isola et al. 2017, section 4.2).
+  labels) painted in RGB, each digit five times: its strokes once in each colour of
+  ``PALETTE_STROKES``, the rest in a colour of ``PALETTE_BACKGROUNDS`` (each once per digit, paired
+  by ``seed``). The five stroke colours share one CIE-Lab lightness (L ≈ 60) and one luma (129.1 of
+  255), the five background colours another (L ≈ 35, luma 76.8), so the gray image (luma or L)
+  shows the digit exactly and says nothing about its hues. Every gray digit comes with all five
+  answers (painted once, a training digit's colour can be memorised, and L1 then need not average).
+  The L1 loss is least at the palette's per-channel median, a dull colour (chroma 20 against the
+  colours' 40–102); an adversarial loss can pick vivid ones (Isola et al. 2017, §4.2).
 
 Real datasets keep torchvision's own loading code and download only when asked (``download=True``):
 ``cifar10``, ``stl10``, ``flowers102``, ``celeba`` (aligned faces, centre-cropped as in DCGAN),
@@ -79,23 +81,22 @@ PHOTO_SCALES = 6  # crop sides per photo, geometric from image_size to half the 
 # The palette dataset's colours, sRGB uint8, with their CIE-Lab hue angles. Picked among all 2**24
 # 8-bit colours for equal Lab L (within 0.6) *and* equal luma (within 0.3 of 255) in each level, so
 # neither condition the course colorizes from (space "lab": L; space "gray": luma) tells two colours
-# of a level apart; chroma 40–96, six hues over 210° (no cyan: equal L and luma leave none vivid).
-# tests/test_palette.py checks these numbers with gan_course.color.
-PALETTE_STROKES = (  # L 59.7–60.1, luma 134.3–134.6, chroma 49–96
-    (75, 144, 242),  # blue, hue 280°
-    (241, 62, 229),  # magenta, 330°
-    (255, 77, 115),  # red, 15°
-    (225, 113, 8),  # orange, 60°
-    (146, 150, 25),  # olive, 105°
-    (110, 158, 76),  # green, 130°
+# of a level apart; chroma 40–102, and five of them (odd: one per-channel median, which L1 picks)
+# spread so that this median is dull. tests/test_palette.py checks these numbers with
+# gan_course.color.
+PALETTE_STROKES = (  # L 59.7–60.3, luma 129.0–129.2; per-channel median (115, 147, 120), chroma 20
+    (248, 93, 4),  # orange, hue 51°
+    (115, 157, 23),  # lime, 119°
+    (68, 162, 120),  # green, 160°
+    (51, 147, 241),  # blue, 275°
+    (246, 49, 236),  # magenta, 330°
 )
-PALETTE_BACKGROUNDS = (  # L 34.7–35.3, luma 74.5–74.8, chroma 40–67
-    (35, 80, 152),  # blue, 284°
-    (143, 28, 136),  # purple, 330°
-    (152, 37, 64),  # crimson, 15°
-    (140, 56, 0),  # brown, 54°
-    (81, 86, 0),  # olive, 106°
-    (58, 92, 28),  # green, 127°
+PALETTE_BACKGROUNDS = (  # L 34.7–35.3, luma 76.7–77.0; per-channel median (108, 76, 68), chroma 16
+    (147, 43, 68),  # crimson, 12°
+    (108, 76, 0),  # brown, 80°
+    (78, 88, 15),  # olive, 111°
+    (44, 79, 151),  # blue, 286°
+    (139, 34, 134),  # purple, 329°
 )
 
 
@@ -375,18 +376,22 @@ def _digits(image_size: int, split: str) -> ImageSet:
 
 
 def _palette(image_size: int, split: str, seed: int) -> ImageSet:
-    """The split's digits (N, 1, S, S) painted into (N, 3, S, S): pixels where the upsampled digit
-    has at least half its full ink take the image's stroke colour, the others its background colour;
-    both colours drawn per digit from (seed, split), the same at every ``image_size``."""
+    """The split's N digits (N, 1, S, S), each painted once per stroke colour: (5N, 3, S, S), digit
+    by digit. Pixels where the upsampled digit has at least half its full ink take the stroke
+    colour, the others a background colour; a seeded permutation per digit pairs its five stroke
+    colours with the five background colours, the same at every ``image_size``."""
     digits = _digits(image_size, split)  # uint8 (N, 1, S, S), white strokes on black
+    k, n = len(PALETTE_STROKES), len(digits)
     rng = np.random.default_rng([seed, int(split == "test")])
-    strokes = torch.tensor(PALETTE_STROKES, dtype=torch.uint8)  # (6, 3)
-    backgrounds = torch.tensor(PALETTE_BACKGROUNDS, dtype=torch.uint8)  # (6, 3)
-    pick = torch.from_numpy(rng.integers(len(strokes), size=(2, len(digits))))  # (2, N)
-    stroke, background = strokes[pick[0]], backgrounds[pick[1]]  # (N, 3) each
-    ink = digits.images >= 128  # (N, 1, S, S) bool
-    images = torch.where(ink, stroke[..., None, None], background[..., None, None])  # (N, 3, S, S)
-    return ImageSet(images.contiguous(), digits.labels, digits.classes, "palette")
+    pairing = rng.permuted(np.tile(np.arange(k), (n, 1)), axis=1)  # (N, k): background of stroke i
+    digit = torch.arange(n).repeat_interleave(k)  # (kN,) 0, 0, 0, 0, 0, 1, ...
+    stroke = torch.tensor(PALETTE_STROKES, dtype=torch.uint8)[torch.arange(k).repeat(n)]  # (kN, 3)
+    background = torch.tensor(PALETTE_BACKGROUNDS, dtype=torch.uint8)[
+        torch.from_numpy(pairing).flatten()
+    ]  # (kN, 3)
+    ink = digits.images[digit] >= 128  # (kN, 1, S, S) bool
+    images = torch.where(ink, stroke[..., None, None], background[..., None, None])  # (kN, 3, S, S)
+    return ImageSet(images.contiguous(), digits.labels[digit], digits.classes, "palette")
 
 
 def _faces(image_size: int, split: str) -> ImageSet:
