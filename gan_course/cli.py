@@ -39,7 +39,7 @@ from .engine import COMPILE_BACKENDS, TrainConfig, trainer_for
 from .pix2pix import Pix2PixConfig
 from .plots import SampleGrids
 from .runtime import DeviceUnavailableError, current_profile, get_device, seed_everything
-from .shipped import build_shipped
+from .shipped import ARTEFACTS, describe, ship
 
 
 def _add_dataclass_options(
@@ -234,9 +234,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ship = sub.add_parser(
         "ship",
-        help="rebuild the small trained weights shipped in data/",
-        description="Train the digits feature network and DCGAN that notebooks 05–07 load, "
-        "and write them to data/ (about 3 minutes on 2 CPU cores).",
+        help="build the trained models shipped in data/ that are missing or out of date",
+        description="Build the course's shipped artefacts (all, or those named) that are missing "
+        "or out of date, dependencies first, and record each in data/manifest.json. An "
+        "interrupted build resumes; an up-to-date artefact is skipped.",
+    )
+    ship.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        choices=[[], *ARTEFACTS],
+        help=f"artefacts to build (default: all): {', '.join(ARTEFACTS)}",
+    )
+    ship.add_argument(
+        "--force", action="store_true", help="rebuild the named ones even if up to date"
+    )
+    ship.add_argument(
+        "--list", action="store_true", help="list the artefacts and their state; build nothing"
     )
     ship.add_argument(
         "--out", type=Path, default=None, help="folder (default: the repository's data/)"
@@ -480,9 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "train":
             train_command(args)
         elif args.command == "ship":
-            seed_everything(0)
-            for path in build_shipped(args.out):
-                print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+            if args.list:
+                print(describe(args.out))
+            else:
+                ship(args.names or None, args.out, force=args.force)
         elif args.command == "bench":
             print(bench_command(args))
         elif args.command == "book":

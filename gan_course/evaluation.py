@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
-from .runtime import seeded
+from .runtime import eval_mode, seeded
 
 
 class FeatureNet(nn.Module):
@@ -239,3 +239,41 @@ def load_feature_net(path: str | Path, expect: tuple[int, int, int] | None = Non
     net = FeatureNet(state["channels"], state["n_classes"])
     load_state(net, state["weights"], name="feature net")
     return net.eval()
+
+
+@torch.no_grad()
+def score_generator(
+    G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int, seed: int = 0
+) -> dict[str, float]:
+    """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
+    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    with eval_mode(G):  # the feature net stays on the CPU
+        f_fake, classes = embed(net, G(z.to(next(G.parameters()).device)).cpu())
+    return feature_scores(f_real, f_fake, classes, net.n_classes)
+
+
+def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
+    """The same scores between two disjoint sets of real images: the best a generator can hope
+    for."""
+    f_a, _ = embed(net, real_a)
+    f_b, classes = embed(net, real_b)
+    return feature_scores(f_a, f_b, classes, net.n_classes)
+
+
+def feature_scores(
+    f_real: torch.Tensor, f_fake: torch.Tensor, fake_classes: torch.Tensor, n_classes: int
+) -> dict[str, float]:
+    """Every sweep score of one feature set (and its predicted classes) against real features."""
+    p, r = precision_recall(f_real, f_fake)
+    density, coverage = density_coverage(f_real, f_fake)
+    modes = mode_coverage(fake_classes, n_classes)
+    return {
+        "FID": fid(f_real, f_fake),
+        "KID": kid(f_real, f_fake),
+        "precision": p,
+        "recall": r,
+        "density": density,
+        "coverage": coverage,
+        "classes": float(modes.covered),
+        "KL(uniform)": modes.kl_to_uniform,
+    }

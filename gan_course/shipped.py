@@ -1,74 +1,187 @@
-"""Small trained weights shipped in the repository's ``data/`` folder, so that later notebooks (06
-inversion, 07 inpainting) load a DCGAN instead of training one, and notebook 05 loads its feature
-network. Every file is rebuilt by one command, ``gan-course ship`` (≈ 3 minutes on 2 CPU cores).
+"""Trained models shipped with the course in the repository's ``data/``, so that a lesson shows
+its converged result in seconds and trains only a short live run.
 
-- ``dcgan-digits-32.pt``: G and D of the fast-profile DCGAN (32×32 digits, width 32, z 100), trained
-  for ``DCGAN_STEPS`` steps of batch 32.
-- ``featnet-digits-32.pt``: the ``FeatureNet`` that notebook 05's metrics use for digits.
-- ``latent-encoder-digits-32.pt``: a ``LatentEncoder`` x → z for the shipped DCGAN (notebook 06's
-  "learned encoder" inversion), trained on G's samples for ``LATENT_ENCODER_STEPS`` steps.
+Every artefact is an entry of the registry ``ARTEFACTS``: its name (the file ``data/NAME.pt``),
+what it is, its *recipe* (every setting that decides its weights: configs, steps, data) and how to
+build it. ``gan-course ship [NAME ...]`` builds what is missing or out of date, dependencies first,
+and records each build in ``data/manifest.json``: the command, the recipe, the dataset and a sha256
+of the images it saw, steps, wall time, machine, the package's metrics at save time, size and
+sha256. An artefact whose file and recipe agree with its manifest entry is skipped; a long build
+keeps its finished parts under ``data/cache/ship/`` and resumes from them. Nothing is deleted before
+its replacement is written.
+
+``load_artefact(name)`` checks the file's sha256 and the recipe against the manifest and says which
+command rebuilds it when they disagree. Generators that a lesson only samples are stored alone, in
+fp16 (``half_state`` / ``float_state``): their outputs move by less than 2e-3 of the [-1, 1] range.
+
+Shipped now (``gan-course ship --list`` lists them with their state):
+
+- ``featnet-digits-32``: the ``FeatureNet`` whose features score generated digits (FID, KID, ...).
+- ``dcgan-digits-32``: G and D of the fast-profile DCGAN (digits 32×32, width 32, z 100).
+- ``latent-encoder-digits-32``: E: x → z for that DCGAN's G (notebook 06's learned inversion).
+- ``dcgan-sweep-digits-32``: note 001's batch × latent sweep, three seeds each, G at equal steps
+  and at equal epochs (and early checkpoints of seed 0 for the progression), with scores and loss
+  histories.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
-from .checkpoint import load_checkpoint, load_state, save_checkpoint
+import torch
+
+from .checkpoint import atomic_write, load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
-from .engine import TrainConfig, trainer_for
-from .evaluation import FeatureNet, load_feature_net, load_or_train_feature_net
+from .engine import Callback, GANTrainer, TrainConfig, trainer_for
+from .evaluation import (
+    FeatureNet,
+    embed,
+    load_feature_net,
+    load_or_train_feature_net,
+    score_generator,
+    stability,
+    train_feature_net,
+)
 from .inversion import LatentEncoder, train_latent_encoder
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+MANIFEST = "manifest.json"
 DCGAN_STEPS = 2000
 FEATNET_STEPS = 400
 LATENT_ENCODER_STEPS = 1500
 
-
-def _path(name: str, data_dir: Path | None) -> Path:
-    path = (data_dir or DATA_DIR) / f"{name}.pt"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"shipped weights {path} not found: rebuild them with `gan-course ship` "
-            "(from a checkout of the repository, where data/ lives)"
-        )
-    return path
-
-
-def load_shipped_dcgan(
-    data_dir: Path | None = None,
-) -> tuple[DCGANGenerator, DCGANDiscriminator, DCGANConfig]:
-    """(G, D, config) of the shipped digits DCGAN, in eval mode."""
-    state = load_checkpoint(_path("dcgan-digits-32", data_dir), kind="dcgan_weights")
-    config = DCGANConfig(**state["config"])
-    G, D = config.build()
-    load_state(G, state["G"], name="generator")
-    load_state(D, state["D"], name="discriminator")
-    return G.eval(), D.eval(), config
+# note 001's grid, name → (batch_size, z_dim): compared at equal steps and at equal epochs
+NOTE_001_GRID: dict[str, tuple[int, int]] = {
+    "b16 z50": (16, 50),
+    "b32 z100": (32, 100),
+    "b64 z200": (64, 200),
+}
+SWEEP_SEEDS = (0, 1, 2)
+SWEEP_STEPS = 1500  # equal steps: every configuration's G after this many updates
+SWEEP_EPOCHS = (
+    32  # equal epochs: 32 passes over the 1,500 training digits (b16: 3,000 steps, b64: 750)
+)
+SWEEP_EARLY = (100, 400)  # seed 0 also keeps these, for the progression
 
 
-def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
-    """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
-    return load_feature_net(_path("featnet-digits-32", data_dir), expect=(1, 32, 10))
+class ArtefactError(RuntimeError):
+    """A shipped file is missing, changed, or was built from another recipe."""
 
 
-def load_shipped_latent_encoder(data_dir: Path | None = None) -> LatentEncoder:
-    """E: x → z for the shipped DCGAN's G (1×32×32 digits → z of 100), in eval mode."""
-    state = load_checkpoint(_path("latent-encoder-digits-32", data_dir), kind="latent_encoder")
-    E = LatentEncoder(**state["config"])
-    load_state(E, state["weights"], name="latent encoder")
-    return E.eval()
+@dataclass
+class Built:
+    """What an artefact's build returns: the file's content and the facts the manifest records."""
+
+    state: dict[str, Any]  # weights_only-loadable
+    steps: int
+    dataset: str
+    data_sha256: str
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def build_latent_encoder(
-    G: DCGANGenerator, config: DCGANConfig, data_dir: Path | None = None
-) -> Path:
-    """Train the shipped latent encoder for G and write it (what ``gan-course ship`` runs after the
-    DCGAN)."""
-    E, _ = train_latent_encoder(
+@dataclass(frozen=True)
+class Artefact:
+    name: str
+    what: str
+    recipe: dict[str, Any]  # JSON: every setting that decides the weights
+    build: Callable[[Path, bool], Built]  # (data_dir, progress) → Built
+    needs: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------------------ file formats
+def half_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A state dict with floating tensors in fp16 (half the bytes); integer buffers unchanged."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def float_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``half_state`` undone: floating tensors back to fp32, ready for ``load_state_dict``."""
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def data_sha256(data: ImageSet) -> str:
+    """sha256 of the images (and labels) a model saw: the manifest's record of its data."""
+    h = hashlib.sha256(data.images.numpy().tobytes())
+    if data.labels is not None:
+        h.update(data.labels.numpy().tobytes())
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------------ the builds
+def _digits() -> ImageSet:
+    return load_dataset("digits", 32)
+
+
+def _build_featnet(data_dir: Path, progress: bool) -> Built:
+    digits, test = _digits(), load_dataset("digits", 32, split="test")
+    net = train_feature_net(digits.float(), digits.labels, 10, steps=FEATNET_STEPS, seed=0)
+    _, predicted = embed(net, test.float())
+    accuracy = float((predicted == test.labels).double().mean())
+    state = {
+        "kind": "feature_net",
+        "channels": net.channels,
+        "n_classes": net.n_classes,
+        "image_size": 32,
+        "steps": FEATNET_STEPS,
+        "weights": net.state_dict(),
+    }
+    return Built(
+        state,
+        FEATNET_STEPS,
+        digits.name,
+        data_sha256(digits),
+        {"test accuracy": round(accuracy, 4)},
+    )
+
+
+def _test_features(data_dir: Path) -> torch.Tensor:
+    """The shipped feature net's features of the 297 held-out digits (what G is scored on)."""
+    f_real, _ = embed(
+        load_shipped_feature_net(data_dir), load_dataset("digits", 32, split="test").float()
+    )
+    return f_real
+
+
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in scores.items()}
+
+
+def _build_dcgan(data_dir: Path, progress: bool) -> Built:
+    digits, config = _digits(), DCGANConfig.for_profile("fast")
+    train = TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0, checkpoint_every=0)
+    trainer = trainer_for(config, train, digits, progress=progress)
+    trainer.fit()
+    scores = score_generator(
+        trainer.G, config.z_dim, load_shipped_feature_net(data_dir), _test_features(data_dir), 1000
+    )
+    state = {
+        "kind": "dcgan_weights",
+        "config": asdict(config),
+        "steps": DCGAN_STEPS,
+        "G": trainer.G.state_dict(),
+        "D": trainer.D.state_dict(),
+    }
+    return Built(state, DCGAN_STEPS, digits.name, data_sha256(digits), _rounded(scores))
+
+
+def _build_latent_encoder(data_dir: Path, progress: bool) -> Built:
+    G, _, config = load_shipped_dcgan(data_dir)
+    E, history = train_latent_encoder(
         G,
         config.z_dim,
         config.channels,
@@ -83,44 +196,380 @@ def build_latent_encoder(
         "image_size": E.image_size,
         "width": E.width,
     }
-    return save_checkpoint(
-        (data_dir or DATA_DIR) / "latent-encoder-digits-32.pt",
-        {
-            "kind": "latent_encoder",
-            "config": encoder_config,
-            "steps": LATENT_ENCODER_STEPS,
-            "weights": E.state_dict(),
-        },
+    state = {
+        "kind": "latent_encoder",
+        "config": encoder_config,
+        "steps": LATENT_ENCODER_STEPS,
+        "weights": E.state_dict(),
+    }
+    return Built(
+        state,
+        LATENT_ENCODER_STEPS,
+        "samples of dcgan-digits-32",
+        file_sha256(artefact_path("dcgan-digits-32", data_dir)),
+        {"final loss": round(history[-1], 5)},
     )
+
+
+class _KeepG(Callback):
+    """Keeps G's weights (fp16) and its scores at the given steps."""
+
+    def __init__(self, steps: Iterable[int], score: Callable[[torch.nn.Module], dict[str, float]]):
+        self.steps, self.score, self.G, self.scores = set(steps), score, {}, {}
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if trainer.step in self.steps:
+            self.G[trainer.step] = half_state(trainer.G.state_dict())
+            self.scores[trainer.step] = _rounded(self.score(trainer.G))
+
+
+def sweep_plan(
+    grid: dict[str, tuple[int, int]] | None = None,
+    n_images: int = 1500,
+    seeds: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
+    """One entry per (configuration, seed) of ``grid`` (default ``NOTE_001_GRID``) and ``seeds``
+    (default ``SWEEP_SEEDS``): batch size, z_dim, total steps (the longer of equal steps and equal
+    epochs over ``n_images``) and the steps whose G is kept."""
+    grid = NOTE_001_GRID if grid is None else grid
+    seeds = SWEEP_SEEDS if seeds is None else seeds
+    plan = []
+    for name, (batch_size, z_dim) in grid.items():
+        epoch_steps = max(1, round(SWEEP_EPOCHS * n_images / batch_size))
+        for seed in seeds:
+            keep = {SWEEP_STEPS, epoch_steps} | (set(SWEEP_EARLY) if seed == 0 else set())
+            plan.append(
+                {
+                    "config": name,
+                    "seed": seed,
+                    "batch_size": batch_size,
+                    "z_dim": z_dim,
+                    "steps": max(keep),
+                    "keep": sorted(keep),
+                    "equal_steps": SWEEP_STEPS,
+                    "equal_epochs": epoch_steps,
+                }
+            )
+    return plan
+
+
+def _history_every(history: dict[str, list[float]], every: int = 10) -> dict[str, list[float]]:
+    return {k: [round(v, 5) for v in values[every - 1 :: every]] for k, values in history.items()}
+
+
+def _build_sweep(data_dir: Path, progress: bool) -> Built:
+    """Every run of ``sweep_plan``; each finished run is kept under data/cache/ship/ first, so an
+    interrupted build resumes at the next run."""
+    digits = _digits()
+    net, f_real = load_shipped_feature_net(data_dir), _test_features(data_dir)
+    cache = data_dir / "cache" / "ship" / "dcgan-sweep-digits-32"
+    runs = []
+    for entry in sweep_plan(n_images=len(digits)):
+        done = cache / f"{entry['config'].replace(' ', '-')}-seed{entry['seed']}.pt"
+        if done.is_file():
+            runs.append(load_checkpoint(done, kind="sweep_run")["run"])
+            continue
+        config = DCGANConfig.for_profile("fast", z_dim=entry["z_dim"])
+        train = TrainConfig.for_profile(
+            "fast",
+            steps=entry["steps"],
+            batch_size=entry["batch_size"],
+            seed=entry["seed"],
+            sample_every=0,
+            checkpoint_every=0,
+        )
+        keep = _KeepG(
+            entry["keep"], lambda G, z=entry["z_dim"]: score_generator(G, z, net, f_real, 500)
+        )
+        trainer = trainer_for(config, train, digits, callbacks=[keep], progress=progress)
+        start = time.perf_counter()
+        history = trainer.fit()
+        run = {
+            **entry,
+            "seconds": round(time.perf_counter() - start, 1),
+            "G": keep.G,
+            "scores": keep.scores,
+            "stability": _rounded(stability(history)),
+            "history": _history_every(history),
+            "model": asdict(config),
+        }
+        save_checkpoint(done, {"kind": "sweep_run", "run": run})
+        runs.append(run)
+    metrics = {
+        f"{r['config']} seed {r['seed']} @ {s}": {k: r["scores"][s][k] for k in ("FID", "classes")}
+        for r in runs
+        for s in (r["equal_steps"], r["equal_epochs"])
+    }
+    state = {"kind": "dcgan_sweep", "runs": runs}
+    return Built(state, sum(r["steps"] for r in runs), digits.name, data_sha256(digits), metrics)
+
+
+ARTEFACTS: dict[str, Artefact] = {
+    a.name: a
+    for a in [
+        Artefact(
+            "featnet-digits-32",
+            "the classifier whose features score generated digits",
+            {"steps": FEATNET_STEPS, "seed": 0, "data": "digits 32 train"},
+            _build_featnet,
+        ),
+        Artefact(
+            "dcgan-digits-32",
+            "G and D of the fast-profile DCGAN on the digits",
+            {
+                "model": asdict(DCGANConfig.for_profile("fast")),
+                "steps": DCGAN_STEPS,
+                "train": "TrainConfig.for_profile('fast')",
+            },
+            _build_dcgan,
+            ("featnet-digits-32",),
+        ),
+        Artefact(
+            "latent-encoder-digits-32",
+            "E: x → z for dcgan-digits-32's G",
+            {"steps": LATENT_ENCODER_STEPS, "width": 16, "seed": 0},
+            _build_latent_encoder,
+            ("dcgan-digits-32",),
+        ),
+        Artefact(
+            "dcgan-sweep-digits-32",
+            "note 001's batch × latent sweep: G at equal steps and epochs",
+            {
+                "plan": sweep_plan(),
+                "model": asdict(DCGANConfig.for_profile("fast")),
+                "train": "TrainConfig.for_profile('fast')",
+                "scores": "500 samples vs 297 test digits",
+            },
+            _build_sweep,
+            ("featnet-digits-32",),
+        ),
+    ]
+}
+
+
+# ------------------------------------------------------------------------------------ the manifest
+def artefact_path(name: str, data_dir: Path | None = None) -> Path:
+    return (data_dir or DATA_DIR) / f"{name}.pt"
+
+
+def read_manifest(data_dir: Path | None = None) -> dict[str, Any]:
+    path = (data_dir or DATA_DIR) / MANIFEST
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _write_manifest(manifest: dict[str, Any], data_dir: Path) -> None:
+    text = json.dumps(dict(sorted(manifest.items())), indent=2, ensure_ascii=False) + "\n"
+    atomic_write(data_dir / MANIFEST, lambda f: f.write(text.encode()))
+
+
+def _canonical(obj: Any) -> Any:
+    return json.loads(json.dumps(obj))  # tuples → lists, as the manifest stores them
+
+
+def up_to_date(name: str, data_dir: Path | None = None) -> bool:
+    """True when data/NAME.pt exists and its sha256 and recipe are the manifest's."""
+    entry, path = read_manifest(data_dir).get(name), artefact_path(name, data_dir)
+    return (
+        entry is not None
+        and path.is_file()
+        and entry["sha256"] == file_sha256(path)
+        and entry["recipe"] == _canonical(ARTEFACTS[name].recipe)
+    )
+
+
+def _order(names: Iterable[str]) -> list[str]:
+    """``names`` and what they need, dependencies first."""
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in ARTEFACTS:
+            raise ValueError(
+                f"unknown artefact {name!r}; shipped artefacts: {', '.join(ARTEFACTS)}"
+            )
+        for need in ARTEFACTS[name].needs:
+            visit(need)
+        if name not in ordered:
+            ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered
+
+
+def ship(
+    names: Iterable[str] | None = None,
+    data_dir: Path | None = None,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    say: Callable[[str], None] = print,
+) -> list[Path]:
+    """Build the named artefacts (default: all) that are missing or out of date, dependencies first
+    (a rebuilt dependency rebuilds what needs it), each written atomically and then recorded in the
+    manifest. ``force`` rebuilds the named ones even when up to date. Returns the files written."""
+    data_dir = data_dir or DATA_DIR
+    wanted = list(ARTEFACTS) if names is None else list(names)
+    written: list[Path] = []
+    rebuilt: set[str] = set()
+    for name in _order(wanted):
+        artefact = ARTEFACTS[name]
+        stale = any(need in rebuilt for need in artefact.needs)
+        if not stale and up_to_date(name, data_dir) and not (force and name in wanted):
+            say(f"{name}: up to date")
+            continue
+        say(f"{name}: building ({artefact.what})")
+        start = time.perf_counter()
+        built = artefact.build(data_dir, progress)
+        seconds = time.perf_counter() - start
+        path = save_checkpoint(artefact_path(name, data_dir), built.state)
+        manifest = read_manifest(data_dir)
+        manifest[name] = {
+            "what": artefact.what,
+            "command": f"gan-course ship {name}",
+            "recipe": _canonical(artefact.recipe),
+            "dataset": built.dataset,
+            "data_sha256": built.data_sha256,
+            "steps": built.steps,
+            "wall_time_s": round(seconds, 1),
+            "machine": _machine(),
+            "metrics": built.metrics,
+            "bytes": path.stat().st_size,
+            "sha256": file_sha256(path),
+        }
+        _write_manifest(manifest, data_dir)
+        rebuilt.add(name)
+        written.append(path)
+        say(f"{name}: wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s")
+    return written
+
+
+def _machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+    }
+
+
+def describe(data_dir: Path | None = None) -> str:
+    """One line per artefact: name, size, steps, wall time, up to date or not."""
+    manifest = read_manifest(data_dir)
+    lines = []
+    for name, artefact in ARTEFACTS.items():
+        entry = manifest.get(name)
+        if entry is None:
+            lines.append(f"{name:<28} not built: gan-course ship {name}")
+            continue
+        state = "up to date" if up_to_date(name, data_dir) else "OUT OF DATE"
+        lines.append(
+            f"{name:<28} {entry['bytes'] / 1e6:5.1f} MB  {entry['steps']:>6} steps  "
+            f"{entry['wall_time_s']:>7.0f} s  {state}: {artefact.what}"
+        )
+    return "\n".join(lines)
+
+
+def load_artefact(
+    name: str, data_dir: Path | None = None, *, kind: str | None = None
+) -> dict[str, Any]:
+    """The content of data/NAME.pt, after checking its sha256 and recipe against the manifest."""
+    if name not in ARTEFACTS:
+        raise ValueError(f"unknown artefact {name!r}; shipped artefacts: {', '.join(ARTEFACTS)}")
+    path = artefact_path(name, data_dir)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"shipped weights {path} not found: rebuild them with "
+            f"`gan-course ship {name}` (from a checkout of the repository, where "
+            "data/ lives)"
+        )
+    entry = read_manifest(data_dir).get(name)
+    if entry is None:
+        raise ArtefactError(
+            f"{path} has no entry in {MANIFEST}: rebuild it with `gan-course ship {name}`"
+        )
+    if file_sha256(path) != entry["sha256"]:
+        raise ArtefactError(
+            f"{path} is not the file the manifest records (sha256 differs): it was "
+            f"changed or damaged; rebuild it with `gan-course ship {name} --force`"
+        )
+    if entry["recipe"] != _canonical(ARTEFACTS[name].recipe):
+        raise ArtefactError(
+            f"{path} was built from another recipe than this version of the package "
+            f"describes; rebuild it with `gan-course ship {name}`"
+        )
+    return load_checkpoint(path, kind=kind)
+
+
+# ------------------------------------------------------------------------------------ loaders
+def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
+    """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
+    load_artefact("featnet-digits-32", data_dir)  # checks sha256 and recipe
+    return load_feature_net(artefact_path("featnet-digits-32", data_dir), expect=(1, 32, 10))
+
+
+def load_shipped_dcgan(
+    data_dir: Path | None = None,
+) -> tuple[DCGANGenerator, DCGANDiscriminator, DCGANConfig]:
+    """(G, D, config) of the shipped digits DCGAN, in eval mode."""
+    state = load_artefact("dcgan-digits-32", data_dir, kind="dcgan_weights")
+    config = DCGANConfig(**state["config"])
+    G, D = config.build()
+    load_state(G, state["G"], name="generator")
+    load_state(D, state["D"], name="discriminator")
+    return G.eval(), D.eval(), config
+
+
+def load_shipped_latent_encoder(data_dir: Path | None = None) -> LatentEncoder:
+    """E: x → z for the shipped DCGAN's G (1×32×32 digits → z of 100), in eval mode."""
+    state = load_artefact("latent-encoder-digits-32", data_dir, kind="latent_encoder")
+    E = LatentEncoder(**state["config"])
+    load_state(E, state["weights"], name="latent encoder")
+    return E.eval()
+
+
+@dataclass
+class SweepGenerator:
+    """One kept G of the shipped sweep: its configuration, seed, step, scores and the generator."""
+
+    config: str
+    seed: int
+    step: int
+    batch_size: int
+    z_dim: int
+    scores: dict[str, float]
+    G: DCGANGenerator
+
+
+def load_shipped_sweep(data_dir: Path | None = None) -> tuple[list[SweepGenerator], list[dict]]:
+    """(every kept generator, in eval mode and fp32; the runs' records without weights: plan entry,
+    scores by step, stability, history every 10 steps, seconds)."""
+    runs = load_artefact("dcgan-sweep-digits-32", data_dir, kind="dcgan_sweep")["runs"]
+    generators = []
+    for run in runs:
+        config = DCGANConfig(**run["model"])
+        for step, state in sorted(run["G"].items()):
+            G, _ = config.build()
+            load_state(
+                G, float_state(state), name=f"sweep generator {run['config']} seed {run['seed']}"
+            )
+            generators.append(
+                SweepGenerator(
+                    run["config"],
+                    run["seed"],
+                    int(step),
+                    run["batch_size"],
+                    run["z_dim"],
+                    run["scores"][step],
+                    G.eval(),
+                )
+            )
+    return generators, [{k: v for k, v in run.items() if k != "G"} for run in runs]
 
 
 def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:
-    """Train and write every shipped file (overwriting): what ``gan-course ship`` runs."""
-    data_dir = data_dir or DATA_DIR
-    digits = load_dataset("digits", 32)
-    feat_path = data_dir / "featnet-digits-32.pt"
-    load_or_train_feature_net(
-        feat_path, digits.float(), digits.labels, 10, retrain=True, steps=FEATNET_STEPS, seed=0
-    )
-    config = DCGANConfig.for_profile("fast")
-    trainer = trainer_for(
-        config,
-        TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0, checkpoint_every=0),
-        digits,
-        progress=progress,
-    )
-    trainer.fit()
-    dcgan_path = save_checkpoint(
-        data_dir / "dcgan-digits-32.pt",
-        {
-            "kind": "dcgan_weights",
-            "config": asdict(config),
-            "steps": DCGAN_STEPS,
-            "G": trainer.G.state_dict(),
-            "D": trainer.D.state_dict(),
-        },
-    )
-    return [feat_path, dcgan_path, build_latent_encoder(trainer.G, config, data_dir)]
+    """Rebuild every artefact, up to date or not (``ship(force=True)``)."""
+    return ship(None, data_dir, force=True, progress=progress)
 
 
 def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
@@ -133,11 +582,8 @@ def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
     # named by the data too: two image folders (or subsets) of one size must not share a network
     sample = data.images[:: max(1, len(data) // 256)]
     digest = hashlib.sha1(sample.numpy().tobytes() + data.labels.numpy().tobytes()).hexdigest()[:12]
-    path = (
-        default_data_root()
-        / "cache"
-        / f"featnet-{data.name}-{data.channels}x{data.image_size}-{digest}.pt"
-    )
+    name = f"featnet-{data.name}-{data.channels}x{data.image_size}-{digest}.pt"
+    path = default_data_root() / "cache" / name
     return load_or_train_feature_net(
         path, data.float(), data.labels, len(data.classes), steps=steps
     )

@@ -37,15 +37,15 @@ import torch
 from gan_course.data import load_dataset
 from gan_course.dcgan import DCGANConfig, DCGANObjective
 from gan_course.engine import GANTrainer, TrainConfig
-from gan_course.evaluation import embed, mode_coverage
+from gan_course.evaluation import embed, mode_coverage, real_floor, score_generator
 from gan_course.lessons.report import say
-from gan_course.lessons.sweep import (NOTE_001_GRID, checkpoint_samples, interpolate,
-                                      plot_projection, real_floor, run_sweep, sweep_rows)
+from gan_course.lessons.sweep import (checkpoint_samples, interpolate, plot_projection, run_sweep,
+                                      sweep_rows)
 from gan_course.lessons.widgets import gallery_slider
 from gan_course.plots import format_table, plot_history, show_image_rows, show_images
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
-from gan_course.shipped import (DCGAN_STEPS, feature_net_for, load_shipped_dcgan,
-                                load_shipped_feature_net)
+from gan_course.shipped import (DCGAN_STEPS, NOTE_001_GRID, feature_net_for, load_shipped_dcgan,
+                                load_shipped_feature_net, load_shipped_sweep)
 
 profile = current_profile()
 seed_everything(0)
@@ -87,7 +87,91 @@ print(f"feature net accuracy on held-out {test_data.name}: {accuracy:.3f}")
 floor = real_floor(net, train_data.float()[:len(test_data)], test_data.float())
 
 # %% [markdown]
-# ## 2. The sweep
+# ## 2. The converged sweep (shipped)
+#
+# Note 001's three configurations, each trained with three seeds by `gan-course ship` (the command,
+# the data's hash, wall time and machine are in `data/manifest.json`) and compared two ways: at
+# **equal steps** (1,500 updates each) and at **equal epochs** (32 passes over the 1,500 training
+# digits: 3,000 updates at batch 16, 1,500 at 32, 750 at 64). Every number below is computed now, from
+# the shipped generators, in seconds: 500 samples per generator against the 297 held-out digits.
+
+# %%
+shipped, shipped_runs = load_shipped_sweep()  # digits in every profile: what the course ships
+digits_net = load_shipped_feature_net()
+f_test, _ = embed(digits_net, load_dataset("digits", 32, split="test").float())
+score_keys = ("FID", "KID", "precision", "recall", "coverage", "classes")
+
+
+def converged_scores(config_name, comparison):
+    """Scores of the three seeds' generators of one configuration at equal steps or equal epochs."""
+    picked = []
+    for g in shipped:
+        run = next(r for r in shipped_runs if (r["config"], r["seed"]) == (g.config, g.seed))
+        if g.config == config_name and g.step == run[comparison]:
+            picked.append(score_generator(g.G, g.z_dim, digits_net, f_test, 500))
+    return picked
+
+
+converged = {(name, comparison): converged_scores(name, comparison)
+             for comparison in ("equal_steps", "equal_epochs") for name in NOTE_001_GRID}
+converged_rows = []
+for (name, comparison), scores in converged.items():
+    step = next(r[comparison] for r in shipped_runs if r["config"] == name)
+    row = {"compared at": comparison.replace("_", " "), "config": name, "steps": str(step)}
+    for key in score_keys:  # rounded so that evaluation on another CPU prints the same table
+        values = torch.tensor([s[key] for s in scores])
+        digits = {"FID": 1, "KID": 1, "classes": 1}.get(key, 2)
+        row[key] = f"{values.mean():.{digits}f} ± {values.std():.{digits}f}"
+    converged_rows.append(row)
+print(format_table(converged_rows, ["compared at", "config", "steps", *score_keys]))
+
+# %%
+def ranked(comparison):
+    """(configurations from best to worst mean FID, whether every gap exceeds the seeds' spread)."""
+    fids = {name: torch.tensor([s["FID"] for s in converged[name, comparison]])
+            for name in NOTE_001_GRID}
+    order = sorted(fids, key=lambda name: float(fids[name].mean()))
+    gaps = [float(fids[b].mean() - fids[a].mean()) for a, b in zip(order, order[1:])]
+    spread = max(float(f.std()) for f in fids.values())
+    return order, all(gap > 2 * spread for gap in gaps), fids
+
+
+lines = []
+for comparison in ("equal_steps", "equal_epochs"):
+    order, clear, fids = ranked(comparison)
+    means = ", ".join(f"{name} {float(fids[name].mean()):.1f}" for name in order)
+    classes = min(s["classes"] for scores in converged.values() for s in scores)
+    verdict = ("**a clear order**: every gap is more than twice the seed-to-seed spread" if clear
+               else "**no clear order**: some gap is within twice the seed-to-seed spread")
+    lines.append(f"- At {comparison.replace('_', ' ')}: mean FID {means}; {verdict}.")
+lines.append(f"- Every shipped generator covers at least **{classes:.0f} of 10** digit classes.")
+best_steps, clear_steps, _ = ranked("equal_steps")
+best_epochs, clear_epochs, _ = ranked("equal_epochs")
+epoch_steps = {r["config"]: r["equal_epochs"] for r in shipped_runs}
+if best_epochs == sorted(NOTE_001_GRID, key=lambda name: -epoch_steps[name]):
+    lines.append("- At equal epochs the ranking is the ranking of the number of updates ("
+                 + ", ".join(f"{name}: {epoch_steps[name]:,}" for name in best_epochs)
+                 + "): a smaller batch wins there because it trains longer.")
+medium = "b32 z100"
+if clear_steps and clear_epochs and best_steps[0] == best_epochs[0] == medium:
+    claim = "**holds**"
+elif clear_steps and best_steps[0] != medium:
+    claim = f"**does not hold**: at equal steps {best_steps[0]} is clearly better"
+else:
+    claim = (f"**is not supported** by these numbers: {best_steps[0]} leads at equal steps and "
+             f"{best_epochs[0]} at equal epochs, and no lead is clear beyond the seeds' spread")
+lines.append(f"- Note 001's claim that the medium configuration ({medium}) is best {claim}.")
+say(lines)
+
+# %%
+progression = sorted((g for g in shipped if g.seed == 0), key=lambda g: (g.config, g.step))
+z_fixed = torch.randn(8, 200, generator=torch.Generator().manual_seed(0))  # the same z for every row
+with torch.no_grad():
+    rows = {f"{g.config} @ {g.step}": g.G(z_fixed[:, :g.z_dim]) for g in progression}
+show_image_rows(rows)
+
+# %% [markdown]
+# ## 3. A short live sweep
 #
 # Note 001's grid, equal epochs for every configuration (so batch 16 takes four times the steps of
 # batch 64), the note's optimiser (Adam 2e-4, β = (0.5, 0.999), real label 0.9). Each run is scored
@@ -108,7 +192,7 @@ for r in runs:
     print(f"{r.name}: {r.steps} steps in {r.seconds:.1f} s")
 
 # %% [markdown]
-# ## 3. The numbers
+# ## 4. The numbers
 #
 # FID and KID: lower is better (distance between the feature distributions). Precision: share of
 # samples that look like some real digit; recall and coverage: share of the real digits' variety the
@@ -135,7 +219,7 @@ show_image_rows(rows)
 plot_history(runs[0].trainer.history, smooth=10)
 
 # %% [markdown]
-# ## 4. Checkpoint selection: by metric vs by eye
+# ## 5. Checkpoint selection: by metric vs by eye
 #
 # Note 002 picks its checkpoint by looking at grids; the last one is what "train for N epochs" gives.
 # The table shows, per configuration, the FID at every scored checkpoint and which one the metric picks.
@@ -148,7 +232,7 @@ for r in runs:
           f"the last is {r.steps}")
 
 # %% [markdown]
-# ## 5. The latent space of a trained DCGAN
+# ## 6. The latent space of a trained DCGAN
 #
 # The shipped DCGAN, trained once by `gan-course ship` for many more steps than the sweep's runs,
 # is the one to look at. Walk a straight line between two z and watch whether the digit morphs or
@@ -173,7 +257,7 @@ print("samples per predicted class:", torch.bincount(classes, minlength=10).toli
 plot_projection(features, classes, title="generated digits, feature space (PCA)")
 
 # %% [markdown]
-# ## 6. Exercises
+# ## 7. Exercises
 #
 # 1. Which configuration has the lowest final FID in the table?
 # 2. How many times more optimiser steps does batch 16 take than batch 64 for the same epochs?

@@ -107,7 +107,8 @@ def test_sweep_scores_every_point_and_checkpoint(device):
     from gan_course.data import load_dataset
     from gan_course.dcgan import DCGANConfig
     from gan_course.engine import TrainConfig
-    from gan_course.lessons.sweep import real_floor, run_sweep
+    from gan_course.evaluation import real_floor
+    from gan_course.lessons.sweep import run_sweep
 
     data = load_dataset("digits", 16).subset(slice(0, 256))
     net = train_feature_net(data.float(), data.labels, 10, steps=20)

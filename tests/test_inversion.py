@@ -50,12 +50,18 @@ def test_shipped_latent_encoder_and_the_comparison_table():
 def test_latent_encoder_from_another_model_is_refused(tmp_path):
     import pytest
 
+    import json
+
+    from gan_course import shipped
     from gan_course.checkpoint import CheckpointError, save_checkpoint
     from gan_course.shipped import load_shipped_latent_encoder
 
     other = LatentEncoder(z_dim=20, channels=3, image_size=64, width=8)
-    save_checkpoint(tmp_path / "latent-encoder-digits-32.pt", {
+    path = save_checkpoint(tmp_path / "latent-encoder-digits-32.pt", {
         "kind": "latent_encoder", "config": {"z_dim": 100, "channels": 1, "image_size": 32, "width": 16},
         "weights": other.state_dict()})
+    recipe = json.loads(json.dumps(shipped.ARTEFACTS["latent-encoder-digits-32"].recipe))
+    entry = {"sha256": shipped.file_sha256(path), "recipe": recipe}  # recorded, so only the shapes differ
+    (tmp_path / shipped.MANIFEST).write_text(json.dumps({"latent-encoder-digits-32": entry}))
     with pytest.raises(CheckpointError, match="does not fit this latent encoder"):
         load_shipped_latent_encoder(tmp_path)

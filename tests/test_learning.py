@@ -10,7 +10,7 @@ from gan_course.dcgan import DCGANConfig
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.evaluation import embed
 from gan_course.lessons.colorization import baseline_colorizations
-from gan_course.lessons.sweep import score_generator
+from gan_course.evaluation import score_generator
 from gan_course.metrics import psnr
 from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.shipped import load_shipped_feature_net

@@ -77,7 +77,7 @@ def dcgan_sweep_verdict(steps: dict, precision: dict, offset: dict, seeds=(0,),
     import statistics
     from types import SimpleNamespace
 
-    from gan_course.lessons.sweep import NOTE_001_GRID
+    from gan_course.shipped import NOTE_001_GRID
     from gan_course.plots import format_table
 
     def run(name, seed):

@@ -57,15 +57,118 @@ def test_feature_net_for_other_datasets_is_trained_once_and_cached(tmp_path, mon
         feature_net_for(faces)
 
 
-def test_ship_rebuilds_every_file_loadably(tmp_path, monkeypatch):
-    """`gan-course ship`'s pipeline end to end, with a few steps instead of thousands."""
+@pytest.fixture
+def tiny_ship(tmp_path, monkeypatch):
+    """`gan-course ship`'s registry with a few steps instead of thousands, into an empty folder."""
     import gan_course.shipped as shipped
 
     for name in ("DCGAN_STEPS", "FEATNET_STEPS", "LATENT_ENCODER_STEPS"):
         monkeypatch.setattr(shipped, name, 2)
-    paths = shipped.build_shipped(tmp_path, progress=False)
-    assert sorted(p.name for p in paths) == sorted(p.name for p in DATA_DIR.glob("*.pt"))
-    G, _, config = shipped.load_shipped_dcgan(tmp_path)
-    E = shipped.load_shipped_latent_encoder(tmp_path)
+    monkeypatch.setattr(shipped, "SWEEP_STEPS", 4)
+    monkeypatch.setattr(shipped, "SWEEP_EPOCHS", 0.03)  # 0.03 × 1,500 digits: b16 3 steps, b32 1
+    monkeypatch.setattr(shipped, "SWEEP_EARLY", (1,))
+    monkeypatch.setattr(shipped, "SWEEP_SEEDS", (0, 1))
+    monkeypatch.setattr(shipped, "NOTE_001_GRID", {"b16 z50": (16, 8), "b32 z100": (32, 8)})
+    sweep = shipped.ARTEFACTS["dcgan-sweep-digits-32"]
+    recipe = {**sweep.recipe, "plan": shipped.sweep_plan(shipped.NOTE_001_GRID, 1500, (0, 1))}
+    monkeypatch.setitem(shipped.ARTEFACTS, sweep.name, shipped.Artefact(sweep.name, sweep.what, recipe,
+                                                                        sweep.build, sweep.needs))
+    return shipped, tmp_path
+
+
+def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny_ship):
+    shipped, out = tiny_ship
+    said = []
+    paths = shipped.ship(None, out, progress=False, say=said.append)
+    assert sorted(p.name for p in paths) == sorted(f"{n}.pt" for n in shipped.ARTEFACTS)
+    manifest = shipped.read_manifest(out)
+    for name, entry in manifest.items():
+        assert entry["sha256"] == shipped.file_sha256(out / f"{name}.pt")
+        assert entry["command"] == f"gan-course ship {name}" and entry["bytes"] > 0
+        assert entry["wall_time_s"] >= 0 and entry["machine"]["torch"] == torch.__version__
+        assert entry["dataset"] and len(entry["data_sha256"]) == 64 and entry["metrics"]
+    assert "test accuracy" in manifest["featnet-digits-32"]["metrics"]
+    assert {"FID", "classes"} <= set(manifest["dcgan-digits-32"]["metrics"])
+    said.clear()
+    assert shipped.ship(None, out, progress=False, say=said.append) == []  # all up to date
+    assert all(line.endswith("up to date") for line in said)
+    # a rebuilt dependency rebuilds what needs it, and nothing else
+    rebuilt = shipped.ship(["dcgan-digits-32"], out, force=True, progress=False, say=said.append)
+    assert [p.name for p in rebuilt] == ["dcgan-digits-32.pt", "latent-encoder-digits-32.pt"] or \
+        [p.name for p in rebuilt] == ["dcgan-digits-32.pt"]
+    G, _, config = shipped.load_shipped_dcgan(out)
+    E = shipped.load_shipped_latent_encoder(out)
     assert E(G(torch.zeros(1, config.z_dim))).shape == (1, config.z_dim)
-    assert shipped.load_shipped_feature_net(tmp_path).features(torch.zeros(1, 1, 32, 32)).dim() == 2
+    generators, runs = shipped.load_shipped_sweep(out)
+    assert {(g.config, g.seed) for g in generators} == {(c, s) for c in ("b16 z50", "b32 z100") for s in (0, 1)}
+    assert {g.step for g in generators if g.seed == 0 and g.config == "b16 z50"} == {1, 3, 4}
+    assert all(g.G(torch.zeros(2, g.z_dim)).shape == (2, 1, 32, 32) for g in generators)
+    assert all(len(r["history"]["loss_D"]) == r["steps"] // 10 and "spikes" in r["stability"] for r in runs)
+
+
+def test_an_interrupted_sweep_resumes_from_its_finished_runs(tiny_ship, monkeypatch):
+    shipped, out = tiny_ship
+    shipped.ship(["featnet-digits-32"], out, progress=False, say=lambda _: None)
+    calls = []
+    real = shipped.trainer_for
+
+    def failing_after_two(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the build is interrupted during its third run
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(shipped, "trainer_for", failing_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        shipped.ship(["dcgan-sweep-digits-32"], out, progress=False, say=lambda _: None)
+    assert not (out / "dcgan-sweep-digits-32.pt").exists()
+    assert len(list((out / "cache" / "ship" / "dcgan-sweep-digits-32").glob("*.pt"))) == 2
+    calls.clear()
+    monkeypatch.setattr(shipped, "trainer_for", lambda *a, **k: calls.append(1) or real(*a, **k))
+    shipped.ship(["dcgan-sweep-digits-32"], out, progress=False, say=lambda _: None)
+    assert len(calls) == 2  # only the two runs that had not finished
+
+
+def test_a_changed_file_or_recipe_is_refused_with_the_command_that_rebuilds_it(tiny_ship, monkeypatch):
+    shipped, out = tiny_ship
+    shipped.ship(["featnet-digits-32"], out, progress=False, say=lambda _: None)
+    path = out / "featnet-digits-32.pt"
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 1  # one flipped bit
+    path.write_bytes(bytes(data))
+    with pytest.raises(shipped.ArtefactError, match="sha256 differs.*gan-course ship featnet-digits-32 --force"):
+        shipped.load_shipped_feature_net(out)
+    shipped.ship(["featnet-digits-32"], out, progress=False, say=lambda _: None)  # not up to date: rebuilt
+    shipped.load_shipped_feature_net(out)
+    featnet = shipped.ARTEFACTS["featnet-digits-32"]
+    monkeypatch.setitem(shipped.ARTEFACTS, featnet.name, shipped.Artefact(
+        featnet.name, featnet.what, {**featnet.recipe, "steps": 3}, featnet.build))
+    with pytest.raises(shipped.ArtefactError, match="another recipe.*gan-course ship featnet-digits-32"):
+        shipped.load_shipped_feature_net(out)
+    with pytest.raises(ValueError, match="unknown artefact 'nope'"):
+        shipped.ship(["nope"], out)
+
+
+def test_every_shipped_artefact_matches_its_manifest_and_produces_outputs():
+    import gan_course.shipped as shipped
+
+    manifest = shipped.read_manifest()
+    assert set(manifest) == set(shipped.ARTEFACTS), "data/manifest.json must list every artefact"
+    total = 0
+    for name in shipped.ARTEFACTS:
+        assert shipped.up_to_date(name), f"{name}: run gan-course ship {name}"
+        total += manifest[name]["bytes"]
+    assert total < 40e6  # data/ stays small
+    generators, runs = shipped.load_shipped_sweep()
+    assert len(runs) == 9 and all(g.G(torch.zeros(1, g.z_dim)).shape == (1, 1, 32, 32) for g in generators)
+
+
+def test_fp16_generators_move_outputs_by_less_than_a_thousandth():
+    import gan_course.shipped as shipped
+
+    G, _, config = load_shipped_dcgan()
+    G16 = config.build()[0].eval()
+    G16.load_state_dict(shipped.float_state(shipped.half_state(G.state_dict())))
+    z = torch.randn(64, config.z_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert (G(z) - G16(z)).abs().max() < 2e-3  # in [-1, 1]: below the printed precision

@@ -3,8 +3,9 @@
 ``run_sweep`` trains one DCGAN per (point, seed) on the same data, scores checkpoints in the feature
 space of a ``FeatureNet`` (FID, KID, precision/recall, density/coverage, mode coverage) beside the
 real-vs-real floor, and adds stability statistics and wall time. Note 001's grid is
-``NOTE_001_GRID``; like note 001, every point trains for the same number of epochs (so small batches
-take more steps).
+``shipped.NOTE_001_GRID``; like note 001, every point trains for the same number of epochs (so
+small batches take more steps). The converged sweep, at equal steps and at equal epochs with three
+seeds, is shipped: ``shipped.load_shipped_sweep``.
 """
 
 from __future__ import annotations
@@ -19,64 +20,8 @@ from matplotlib.figure import Figure
 from ..data import ImageSet
 from ..dcgan import DCGANConfig
 from ..engine import Callback, GANTrainer, TrainConfig, trainer_for
-from ..evaluation import (
-    FeatureNet,
-    density_coverage,
-    embed,
-    fid,
-    kid,
-    mode_coverage,
-    precision_recall,
-    stability,
-)
+from ..evaluation import FeatureNet, embed, score_generator, stability
 from ..runtime import eval_mode
-
-# name → (batch_size, z_dim): note 001's small / medium / large configurations
-NOTE_001_GRID: dict[str, tuple[int, int]] = {
-    "b16 z50": (16, 50),
-    "b32 z100": (32, 100),
-    "b64 z200": (64, 200),
-}
-
-
-@torch.no_grad()
-def score_generator(
-    G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int, seed: int = 0
-) -> dict[str, float]:
-    """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
-    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
-    with eval_mode(G):
-        f_fake, classes = embed(
-            net, G(z.to(next(G.parameters()).device)).cpu()
-        )  # net stays on the CPU
-    return feature_scores(f_real, f_fake, classes, net.n_classes)
-
-
-def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
-    """The same scores between two disjoint sets of real images: the best a generator can hope
-    for."""
-    f_a, _ = embed(net, real_a)
-    f_b, classes = embed(net, real_b)
-    return feature_scores(f_a, f_b, classes, net.n_classes)
-
-
-def feature_scores(
-    f_real: torch.Tensor, f_fake: torch.Tensor, fake_classes: torch.Tensor, n_classes: int
-) -> dict[str, float]:
-    """Every sweep score of one feature set (and its predicted classes) against real features."""
-    p, r = precision_recall(f_real, f_fake)
-    density, coverage = density_coverage(f_real, f_fake)
-    modes = mode_coverage(fake_classes, n_classes)
-    return {
-        "FID": fid(f_real, f_fake),
-        "KID": kid(f_real, f_fake),
-        "precision": p,
-        "recall": r,
-        "density": density,
-        "coverage": coverage,
-        "classes": float(modes.covered),
-        "KL(uniform)": modes.kl_to_uniform,
-    }
 
 
 class ScoreEvery(Callback):
