@@ -273,6 +273,10 @@ print("exercise 2:", "✓" if answer_2 == round(runs[0].steps / runs[-1].steps) 
 # %% [markdown]
 # ## Summary
 #
+# The converged comparison is section 2's (the shipped sweep: three seeds, equal steps and equal
+# epochs); the lines below read the short live run of section 3, which is too short to rank the
+# configurations by design: it shows the loop working and what an unconverged run looks like.
+#
 # Written by code from the tables above. The sweep's numbers change from run to run (its cells are
 # not compared by nbval); the shipped model's are fixed. The question each line answers: did the
 # configurations get the same training, does the final FID follow the configuration or the step
