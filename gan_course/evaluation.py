@@ -228,13 +228,21 @@ def load_feature_net(path: str | Path, expect: tuple[int, int, int] | None = Non
     """A saved ``FeatureNet`` (weights_only), in eval mode; ``expect`` = (channels, image_size,
     n_classes) the data needs, checked with a clear error."""
     state = load_checkpoint(path, kind="feature_net")
+    return feature_net_from_state(state, expect, source=str(path))
+
+
+def feature_net_from_state(state: dict, expect: tuple[int, int, int] | None = None,
+                           source: str = "the checkpoint") -> FeatureNet:
+    """``load_feature_net`` for a state already read (``kind`` "feature_net"), named ``source``
+    in errors."""
     if (
         expect is not None
         and (state["channels"], state["image_size"], state["n_classes"]) != expect
     ):
         raise ValueError(
-            f"{path} holds a feature net for {state['channels']}×{state['image_size']}² images and "
-            f"{state['n_classes']} classes; the data is {expect[0]}×{expect[1]}² with {expect[2]}"
+            f"{source} holds a feature net for {state['channels']}×{state['image_size']}² images "
+            f"and {state['n_classes']} classes; the data is {expect[0]}×{expect[1]}² with "
+            f"{expect[2]}"
         )
     net = FeatureNet(state["channels"], state["n_classes"])
     load_state(net, state["weights"], name="feature net")

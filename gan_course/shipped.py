@@ -43,7 +43,7 @@ from .engine import Callback, GANTrainer, TrainConfig, trainer_for
 from .evaluation import (
     FeatureNet,
     embed,
-    load_feature_net,
+    feature_net_from_state,
     load_or_train_feature_net,
     score_generator,
     stability,
@@ -149,11 +149,9 @@ def _build_featnet(data_dir: Path, progress: bool) -> Built:
     )
 
 
-def _test_features(data_dir: Path) -> torch.Tensor:
-    """The shipped feature net's features of the 297 held-out digits (what G is scored on)."""
-    f_real, _ = embed(
-        load_shipped_feature_net(data_dir), load_dataset("digits", 32, split="test").float()
-    )
+def _test_features(net: FeatureNet) -> torch.Tensor:
+    """The feature net's features of the 297 held-out digits (what G is scored on)."""
+    f_real, _ = embed(net, load_dataset("digits", 32, split="test").float())
     return f_real
 
 
@@ -166,9 +164,8 @@ def _build_dcgan(data_dir: Path, progress: bool) -> Built:
     train = TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0, checkpoint_every=0)
     trainer = trainer_for(config, train, digits, progress=progress)
     trainer.fit()
-    scores = score_generator(
-        trainer.G, config.z_dim, load_shipped_feature_net(data_dir), _test_features(data_dir), 1000
-    )
+    net = load_shipped_feature_net(data_dir)
+    scores = score_generator(trainer.G, config.z_dim, net, _test_features(net), 1000)
     state = {
         "kind": "dcgan_weights",
         "config": asdict(config),
@@ -261,7 +258,8 @@ def _build_sweep(data_dir: Path, progress: bool) -> Built:
     """Every run of ``sweep_plan``; each finished run is kept under data/cache/ship/ first, so an
     interrupted build resumes at the next run."""
     digits = _digits()
-    net, f_real = load_shipped_feature_net(data_dir), _test_features(data_dir)
+    net = load_shipped_feature_net(data_dir)
+    f_real = _test_features(net)
     cache = data_dir / "cache" / "ship" / "dcgan-sweep-digits-32"
     runs = []
     for entry in sweep_plan(n_images=len(digits)):
@@ -504,8 +502,8 @@ def load_artefact(
 # ------------------------------------------------------------------------------------ loaders
 def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
     """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
-    load_artefact("featnet-digits-32", data_dir)  # checks sha256 and recipe
-    return load_feature_net(artefact_path("featnet-digits-32", data_dir), expect=(1, 32, 10))
+    state = load_artefact("featnet-digits-32", data_dir, kind="feature_net")  # sha256 and recipe
+    return feature_net_from_state(state, expect=(1, 32, 10), source="featnet-digits-32")
 
 
 def load_shipped_dcgan(
@@ -565,11 +563,6 @@ def load_shipped_sweep(data_dir: Path | None = None) -> tuple[list[SweepGenerato
                 )
             )
     return generators, [{k: v for k, v in run.items() if k != "G"} for run in runs]
-
-
-def build_shipped(data_dir: Path | None = None, progress: bool = True) -> list[Path]:
-    """Rebuild every artefact, up to date or not (``ship(force=True)``)."""
-    return ship(None, data_dir, force=True, progress=progress)
 
 
 def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:
