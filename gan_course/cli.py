@@ -255,6 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument(
         "--out", type=Path, default=None, help="folder (default: the repository's data/)"
     )
+    ship.add_argument(
+        "--cifar10-folder",
+        type=Path,
+        default=None,
+        help="a CIFAR-10 copy in ImageFolder layout (train/<class>/, test/<class>/) for the "
+        "CIFAR-10 artefacts (default: torchvision's files under $GAN_COURSE_DATA/cifar10)",
+    )
+    ship.add_argument(
+        "--download", action="store_true", help="let torchvision download CIFAR-10 if missing"
+    )
     nb = sub.add_parser(
         "notebooks",
         help="re-execute notebooks and store their outputs",
@@ -497,7 +507,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.list:
                 print(describe(args.out))
             else:
-                ship(args.names or None, args.out, force=args.force)
+                ship(
+                    args.names or None,
+                    args.out,
+                    force=args.force,
+                    cifar10_folder=args.cifar10_folder,
+                    download=args.download,
+                )
         elif args.command == "bench":
             print(bench_command(args))
         elif args.command == "book":

@@ -144,9 +144,14 @@ class EncoderDecoderObjective:
     ``DCGANDiscriminator``)."""
 
     def __init__(
-        self, lambda_l1: float = 100.0, r1_gamma: float = 0.0, feature_matching: float = 0.0
+        self,
+        lambda_l1: float = 100.0,
+        r1_gamma: float = 0.0,
+        feature_matching: float = 0.0,
+        adversarial: bool = True,
     ):
         self.lambda_l1, self.r1_gamma, self.feature_matching = lambda_l1, r1_gamma, feature_matching
+        self.adversarial = adversarial
 
     @property
     def double_backward(self) -> bool:
@@ -171,8 +176,9 @@ class EncoderDecoderObjective:
     def loss_G(self, D, batch, x_fake: torch.Tensor) -> dict[str, torch.Tensor]:
         x = batch[0]
         l1 = F.l1_loss(x_fake, x)
-        out = {"adv": bce_logits(D(x_fake), 1.0), "l1": l1}
-        loss = out["adv"] + self.lambda_l1 * l1
+        adv = bce_logits(D(x_fake), 1.0) if self.adversarial else l1.new_zeros(())
+        out = {"adv": adv, "l1": l1}
+        loss = adv + self.lambda_l1 * l1  # adversarial=False: an L1 autoencoder, D only watches
         if self.feature_matching:
             # ‖mean f(x) − mean f(x̂)‖² over D's hidden features (Salimans et al. 2016): a squared
             # norm, summed over the C·4·4 features, not averaged
@@ -203,6 +209,9 @@ class EncoderDecoderConfig:
     feature_matching: Annotated[float, "weight of feature matching on D's hidden map (0 = off)"] = (
         0.0
     )
+    adversarial: Annotated[bool, "G's loss has the adversarial term (off = an L1 autoencoder)"] = (
+        True
+    )
 
     def __post_init__(self) -> None:
         if self.image_size % 2**self.depth or self.image_size // 2**self.depth < 1:
@@ -213,6 +222,8 @@ class EncoderDecoderConfig:
             raise ValueError("width, width_D, bottleneck and depth must all be >= 1")
         if min(self.lambda_l1, self.r1_gamma, self.feature_matching) < 0:
             raise ValueError("lambda_l1, r1_gamma and feature_matching must be >= 0")
+        if not self.adversarial and self.lambda_l1 == 0:
+            raise ValueError("need lambda_l1 > 0, adversarial=True, or both")
 
     @classmethod
     def for_profile(cls, profile: Profile, **overrides) -> "EncoderDecoderConfig":
@@ -236,7 +247,9 @@ class EncoderDecoderConfig:
         return G, D
 
     def objective(self) -> EncoderDecoderObjective:
-        return EncoderDecoderObjective(self.lambda_l1, self.r1_gamma, self.feature_matching)
+        return EncoderDecoderObjective(
+            self.lambda_l1, self.r1_gamma, self.feature_matching, self.adversarial
+        )
 
     def check_data(self, data: ImageSet) -> None:
         if (data.channels, data.image_size) != (self.channels, self.image_size):

@@ -179,9 +179,11 @@ def stability(
         past = g[t - window : t]
         spikes += int(g[t] > past.mean() + spike_sigma * past.std().clamp_min(1e-8))
     gap = torch.tensor(history["d_real"][half:]) - torch.tensor(history["d_fake"][half:])
+    # a variance needs two values: a history of one or two steps has none to speak of
+    var = lambda v: float(v.var()) if len(v) > 1 else 0.0  # noqa: E731
     return {
-        "var_loss_D": float(torch.tensor(history["loss_D"][half:]).var()),
-        "var_loss_G": float(g[half:].var()),
+        "var_loss_D": var(torch.tensor(history["loss_D"][half:])),
+        "var_loss_G": var(g[half:]),
         "spikes": float(spikes),
         "gap_D": float(gap.mean()),
     }

@@ -7,6 +7,8 @@
   truth, Σᵢ E(xᵢ) / Σᵢ E(truthᵢ) with E the squared Laplacian response: 1 = as detailed as the
   truth, < 1 blurrier, > 1 noisier. Summed over the set, not averaged per image, so nearly flat
   patches (E ≈ 0) cannot dominate it.
+- ``palette_fidelity``: on the palette dataset, how close a colorization's colours are to the
+  palette the truth was painted from (Lab ΔE to the nearest colour of the pixel's own level).
 - ``edge_fidelity``: whether the detail is the *right* detail: Pearson correlation, pooled over
   every pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the
   truth's edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
@@ -23,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .color import rgb_to_gray, rgb_to_lab
+from .data import PALETTE_BACKGROUNDS, PALETTE_STROKES
 from .runtime import seeded
 
 
@@ -205,6 +209,19 @@ def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
     }
 
 
+def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
+    sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
+    quality = image_quality(y, x)
+    return {
+        "PSNR": quality["PSNR"],
+        "SSIM": quality["SSIM"],
+        "colourfulness": float(colorfulness(y).mean()),
+        "sharpness": quality["sharpness"],
+        "edge fidelity": quality["edge fidelity"],
+    }
+
+
 def realism_accuracy(
     real: torch.Tensor, fake: torch.Tensor, *, steps: int = 150, batch_size: int = 32, seed: int = 0
 ) -> float:
@@ -247,3 +264,33 @@ def realism_accuracy(
     with torch.no_grad():
         correct = (net(real_eval) > 0).sum() + (net(fake_eval) <= 0).sum()
     return float(correct) / (len(real_eval) + len(fake_eval))
+
+
+ON_PALETTE_DELTA_E = 20.0  # a pixel within this Lab distance of a palette colour counts as on it
+
+
+def palette_fidelity(y: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+    """How a colorization y of palette images (``load_dataset("palette")``) uses the palette:
+    stroke pixels (the truth's bright level) against the five stroke colours, background pixels
+    against the five background colours. y, truth: (N, 3, H, W) in [-1, 1].
+
+    ``chroma``: mean Lab chroma √(a² + b²) of y (the palette's colours: 40–102; L1's per-channel
+    median: 16–20); ``ΔE to palette``: mean Lab distance from each pixel of y to the nearest
+    colour of its level; ``on palette``: the share of pixels within ``ON_PALETTE_DELTA_E`` of
+    one."""
+    _check(y, truth)
+    if y.shape[1] != 3:
+        raise ValueError(f"palette_fidelity needs RGB images (N, 3, H, W), got {tuple(y.shape)}")
+    lab = rgb_to_lab(y.float()).permute(0, 2, 3, 1).reshape(-1, 3)  # (P, 3)
+    # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
+    stroke = (rgb_to_gray(truth.float()) > 103 / 127.5 - 1).reshape(-1)  # (P,) bool
+    distance = torch.empty(len(lab))
+    for mask, colours in ((stroke, PALETTE_STROKES), (~stroke, PALETTE_BACKGROUNDS)):
+        palette = torch.tensor(colours, dtype=torch.float32).view(-1, 3, 1, 1) / 127.5 - 1
+        palette_lab = rgb_to_lab(palette).flatten(1)  # (5, 3)
+        distance[mask] = torch.cdist(lab[mask], palette_lab).min(1).values
+    return {
+        "chroma": float(lab[:, 1:].norm(dim=1).mean()),
+        "ΔE to palette": float(distance.mean()),
+        "on palette": float((distance < ON_PALETTE_DELTA_E).double().mean()),
+    }

@@ -34,16 +34,29 @@ def _check_pair(A: torch.Tensor, B: torch.Tensor, in_channels: int) -> torch.Ten
     return torch.cat([A, B], 1)  # (N, C_A + C_B, H, W)
 
 
-def _trunk(in_channels: int, width: int, n_layers: int) -> list[nn.Module]:
-    """pix2pix's C64-C128-C256 stride-2 blocks then one stride-1 block (BN after the first)."""
+NORMS = ("batch", "instance", "none")
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    """BatchNorm (pix2pix's: its statistics mix the images of a batch, so D scoring a batch of reals
+    and then a batch of fakes sees which batch it holds), InstanceNorm (per image) or none."""
+    if kind not in NORMS:
+        raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {kind!r}")
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    return nn.InstanceNorm2d(channels, affine=True) if kind == "instance" else nn.Identity()
+
+
+def _trunk(in_channels: int, width: int, n_layers: int, norm: str = "batch") -> list[nn.Module]:
+    """pix2pix's C64-C128-C256 stride-2 blocks then one stride-1 block (a norm after the first)."""
     layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
     c = width
     for i in range(1, n_layers + 1):
         stride = 2 if i < n_layers else 1
         c_next = width * min(2**i, 8)
         layers += [
-            nn.Conv2d(c, c_next, 4, stride, 1, bias=False),
-            nn.BatchNorm2d(c_next),
+            nn.Conv2d(c, c_next, 4, stride, 1, bias=norm == "none"),
+            _norm(norm, c_next),
             nn.LeakyReLU(0.2, True),
         ]
         c = c_next
@@ -56,10 +69,12 @@ class PatchDiscriminator(nn.Module):
     For 64×64 inputs and ``n_layers=3``: 64 → 32 → 16 → 8 → 7 → 6, a 6×6 grid of 70×70 windows.
     """
 
-    def __init__(self, in_channels: int = 4, width: int = 64, n_layers: int = 3):
+    def __init__(
+        self, in_channels: int = 4, width: int = 64, n_layers: int = 3, norm: str = "batch"
+    ):
         super().__init__()
         self.in_channels = in_channels
-        layers = _trunk(in_channels, width, n_layers)
+        layers = _trunk(in_channels, width, n_layers, norm)
         c = layers[-3].out_channels
         self.net = nn.Sequential(
             *layers, nn.Conv2d(c, 1, 4, 1, 1)
@@ -73,10 +88,12 @@ class GlobalDiscriminator(nn.Module):
     """D(A, B) → logits (N, 1, 1, 1): the PatchGAN trunk, then global average pooling and a linear
     layer, so one score judges the whole image (note 003's "standard discriminator")."""
 
-    def __init__(self, in_channels: int = 4, width: int = 64, n_layers: int = 3):
+    def __init__(
+        self, in_channels: int = 4, width: int = 64, n_layers: int = 3, norm: str = "batch"
+    ):
         super().__init__()
         self.in_channels = in_channels
-        layers = _trunk(in_channels, width, n_layers)
+        layers = _trunk(in_channels, width, n_layers, norm)
         c = layers[-3].out_channels
         self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Conv2d(c, 1, 1))
 

@@ -23,11 +23,12 @@ from .color import SPACES, Space, colorization_pair, colorization_to_rgb
 from .data import ImageSet
 from .dcgan import init_dcgan_weights
 from .losses import bce_logits
-from .patchgan import GlobalDiscriminator, PatchDiscriminator
+from .patchgan import NORMS, GlobalDiscriminator, PatchDiscriminator
 from .runtime import Profile, check_profile, eval_mode
 from .unet import UNetGenerator
 
 Discriminator = Literal["patch", "global"]
+Norm = Literal["batch", "instance", "none"]
 DISCRIMINATORS: tuple[str, ...] = get_args(Discriminator)
 
 
@@ -50,6 +51,9 @@ class Pix2PixConfig:
     ] = "patch"
     width_D: Annotated[int, "D's channels at the image end"] = 32
     n_layers_D: Annotated[int, "D's stride-2 layers (3 = the 70×70 PatchGAN)"] = 2
+    norm_D: Annotated[
+        Norm, "D's normalisation: batch (pix2pix's; batch statistics leak), instance, none"
+    ] = "batch"
     # the objective
     lambda_l1: Annotated[float, "λ of the L1 term in G's loss"] = 100.0
     adversarial: Annotated[bool, "G's loss has the adversarial term (off = L1 only)"] = True
@@ -62,6 +66,8 @@ class Pix2PixConfig:
                 f"discriminator must be one of {', '.join(DISCRIMINATORS)}, "
                 f"got {self.discriminator!r}"
             )
+        if self.norm_D not in NORMS:
+            raise ValueError(f"norm_D must be one of {', '.join(NORMS)}, got {self.norm_D!r}")
         if self.image_size % 2**self.depth:
             raise ValueError(
                 f"image_size {self.image_size} must be divisible by 2**depth = {2**self.depth}"
@@ -94,7 +100,7 @@ class Pix2PixConfig:
             1, self.target_channels, self.depth, self.width_G, self.skips, self.dropout
         )
         D_cls = PatchDiscriminator if self.discriminator == "patch" else GlobalDiscriminator
-        D = D_cls(1 + self.target_channels, self.width_D, self.n_layers_D)
+        D = D_cls(1 + self.target_channels, self.width_D, self.n_layers_D, self.norm_D)
         init_dcgan_weights(G)
         init_dcgan_weights(D)
         return G, D

@@ -30,7 +30,7 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -49,7 +49,10 @@ from .evaluation import (
     stability,
     train_feature_net,
 )
+from .encoder_decoder import EncoderDecoderConfig, reconstruct
 from .inversion import LatentEncoder, train_latent_encoder
+from .metrics import colorization_metrics, image_quality, palette_fidelity
+from .pix2pix import Pix2PixConfig, colorize
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 MANIFEST = "manifest.json"
@@ -87,11 +90,22 @@ class Built:
 
 
 @dataclass(frozen=True)
+class BuildContext:
+    """What a build gets: where data/ is, its own recipe, and where real datasets come from."""
+
+    data_dir: Path
+    recipe: dict[str, Any]
+    progress: bool = True
+    cifar10_folder: Path | None = None  # a CIFAR-10 copy in ImageFolder layout (train/, test/)
+    download: bool = False  # let torchvision fetch CIFAR-10 when no copy is given or found
+
+
+@dataclass(frozen=True)
 class Artefact:
     name: str
     what: str
     recipe: dict[str, Any]  # JSON: every setting that decides the weights
-    build: Callable[[Path, bool], Built]  # (data_dir, progress) → Built
+    build: Callable[[BuildContext], Built]
     needs: tuple[str, ...] = ()
 
 
@@ -127,7 +141,7 @@ def _digits() -> ImageSet:
     return load_dataset("digits", 32)
 
 
-def _build_featnet(data_dir: Path, progress: bool) -> Built:
+def _build_featnet(ctx: BuildContext) -> Built:
     digits, test = _digits(), load_dataset("digits", 32, split="test")
     net = train_feature_net(digits.float(), digits.labels, 10, steps=FEATNET_STEPS, seed=0)
     _, predicted = embed(net, test.float())
@@ -159,12 +173,12 @@ def _rounded(scores: dict[str, float]) -> dict[str, float]:
     return {k: round(float(v), 4) for k, v in scores.items()}
 
 
-def _build_dcgan(data_dir: Path, progress: bool) -> Built:
+def _build_dcgan(ctx: BuildContext) -> Built:
     digits, config = _digits(), DCGANConfig.for_profile("fast")
     train = TrainConfig.for_profile("fast", steps=DCGAN_STEPS, sample_every=0, checkpoint_every=0)
-    trainer = trainer_for(config, train, digits, progress=progress)
+    trainer = trainer_for(config, train, digits, progress=ctx.progress)
     trainer.fit()
-    net = load_shipped_feature_net(data_dir)
+    net = load_shipped_feature_net(ctx.data_dir)
     scores = score_generator(trainer.G, config.z_dim, net, _test_features(net), 1000)
     state = {
         "kind": "dcgan_weights",
@@ -176,8 +190,8 @@ def _build_dcgan(data_dir: Path, progress: bool) -> Built:
     return Built(state, DCGAN_STEPS, digits.name, data_sha256(digits), _rounded(scores))
 
 
-def _build_latent_encoder(data_dir: Path, progress: bool) -> Built:
-    G, _, config = load_shipped_dcgan(data_dir)
+def _build_latent_encoder(ctx: BuildContext) -> Built:
+    G, _, config = load_shipped_dcgan(ctx.data_dir)
     E, history = train_latent_encoder(
         G,
         config.z_dim,
@@ -203,7 +217,7 @@ def _build_latent_encoder(data_dir: Path, progress: bool) -> Built:
         state,
         LATENT_ENCODER_STEPS,
         "samples of dcgan-digits-32",
-        file_sha256(artefact_path("dcgan-digits-32", data_dir)),
+        file_sha256(artefact_path("dcgan-digits-32", ctx.data_dir)),
         {"final loss": round(history[-1], 5)},
     )
 
@@ -254,19 +268,36 @@ def _history_every(history: dict[str, list[float]], every: int = 10) -> dict[str
     return {k: [round(v, 5) for v in values[every - 1 :: every]] for k, values in history.items()}
 
 
-def _build_sweep(data_dir: Path, progress: bool) -> Built:
-    """Every run of ``sweep_plan``; each finished run is kept under data/cache/ship/ first, so an
-    interrupted build resumes at the next run."""
-    digits = _digits()
-    net = load_shipped_feature_net(data_dir)
-    f_real = _test_features(net)
-    cache = data_dir / "cache" / "ship" / "dcgan-sweep-digits-32"
-    runs = []
-    for entry in sweep_plan(n_images=len(digits)):
-        done = cache / f"{entry['config'].replace(' ', '-')}-seed{entry['seed']}.pt"
+def _cached_runs(
+    ctx: BuildContext, artefact: str, keys: Iterable[str], run: Callable[[str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``run(key)`` for every key, each finished record kept first under
+    data/cache/ship/ARTEFACT-RECIPEHASH/, so an interrupted build resumes at the next key (and a
+    changed recipe starts afresh)."""
+    recipe = json.dumps(_canonical(ctx.recipe), sort_keys=True).encode()
+    digest = hashlib.sha256(recipe).hexdigest()[:12]
+    cache = ctx.data_dir / "cache" / "ship" / f"{artefact}-{digest}"
+    records = []
+    for key in keys:
+        done = cache / f"{''.join(c if c.isalnum() else '-' for c in key)}.pt"
         if done.is_file():
-            runs.append(load_checkpoint(done, kind="sweep_run")["run"])
+            records.append(load_checkpoint(done, kind="ship_run")["run"])
             continue
+        record = run(key)
+        save_checkpoint(done, {"kind": "ship_run", "run": record})
+        records.append(record)
+    return records
+
+
+def _build_sweep(ctx: BuildContext) -> Built:
+    """Every run of ``sweep_plan``, each kept in the cache as it finishes (``_cached_runs``)."""
+    digits = _digits()
+    net = load_shipped_feature_net(ctx.data_dir)
+    f_real = _test_features(net)
+    plan = {f"{e['config']} seed {e['seed']}": e for e in sweep_plan(n_images=len(digits))}
+
+    def run_one(key: str) -> dict[str, Any]:
+        entry = plan[key]
         config = DCGANConfig.for_profile("fast", z_dim=entry["z_dim"])
         train = TrainConfig.for_profile(
             "fast",
@@ -279,7 +310,7 @@ def _build_sweep(data_dir: Path, progress: bool) -> Built:
         keep = _KeepG(
             entry["keep"], lambda G, z=entry["z_dim"]: score_generator(G, z, net, f_real, 500)
         )
-        trainer = trainer_for(config, train, digits, callbacks=[keep], progress=progress)
+        trainer = trainer_for(config, train, digits, callbacks=[keep], progress=ctx.progress)
         start = time.perf_counter()
         history = trainer.fit()
         run = {
@@ -291,8 +322,9 @@ def _build_sweep(data_dir: Path, progress: bool) -> Built:
             "history": _history_every(history),
             "model": asdict(config),
         }
-        save_checkpoint(done, {"kind": "sweep_run", "run": run})
-        runs.append(run)
+        return run
+
+    runs = _cached_runs(ctx, "dcgan-sweep-digits-32", plan, run_one)
     metrics = {
         f"{r['config']} seed {r['seed']} @ {s}": {k: r["scores"][s][k] for k in ("FID", "classes")}
         for r in runs
@@ -300,6 +332,237 @@ def _build_sweep(data_dir: Path, progress: bool) -> Built:
     }
     state = {"kind": "dcgan_sweep", "runs": runs}
     return Built(state, sum(r["steps"] for r in runs), digits.name, data_sha256(digits), metrics)
+
+
+# ------------------------------------------------------------------------------------ variants
+# Families of models compared in one lesson, trained on the same data for the same steps: the
+# colorizers of notebooks 02–04 and the encoder–decoder codecs of notebook 06.
+MODEL_KINDS: dict[str, type] = {"pix2pix": Pix2PixConfig, "encoder_decoder": EncoderDecoderConfig}
+
+
+def _cifar10(split: str, ctx: BuildContext) -> ImageSet:
+    """CIFAR-10 at 32×32: from an ImageFolder copy when the ship command names one, else through
+    torchvision (``--download`` fetches it)."""
+    if ctx.cifar10_folder is not None:
+        data = load_dataset("imagefolder", 32, split=split, root=ctx.cifar10_folder)
+    else:
+        data = load_dataset("cifar10", 32, split=split, download=ctx.download)
+    return ImageSet(data.images, data.labels, data.classes, "cifar10")
+
+
+def _recipe_data(spec: dict[str, Any], ctx: BuildContext) -> ImageSet:
+    """The images a recipe names: {"name", "split", "n" (optional: a seeded subset)}."""
+    if spec["name"] == "cifar10":
+        data = _cifar10(spec["split"], ctx)
+        n = spec.get("n")
+        return data if n is None else data.subset(torch.randperm(
+            len(data), generator=torch.Generator().manual_seed(0))[:n])
+    return load_dataset(spec["name"], 32, split=spec["split"], n=spec.get("n"))
+
+
+def _describe_data(spec: dict[str, Any], data: ImageSet, ctx: BuildContext) -> str:
+    source = ""
+    if spec["name"] == "cifar10":
+        source = " (ImageFolder copy)" if ctx.cifar10_folder else " (torchvision)"
+    return f"{spec['name']}{source} {spec['split']}, {len(data)} images"
+
+
+def variant_scores(kind: str, config: Any, G: torch.nn.Module, x: torch.Tensor) -> dict[str, float]:
+    """What the manifest records of one variant on held-out images x (N, 3, 32, 32) in [-1, 1]:
+    colorizers, ``metrics.colorization_metrics`` (and ``palette_fidelity`` on palette images);
+    codecs, ``metrics.image_quality`` of the reconstructions from f rounded to 8 bits."""
+    if kind == "pix2pix":
+        y = colorize(G, x, config.space)
+        scores = colorization_metrics(y, x)
+        if config.dataset == "palette":
+            scores |= palette_fidelity(y, x)
+        return scores
+    return image_quality(reconstruct(G, x), x)
+
+
+def _build_variants(ctx: BuildContext) -> Built:
+    """Every variant of the recipe trained on the same data with the same TrainConfig (a variant
+    may change its seed: ``seeds``); G (and D where the lesson shows it: ``keep_D``) kept in fp16
+    for the variants a lesson draws (``keep_G``; the other seeds keep their scores only), with
+    scores on each held-out set, stability and the loss history."""
+    recipe = ctx.recipe
+    config_cls = MODEL_KINDS[recipe["kind"]]
+    data = _recipe_data(recipe["data"], ctx)
+    tests = {f"{t['name']} {t['split']}": _recipe_data(t, ctx).float() for t in recipe["evaluate"]}
+    base = TrainConfig(**recipe["train"], sample_every=0, checkpoint_every=0)
+
+    def run_one(name: str) -> dict[str, Any]:
+        variant = recipe["variants"][name]
+        config = config_cls(**variant["config"])
+        train = replace(base, seed=variant["seed"])
+        trainer = trainer_for(config, train, data, progress=ctx.progress)
+        start = time.perf_counter()
+        history = trainer.fit()
+        seconds = time.perf_counter() - start
+        G = trainer.G.eval()
+        return {
+            "name": name,
+            "family": variant["family"],
+            "seed": variant["seed"],
+            "config": asdict(config),
+            "seconds": round(seconds, 1),
+            "G": half_state(G.state_dict()) if variant["keep_G"] else None,
+            "D": half_state(trainer.D.state_dict()) if variant["keep_D"] else None,
+            "scores": {k: _rounded(variant_scores(recipe["kind"], config, G, x))
+                       for k, x in tests.items()},
+            "stability": _rounded(stability(history)),
+            "history": _history_every(history),
+        }
+
+    runs = _cached_runs(ctx, recipe["artefact"], recipe["variants"], run_one)
+    metrics = {f"{r['name']} on {k}": {m: v[m] for m in recipe["report"]}
+               for r in runs for k, v in r["scores"].items()}
+    state = {"kind": "variants", "model_kind": recipe["kind"], "runs": runs}
+    steps = base.steps * len(runs)
+    described = _describe_data(recipe["data"], data, ctx)
+    return Built(state, steps, described, data_sha256(data), metrics)
+
+
+def variants_recipe(
+    artefact: str,
+    kind: str,
+    base: Any,
+    families: dict[str, dict[str, Any]],
+    *,
+    data: dict[str, Any],
+    evaluate: list[dict[str, Any]],
+    train: dict[str, Any],
+    seeds: dict[str, Iterable[int]] | None = None,
+    keep_D: Iterable[str] = (),
+    report: list[str],
+) -> dict[str, Any]:
+    """A family of compared models: each entry of ``families`` overrides ``base``'s fields; it is
+    trained with seed 0 and, where ``seeds`` says, more seeds ("NAME (seed 1)": scores only)."""
+    variants = {}
+    for family, overrides in families.items():
+        for seed in (seeds or {}).get(family, (0,)):
+            name = family if seed == 0 else f"{family} (seed {seed})"
+            variants[name] = {
+                "family": family,
+                "seed": seed,
+                "config": asdict(replace(base, **overrides)),
+                "keep_G": seed == 0,
+                "keep_D": seed == 0 and family in keep_D,
+            }
+    return {"artefact": artefact, "kind": kind, "data": data, "evaluate": evaluate,
+            "train": train, "variants": variants, "report": report}
+
+
+def colorizer_recipe(artefact: str, data: str, families: dict[str, dict[str, Any]], steps: int,
+                     evaluate: list[dict[str, Any]], **train: Any) -> dict[str, Any]:
+    """The course's colorizers: space lab (G predicts ab from L), U-Net width 16, and a
+    discriminator with a 16×16 receptive field (one stride-2 layer: on 32×32 images a real
+    PatchGAN, a 14×14 grid of scores) and no normalisation (BatchNorm's batch statistics would tell
+    D which batch is fake); trained ``steps`` of batch 32. The PatchGAN and global-D runs are
+    repeated with three seeds, and D is kept for both."""
+    base = Pix2PixConfig(dataset=data, space="lab", width_G=16, width_D=32, n_layers_D=1,
+                         norm_D="none")
+    return variants_recipe(
+        artefact, "pix2pix", base, families, data={"name": data, "split": "train"},
+        evaluate=evaluate, train={"steps": steps, "batch_size": 32, "seed": 0, **train},
+        seeds={"BCE + 100·L1": (0, 1, 2), "BCE + 100·L1, global D": (0, 1, 2)},
+        keep_D=("BCE + 100·L1", "BCE + 100·L1, global D"), report=["PSNR", "colourfulness"])
+
+
+L1_ONLY = {"adversarial": False}
+CIFAR10_TEST = {"name": "cifar10", "split": "test", "n": 1000}  # a seeded 1,000 of the 10,000
+PALETTE_COLORIZERS = colorizer_recipe(
+    "colorizers-palette-32",
+    "palette",
+    {
+        "L1": L1_ONLY,
+        "BCE": {"lambda_l1": 0.0},
+        "BCE + 1·L1": {"lambda_l1": 1.0},
+        "BCE + 10·L1": {"lambda_l1": 10.0},
+        "BCE + 100·L1": {},
+        "BCE + 100·L1, global D": {"discriminator": "global"},
+        "L1, no skips": {**L1_ONLY, "skips": False},
+        "BCE + 100·L1, no skips": {"skips": False},
+    },
+    1500,
+    [{"name": "palette", "split": "test"}],
+)
+CIFAR10_COLORIZERS = colorizer_recipe(
+    "colorizers-cifar10-32",
+    "cifar10",
+    {
+        "L1": L1_ONLY,
+        "BCE + 100·L1": {},
+        "BCE + 100·L1, global D": {"discriminator": "global"},
+        "L1, no skips": {**L1_ONLY, "skips": False},
+    },
+    2500,
+    [{"name": "photos", "split": "test"}, CIFAR10_TEST],
+    hflip=True,
+)
+
+
+def codec_recipe(artefact: str, steps: int) -> dict[str, Any]:
+    """Note 000's encoder–decoder on CIFAR-10 at three bottlenecks f = C×2×2 with C = 3, 12, 48
+    (12, 48, 192 values: the bytes of bicubic ÷16, ÷8, ÷4), GAN and L1-only, and at C = 12 the
+    skip model, R1 and feature matching; trained ``steps`` of batch 64."""
+    families: dict[str, dict[str, Any]] = {}
+    for c in (3, 12, 48):
+        families[f"GAN, C {c}"] = {"bottleneck": c}
+        families[f"L1 only, C {c}"] = {"bottleneck": c, "adversarial": False}
+    families["GAN + skips, C 12"] = {"bottleneck": 12, "skips": True}
+    families["GAN + R1, C 12"] = {"bottleneck": 12, "r1_gamma": 1.0}
+    families["GAN + feature matching, C 12"] = {"bottleneck": 12, "feature_matching": 1.0}
+    return variants_recipe(
+        artefact, "encoder_decoder", EncoderDecoderConfig(dataset="cifar10"), families,
+        data={"name": "cifar10", "split": "train"},
+        evaluate=[{"name": "photos", "split": "test"}, CIFAR10_TEST],
+        train={"steps": steps, "batch_size": 64, "seed": 0, "lr_G": 5e-4, "lr_D": 2e-4,
+               "hflip": True},
+        report=["PSNR", "SSIM"])
+
+CIFAR10_CODECS = codec_recipe("codecs-cifar10-32", 2500)
+
+
+# ------------------------------------------------------------------------------- CIFAR-10 DCGAN
+CIFAR10_FEATNET = {"steps": 3000, "batch_size": 64, "seed": 0, "data": "cifar10 train"}
+CIFAR10_DCGAN = {
+    "model": asdict(DCGANConfig(dataset="cifar10", channels=3)),
+    "train": {"steps": 6000, "batch_size": 64, "seed": 0, "hflip": True},
+    "scores": "1000 samples vs 1000 cifar10 test images (seeded subset)",
+}
+
+
+def _build_cifar10_featnet(ctx: BuildContext) -> Built:
+    recipe = ctx.recipe
+    data, test = _cifar10("train", ctx), _recipe_data(CIFAR10_TEST, ctx)
+    net = train_feature_net(data.float(), data.labels, 10, steps=recipe["steps"],
+                            batch_size=recipe["batch_size"], seed=recipe["seed"])
+    _, predicted = embed(net, test.float())
+    accuracy = float((predicted == test.labels).double().mean())
+    state = {"kind": "feature_net", "channels": 3, "n_classes": 10, "image_size": 32,
+             "steps": recipe["steps"], "weights": net.state_dict()}
+    return Built(state, recipe["steps"], _describe_data({"name": "cifar10", "split": "train"},
+                                                        data, ctx),
+                 data_sha256(data), {"test accuracy (1000 images)": round(accuracy, 4)})
+
+
+def _build_cifar10_dcgan(ctx: BuildContext) -> Built:
+    """A DCGAN on CIFAR-10, G kept in fp16 with its scores against held-out CIFAR-10 images."""
+    recipe, data = ctx.recipe, _cifar10("train", ctx)
+    config = DCGANConfig(**recipe["model"])
+    train = TrainConfig(**recipe["train"], sample_every=0, checkpoint_every=0)
+    trainer = trainer_for(config, train, data, progress=ctx.progress)
+    history = trainer.fit()
+    net = load_shipped_feature_net(ctx.data_dir, "featnet-cifar10-32")
+    f_real, _ = embed(net, _recipe_data(CIFAR10_TEST, ctx).float())
+    scores = score_generator(trainer.G, config.z_dim, net, f_real, 1000)
+    state = {"kind": "dcgan_generator", "config": asdict(config), "steps": train.steps,
+             "G": half_state(trainer.G.state_dict()), "stability": _rounded(stability(history)),
+             "history": _history_every(history, 50)}
+    return Built(state, train.steps, _describe_data({"name": "cifar10", "split": "train"}, data,
+                                                    ctx),
+                 data_sha256(data), _rounded(scores))
 
 
 ARTEFACTS: dict[str, Artefact] = {
@@ -340,6 +603,37 @@ ARTEFACTS: dict[str, Artefact] = {
             },
             _build_sweep,
             ("featnet-digits-32",),
+        ),
+        Artefact(
+            "colorizers-palette-32",
+            "notebooks 02–04's colorizers on the palette digits: losses, skips, D",
+            PALETTE_COLORIZERS,
+            _build_variants,
+        ),
+        Artefact(
+            "colorizers-cifar10-32",
+            "colorizers trained on CIFAR-10, scored on the held-out photos",
+            CIFAR10_COLORIZERS,
+            _build_variants,
+        ),
+        Artefact(
+            "codecs-cifar10-32",
+            "note 000's encoder–decoder on CIFAR-10: bottlenecks, L1 control, skips, R1, FM",
+            CIFAR10_CODECS,
+            _build_variants,
+        ),
+        Artefact(
+            "featnet-cifar10-32",
+            "the classifier whose features score generated CIFAR-10 images",
+            CIFAR10_FEATNET,
+            _build_cifar10_featnet,
+        ),
+        Artefact(
+            "dcgan-cifar10-32",
+            "G of a DCGAN trained on CIFAR-10 (width 32, z 100)",
+            CIFAR10_DCGAN,
+            _build_cifar10_dcgan,
+            ("featnet-cifar10-32",),
         ),
     ]
 }
@@ -401,6 +695,8 @@ def ship(
     force: bool = False,
     progress: bool = True,
     say: Callable[[str], None] = print,
+    cifar10_folder: Path | None = None,
+    download: bool = False,
 ) -> list[Path]:
     """Build the named artefacts (default: all) that are missing or out of date, dependencies first
     (a rebuilt dependency rebuilds what needs it), each written atomically and then recorded in the
@@ -417,7 +713,8 @@ def ship(
             continue
         say(f"{name}: building ({artefact.what})")
         start = time.perf_counter()
-        built = artefact.build(data_dir, progress)
+        context = BuildContext(data_dir, artefact.recipe, progress, cifar10_folder, download)
+        built = artefact.build(context)
         seconds = time.perf_counter() - start
         path = save_checkpoint(artefact_path(name, data_dir), built.state)
         manifest = read_manifest(data_dir)
@@ -500,10 +797,27 @@ def load_artefact(
 
 
 # ------------------------------------------------------------------------------------ loaders
-def load_shipped_feature_net(data_dir: Path | None = None) -> FeatureNet:
-    """The shipped digits feature network (1×32×32 inputs, 10 classes), in eval mode."""
-    state = load_artefact("featnet-digits-32", data_dir, kind="feature_net")  # sha256 and recipe
-    return feature_net_from_state(state, expect=(1, 32, 10), source="featnet-digits-32")
+FEATURE_NETS = {"featnet-digits-32": (1, 32, 10), "featnet-cifar10-32": (3, 32, 10)}
+
+
+def load_shipped_feature_net(
+    data_dir: Path | None = None, name: str = "featnet-digits-32"
+) -> FeatureNet:
+    """A shipped feature network, in eval mode: the digits one (1×32×32 inputs, 10 classes) or
+    ``featnet-cifar10-32`` (3×32×32, CIFAR-10's 10 classes)."""
+    if name not in FEATURE_NETS:
+        raise ValueError(f"unknown feature network {name!r}; shipped: {', '.join(FEATURE_NETS)}")
+    state = load_artefact(name, data_dir, kind="feature_net")  # sha256 and recipe
+    return feature_net_from_state(state, expect=FEATURE_NETS[name], source=name)
+
+
+def load_shipped_cifar10_dcgan(data_dir: Path | None = None) -> tuple[DCGANGenerator, DCGANConfig]:
+    """(G, config) of the shipped CIFAR-10 DCGAN, in eval mode and fp32."""
+    state = load_artefact("dcgan-cifar10-32", data_dir, kind="dcgan_generator")
+    config = DCGANConfig(**state["config"])
+    G, _ = config.build()
+    load_state(G, float_state(state["G"]), name="CIFAR-10 generator")
+    return G.eval(), config
 
 
 def load_shipped_dcgan(
@@ -563,6 +877,45 @@ def load_shipped_sweep(data_dir: Path | None = None) -> tuple[list[SweepGenerato
                 )
             )
     return generators, [{k: v for k, v in run.items() if k != "G"} for run in runs]
+
+
+@dataclass
+class ShippedVariant:
+    """One model of a shipped family: its name, family (the name without the seed) and seed, config,
+    G and D where kept (in eval mode and fp32; None where only the scores were kept), its scores on
+    each held-out set, stability, loss history (every 10 steps) and training seconds."""
+
+    name: str
+    family: str
+    seed: int
+    config: Any
+    G: torch.nn.Module | None
+    D: torch.nn.Module | None
+    scores: dict[str, dict[str, float]]
+    history: dict[str, list[float]]
+    stability: dict[str, float]
+    seconds: float
+
+
+def load_shipped_variants(name: str, data_dir: Path | None = None) -> dict[str, ShippedVariant]:
+    """A shipped family of compared models (``colorizers-palette-32``, ``colorizers-cifar10-32``,
+    ``codecs-cifar10-32``), by variant name, in the recipe's order."""
+    state = load_artefact(name, data_dir, kind="variants")
+    config_cls = MODEL_KINDS[state["model_kind"]]
+    family = {}
+    for run in state["runs"]:
+        config = config_cls(**run["config"])
+        G, D = config.build()
+        if run["G"] is not None:
+            load_state(G, float_state(run["G"]), name=f"{name}: {run['name']} generator")
+        if run["D"] is not None:
+            load_state(D, float_state(run["D"]), name=f"{name}: {run['name']} discriminator")
+        family[run["name"]] = ShippedVariant(
+            run["name"], run["family"], run["seed"], config,
+            G.eval() if run["G"] is not None else None,
+            D.eval() if run["D"] is not None else None,
+            run["scores"], run["history"], run["stability"], run["seconds"])
+    return family
 
 
 def feature_net_for(data: ImageSet, steps: int = 2000) -> FeatureNet:

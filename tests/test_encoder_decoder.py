@@ -50,6 +50,25 @@ def test_feature_matching_is_the_squared_norm_of_the_mean_feature_gap():
     assert gap.numel() == 32 * 4 * 4 and out["fm"].item() == pytest.approx(gap.dot(gap).item(), rel=1e-5)
 
 
+def test_the_l1_only_control_ignores_D():
+    """adversarial=False: G's loss is λ·L1 alone (an autoencoder), and no gradient reaches G from D."""
+    torch.manual_seed(0)
+    D = DCGANDiscriminator(width=8, image_size=32, channels=3)
+    x = torch.rand(4, 3, 32, 32) * 2 - 1
+    x_hat = (torch.rand(4, 3, 32, 32) * 2 - 1).requires_grad_(True)
+    out = EncoderDecoderObjective(lambda_l1=10.0, adversarial=False).loss_G(D, (x, None), x_hat)
+    assert out["adv"].item() == 0 and out["loss_G"].item() == pytest.approx(10 * out["l1"].item())
+    (grad,) = torch.autograd.grad(out["loss_G"], x_hat)
+    torch.testing.assert_close(grad, 10 * torch.sign(x_hat.detach() - x) / x.numel())
+    with_adv = EncoderDecoderObjective(lambda_l1=10.0).loss_G(D, (x, None), x_hat)
+    assert with_adv["adv"].item() > 0
+    from gan_course.encoder_decoder import EncoderDecoderConfig
+
+    assert EncoderDecoderConfig(adversarial=False).objective().adversarial is False
+    with pytest.raises(ValueError, match="lambda_l1 > 0, adversarial=True, or both"):
+        EncoderDecoderConfig(adversarial=False, lambda_l1=0.0)
+
+
 def test_r1_enters_loss_D_as_half_gamma_times_the_penalty():
     w = torch.tensor([0.3, 0.4], requires_grad=True)
 

@@ -154,3 +154,26 @@ def test_detail_verdict_reads_the_two_measures_together():
     assert detail_verdict(3.0, 0.9).startswith("over-sharp:")
     assert detail_verdict(3.0, 0.1).startswith("noisy:")
     assert "noisy" not in detail_verdict(0.5, 0.1)  # a blurred output is never called noisy
+
+
+def test_palette_fidelity_on_known_colorizations():
+    from gan_course.color import gray_to_rgb, rgb_to_gray
+    from gan_course.data import load_dataset
+    from gan_course.metrics import palette_fidelity
+
+    truth = load_dataset("palette", 32, split="test", n=60).float()
+    exact = palette_fidelity(truth, truth)
+    assert exact["on palette"] == 1.0 and exact["ΔE to palette"] < 0.1 and 45 < exact["chroma"] < 70
+    gray = palette_fidelity(gray_to_rgb(rgb_to_gray(truth)), truth)
+    assert gray["on palette"] == 0.0 and gray["chroma"] < 1 and gray["ΔE to palette"] > 35
+    # L1's answer: every stroke the per-channel median of the stroke colours, every background theirs
+    bright = rgb_to_gray(truth) > 103 / 127.5 - 1
+    median = torch.where(bright, torch.tensor([115, 147, 120.]).view(1, 3, 1, 1) / 127.5 - 1,
+                         torch.tensor([108, 76, 68.]).view(1, 3, 1, 1) / 127.5 - 1)
+    dull = palette_fidelity(median, truth)
+    assert dull["on palette"] == 0.0 and 14 < dull["chroma"] < 22 and dull["ΔE to palette"] > 25
+    # swapping two stroke colours keeps every pixel on the palette: the metric asks "a palette
+    # colour?", not "the right one?" (PSNR asks that)
+    assert palette_fidelity(truth.flip(0), truth.flip(0))["on palette"] == 1.0
+    with pytest.raises(ValueError, match="RGB"):
+        palette_fidelity(truth[:, :1], truth[:, :1])

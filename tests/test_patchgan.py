@@ -345,3 +345,31 @@ def test_notebook_03_verdicts_follow_the_numbers():
     assert "not converged" in text  # the global-D run is below the gray copy's SSIM
     text = patchgan_verdicts({"batch": 0.25, "mixed": 0.2, "eval": 0.2}, (19.0, 0.80), (18.8, 0.795))
     assert "is borne out in this run." in text and "not converged" not in text
+
+
+@pytest.mark.parametrize("cls", ["PatchDiscriminator", "GlobalDiscriminator"])
+def test_without_batch_statistics_an_image_is_scored_alone(cls):
+    """BatchNorm (in training) scores an image by its batch; instance norm and no norm score it
+    alone, so a batch of fakes cannot be told apart by its statistics."""
+    import gan_course.patchgan as pg
+
+    torch.manual_seed(0)
+    x, others = torch.randn(1, 3, 32, 32), torch.randn(7, 3, 32, 32)
+    for norm, alone in (("batch", False), ("instance", True), ("none", True)):
+        D = getattr(pg, cls)(3, 8, 1, norm).train()
+        A, B = x[:, :1], x[:, 1:]
+        first = D(A, B)
+        in_batch = D(torch.cat([A, others[:, :1]]), torch.cat([B, others[:, 1:]]))[:1]
+        assert torch.allclose(first, in_batch, atol=1e-5) == alone, norm
+    with pytest.raises(ValueError, match="norm must be one of batch, instance, none"):
+        pg.PatchDiscriminator(3, 8, 1, "layer")
+
+
+def test_one_stride_two_layer_D_is_a_patchgan_on_32_pixel_images():
+    from gan_course.pix2pix import Pix2PixConfig
+
+    _, D = Pix2PixConfig(space="lab", n_layers_D=1, norm_D="none").build()
+    field = receptive_field(D)
+    assert field.size == 16 and D(torch.zeros(2, 1, 32, 32), torch.zeros(2, 2, 32, 32)).shape == (2, 1, 14, 14)
+    with pytest.raises(ValueError, match="norm_D must be one of"):
+        Pix2PixConfig(norm_D="group")

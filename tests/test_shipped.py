@@ -1,6 +1,10 @@
 """The weights shipped in data/ load with weights_only, generate, and keep their promises."""
+from dataclasses import replace
+
 import pytest
 import torch
+
+from gan_course.data import ImageSet, load_dataset
 
 from gan_course.evaluation import embed, mode_coverage
 from gan_course.shipped import DATA_DIR, load_shipped_dcgan, load_shipped_feature_net
@@ -71,8 +75,21 @@ def tiny_ship(tmp_path, monkeypatch):
     monkeypatch.setattr(shipped, "NOTE_001_GRID", {"b16 z50": (16, 8), "b32 z100": (32, 8)})
     sweep = shipped.ARTEFACTS["dcgan-sweep-digits-32"]
     recipe = {**sweep.recipe, "plan": shipped.sweep_plan(shipped.NOTE_001_GRID, 1500, (0, 1))}
-    monkeypatch.setitem(shipped.ARTEFACTS, sweep.name, shipped.Artefact(sweep.name, sweep.what, recipe,
-                                                                        sweep.build, sweep.needs))
+    tiny = {sweep.name: recipe}
+    # the recipe-driven builds: two steps, and the data cut to a few dozen images
+    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+        r = shipped.ARTEFACTS[name].recipe
+        tiny[name] = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 64},
+                      "evaluate": [{**t, "n": 24} for t in r["evaluate"]]}
+    tiny["featnet-cifar10-32"] = {**shipped.CIFAR10_FEATNET, "steps": 2}
+    tiny["dcgan-cifar10-32"] = {**shipped.CIFAR10_DCGAN,
+                                "train": {**shipped.CIFAR10_DCGAN["train"], "steps": 2}}
+    for name, r in tiny.items():
+        monkeypatch.setitem(shipped.ARTEFACTS, name, replace(shipped.ARTEFACTS[name], recipe=r))
+    # CIFAR-10 is not on a test machine: photo crops with 10 labels stand in for it, under its name
+    photos = lambda split, ctx: ImageSet(load_dataset("photos", 32, split=split, n=96).images,  # noqa: E731
+                                         torch.arange(96) % 10, tuple("0123456789"), "cifar10")
+    monkeypatch.setattr(shipped, "_cifar10", photos)
     return shipped, tmp_path
 
 
@@ -96,6 +113,23 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     rebuilt = shipped.ship(["dcgan-digits-32"], out, force=True, progress=False, say=said.append)
     assert [p.name for p in rebuilt] == ["dcgan-digits-32.pt", "latent-encoder-digits-32.pt"] or \
         [p.name for p in rebuilt] == ["dcgan-digits-32.pt"]
+    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+        family = shipped.load_shipped_variants(name, out)
+        assert list(family) == list(shipped.ARTEFACTS[name].recipe["variants"])
+        recipe = shipped.ARTEFACTS[name].recipe["variants"]
+        for variant in family.values():
+            colorizer = name.startswith("colorizers")
+            x = torch.zeros(2, 1 if colorizer else 3, 32, 32)  # G's input: L, or the image itself
+            out_channels = variant.config.target_channels if colorizer else 3
+            assert (variant.G is not None) == recipe[variant.name]["keep_G"] == (variant.seed == 0)
+            assert variant.G is None or variant.G(x).shape == (2, out_channels, 32, 32)
+            assert (variant.D is not None) == recipe[variant.name]["keep_D"]
+            assert all(set(v) >= {"PSNR", "SSIM", "sharpness"} for v in variant.scores.values())
+    assert set(manifest["colorizers-palette-32"]["metrics"]["L1 on palette test"]) == {
+        "PSNR", "colourfulness"}
+    assert "on palette" in family_scores(shipped, out, "colorizers-palette-32")
+    G_cifar, cifar_config = shipped.load_shipped_cifar10_dcgan(out)
+    assert G_cifar(torch.zeros(1, cifar_config.z_dim)).shape == (1, 3, 32, 32)
     G, _, config = shipped.load_shipped_dcgan(out)
     E = shipped.load_shipped_latent_encoder(out)
     assert E(G(torch.zeros(1, config.z_dim))).shape == (1, config.z_dim)
@@ -104,6 +138,10 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     assert {g.step for g in generators if g.seed == 0 and g.config == "b16 z50"} == {1, 3, 4}
     assert all(g.G(torch.zeros(2, g.z_dim)).shape == (2, 1, 32, 32) for g in generators)
     assert all(len(r["history"]["loss_D"]) == r["steps"] // 10 and "spikes" in r["stability"] for r in runs)
+
+
+def family_scores(shipped, out, name):
+    return next(iter(shipped.load_shipped_variants(name, out).values())).scores["palette test"]
 
 
 def test_an_interrupted_sweep_resumes_from_its_finished_runs(tiny_ship, monkeypatch):
@@ -122,7 +160,7 @@ def test_an_interrupted_sweep_resumes_from_its_finished_runs(tiny_ship, monkeypa
     with pytest.raises(KeyboardInterrupt):
         shipped.ship(["dcgan-sweep-digits-32"], out, progress=False, say=lambda _: None)
     assert not (out / "dcgan-sweep-digits-32.pt").exists()
-    assert len(list((out / "cache" / "ship" / "dcgan-sweep-digits-32").glob("*.pt"))) == 2
+    assert len(list((out / "cache" / "ship").glob("dcgan-sweep-digits-32-*/*.pt"))) == 2
     calls.clear()
     monkeypatch.setattr(shipped, "trainer_for", lambda *a, **k: calls.append(1) or real(*a, **k))
     shipped.ship(["dcgan-sweep-digits-32"], out, progress=False, say=lambda _: None)

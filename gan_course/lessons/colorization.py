@@ -11,22 +11,11 @@ import torch
 from ..color import gray_to_rgb, lab_to_rgb, rgb_to_gray, rgb_to_lab
 from ..data import ImageSet
 from ..engine import TrainConfig, trainer_for
-from ..metrics import colorfulness, image_quality
+from ..metrics import colorization_metrics
 from ..pix2pix import Pix2PixConfig, colorize
 from .experiments import Run, train_variants
 
-
-def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
-    sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
-    quality = image_quality(y, x)
-    return {
-        "PSNR": quality["PSNR"],
-        "SSIM": quality["SSIM"],
-        "colourfulness": float(colorfulness(y).mean()),
-        "sharpness": quality["sharpness"],
-        "edge fidelity": quality["edge fidelity"],
-    }
+__all__ = ["baseline_colorizations", "colorization_metrics", "compare_colorizers"]
 
 
 def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
