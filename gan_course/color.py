@@ -110,6 +110,10 @@ def colorization_pair(
     ``gray``: A = luma (B, 1, H, W), B = x.  ``lab``: A = L (B, 1, H, W), B = ab (B, 2, H, W),
     normalised. ``check_range=False`` skips the value check (a device sync), for batches known to be
     in range.
+
+    A is given at the precision an image stores it: luma in 256 levels, L in whole units (ΔL = 1 is
+    about the smallest difference the eye sees). Finer, a network could read colours from
+    lightness differences far below that (the palette digits' five colours differ by < 0.6 in L).
     """
     _check_space(space)
     _check(x, 3, "colorization input")
@@ -122,8 +126,10 @@ def colorization_pair(
             "(uint8 images: use gan_course.data.to_unit_range)"
         )
     if space == "gray":
-        return rgb_to_gray(x), x
-    lab = normalize_lab(rgb_to_lab(x))  # (B, 3, H, W)
+        return ((rgb_to_gray(x) + 1) * 127.5).round() / 127.5 - 1, x  # luma in 256 levels
+    lab = rgb_to_lab(x)  # (B, 3, H, W)
+    lab = torch.cat([lab[:, :1].round(), lab[:, 1:]], 1)  # L in whole units
+    lab = normalize_lab(lab)
     return lab[:, :1], lab[:, 1:]
 
 
@@ -151,3 +157,17 @@ def _check_space(space: str) -> None:
         raise ValueError(
             f"unknown colour space {space!r}; expected one of {', '.join(TARGET_CHANNELS)}"
         )
+
+
+def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The trivial answers every colorizer must beat, for test images x: (N, 3, H, W) in [-1, 1].
+
+    ``gray copy``: the gray image in all three channels. ``mean colour``: each pixel keeps its own
+    lightness L and gets the training set's mean chroma (a, b).
+    """
+    lab = rgb_to_lab(x)  # (N, 3, H, W)
+    # the training set's mean (a, b), summed in chunks: CIFAR-10's 50,000 images fit either way
+    total = sum(rgb_to_lab(chunk).sum((0, 2, 3)) for chunk in x_train.split(4096))
+    mean_ab = (total / (len(x_train) * x_train.shape[2] * x_train.shape[3]))[1:]  # (2,)
+    lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
+    return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}

@@ -164,14 +164,20 @@ class Pix2PixObjective:
 
 @torch.no_grad()
 def colorize(
-    G: nn.Module, x: torch.Tensor, space: str = "gray", batch_size: int = 256
+    G: nn.Module,
+    x: torch.Tensor,
+    space: str = "gray",
+    batch_size: int = 256,
+    *,
+    zero_bottleneck: bool = False,
 ) -> torch.Tensor:
     """RGB images x: (N, 3, H, W) in [-1, 1] → G's colorization of their gray version,
-    (N, 3, H, W)."""
+    (N, 3, H, W). ``zero_bottleneck`` (a U-Net's): what the skips alone carry."""
     device = next(G.parameters()).device
     out = []
     with eval_mode(G):
         for chunk in x.split(batch_size):
             A, _ = colorization_pair(chunk.to(device), space)
-            out.append(colorization_to_rgb(A, G(A), space).cpu())
+            B = G(A, zero_bottleneck=True) if zero_bottleneck else G(A)
+            out.append(colorization_to_rgb(A, B, space).cpu())
     return torch.cat(out)

@@ -22,6 +22,18 @@ Shipped now (``gan-course ship --list`` lists them with their state):
 - ``dcgan-sweep-digits-32``: note 001's batch × latent sweep, three seeds each, G at equal steps
   and at equal epochs (and early checkpoints of seed 0 for the progression), with scores and loss
   histories.
+- ``colorizers-palette-32``: notebooks 02–04's colorizers on the palette digits (L1, BCE, BCE + λ·L1
+  for λ = 1, 10, 100, with and without skips, PatchGAN and global D over three seeds).
+- ``colorizers-cifar10-32``: colorizers trained on CIFAR-10, scored on the held-out photos
+  (L1, BCE + 100·L1 with a PatchGAN or a global D over three seeds, RGB from gray with and
+  without skips).
+- ``codecs-cifar10-32``: note 000's encoder–decoder on CIFAR-10 at three bottlenecks, GAN and an
+  L1-only control, and at one bottleneck the skip model, R1 and feature matching.
+- ``featnet-cifar10-32`` and ``dcgan-cifar10-32``: a CIFAR-10 classifier for scoring, and G of a
+  DCGAN trained on CIFAR-10 (notebook 05).
+
+The CIFAR-10 artefacts read CIFAR-10 through torchvision (``gan-course ship --download`` fetches
+it) or from a copy in ImageFolder layout (``--cifar10-folder PATH``); only weights are shipped.
 """
 
 from __future__ import annotations
@@ -37,8 +49,11 @@ from typing import Any, Callable, Iterable
 import torch
 
 from .checkpoint import atomic_write, load_checkpoint, load_state, save_checkpoint
+from .color import baseline_colorizations
+from .compression import bicubic_roundtrip
 from .data import ImageSet, default_data_root, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from .encoder_decoder import EncoderDecoderConfig, reconstruct
 from .engine import Callback, GANTrainer, TrainConfig, trainer_for
 from .evaluation import (
     FeatureNet,
@@ -49,7 +64,6 @@ from .evaluation import (
     stability,
     train_feature_net,
 )
-from .encoder_decoder import EncoderDecoderConfig, reconstruct
 from .inversion import LatentEncoder, train_latent_encoder
 from .metrics import colorization_metrics, image_quality, palette_fidelity
 from .pix2pix import Pix2PixConfig, colorize
@@ -380,6 +394,26 @@ def variant_scores(kind: str, config: Any, G: torch.nn.Module, x: torch.Tensor) 
     return image_quality(reconstruct(G, x), x)
 
 
+def references(kind: str, train: ImageSet, tests: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """What learned nothing, scored on each held-out set as the variants are: for colorizers the
+    gray copy and the training set's mean colour (``color.baseline_colorizations``); for codecs
+    bicubic down/up at the bytes of f (÷16, ÷8, ÷4: 12, 48, 192 bytes) and ÷32 (the mean colour,
+    3 bytes). Kept with the models, because the training set (CIFAR-10) is not shipped."""
+    refs: dict[str, Any] = {}
+    for name, x in tests.items():
+        if kind == "pix2pix":
+            palette = train.name == "palette"
+            refs[name] = {
+                method: _rounded(colorization_metrics(y, x) | (palette_fidelity(y, x) if palette
+                                                                else {}))
+                for method, y in baseline_colorizations(x, train.float()).items()
+            }
+        else:
+            refs[name] = {f"bicubic ÷{k}": _rounded(image_quality(bicubic_roundtrip(x, k)[0], x))
+                          for k in (32, 16, 8, 4)}
+    return refs
+
+
 def _build_variants(ctx: BuildContext) -> Built:
     """Every variant of the recipe trained on the same data with the same TrainConfig (a variant
     may change its seed: ``seeds``); G (and D where the lesson shows it: ``keep_D``) kept in fp16
@@ -417,7 +451,10 @@ def _build_variants(ctx: BuildContext) -> Built:
     runs = _cached_runs(ctx, recipe["artefact"], recipe["variants"], run_one)
     metrics = {f"{r['name']} on {k}": {m: v[m] for m in recipe["report"]}
                for r in runs for k, v in r["scores"].items()}
-    state = {"kind": "variants", "model_kind": recipe["kind"], "runs": runs}
+    refs = references(recipe["kind"], data, tests)
+    metrics |= {f"{method} on {k}": {m: v[m] for m in recipe["report"]}
+                for k, methods in refs.items() for method, v in methods.items()}
+    state = {"kind": "variants", "model_kind": recipe["kind"], "runs": runs, "references": refs}
     steps = base.steps * len(runs)
     described = _describe_data(recipe["data"], data, ctx)
     return Built(state, steps, described, data_sha256(data), metrics)
@@ -462,11 +499,13 @@ def colorizer_recipe(artefact: str, data: str, families: dict[str, dict[str, Any
     repeated with three seeds, and D is kept for both."""
     base = Pix2PixConfig(dataset=data, space="lab", width_G=16, width_D=32, n_layers_D=1,
                          norm_D="none")
-    return variants_recipe(
+    recipe = variants_recipe(
         artefact, "pix2pix", base, families, data={"name": data, "split": "train"},
         evaluate=evaluate, train={"steps": steps, "batch_size": 32, "seed": 0, **train},
         seeds={"BCE + 100·L1": (0, 1, 2), "BCE + 100·L1, global D": (0, 1, 2)},
         keep_D=("BCE + 100·L1", "BCE + 100·L1, global D"), report=["PSNR", "colourfulness"])
+    # what color.colorization_pair gives G: its precision decides what G can read from it
+    return recipe | {"condition": "luma in 256 levels, L in whole units"}
 
 
 L1_ONLY = {"adversarial": False}
@@ -494,7 +533,9 @@ CIFAR10_COLORIZERS = colorizer_recipe(
         "L1": L1_ONLY,
         "BCE + 100·L1": {},
         "BCE + 100·L1, global D": {"discriminator": "global"},
-        "L1, no skips": {**L1_ONLY, "skips": False},
+        # RGB from gray: G must carry the whole image through the U, detail and all (notebook 02)
+        "L1, RGB from gray": {**L1_ONLY, "space": "gray"},
+        "L1, RGB from gray, no skips": {**L1_ONLY, "space": "gray", "skips": False},
     },
     2500,
     [{"name": "photos", "split": "test"}, CIFAR10_TEST],
@@ -895,6 +936,13 @@ class ShippedVariant:
     history: dict[str, list[float]]
     stability: dict[str, float]
     seconds: float
+
+
+def load_shipped_references(name: str, data_dir: Path | None = None) -> dict[str, Any]:
+    """The baselines a shipped family was compared with when it was built, by held-out set and
+    method (``references``): how CIFAR-10's test images fare, where the notebooks cannot load
+    them."""
+    return load_artefact(name, data_dir, kind="variants")["references"]
 
 
 def load_shipped_variants(name: str, data_dir: Path | None = None) -> dict[str, ShippedVariant]:

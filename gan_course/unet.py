@@ -68,28 +68,27 @@ class UNetGenerator(nn.Module):
         # (B, width, S, S) → (B, out_channels, S, S)
         self.head = nn.Sequential(nn.Conv2d(prev, out_channels, 3, 1, 1), nn.Tanh())
 
-    def forward(self, A: torch.Tensor) -> torch.Tensor:
+    def forward(self, A: torch.Tensor, zero_bottleneck: bool = False) -> torch.Tensor:
+        """``zero_bottleneck=True`` replaces the deepest map by zeros: what reaches the output then
+        came through the skips alone."""
         size = A.shape[-1]
-        if (
-            A.dim() != 4
-            or A.shape[1] != self.in_channels
-            or size % 2**self.depth
-            or A.shape[-2] != size
-        ):
+        if A.dim() != 4 or A.shape[1] != self.in_channels or size % 2**self.depth:
             raise ValueError(
                 f"U-Net expects (B, {self.in_channels}, S, S) with S divisible by {2**self.depth}, "
                 f"got {tuple(A.shape)}"
             )
+        if A.shape[-2] != size:
+            raise ValueError(f"U-Net expects square images (B, C, S, S), got {tuple(A.shape)}")
         feats = []
         h = A
         for block in self.down:
             h = block(h)  # (B, c_i, S/2^(i+1), S/2^(i+1))
             feats.append(h)
+        if zero_bottleneck:
+            h = torch.zeros_like(h)  # (B, c_deep, S/2^depth, S/2^depth)
         for j, block in enumerate(self.up):
             if j > 0 and self.skips:
-                h = torch.cat(
-                    [h, feats[-1 - j]], 1
-                )  # (B, 2c, s, s): decoder ⊕ encoder at the same size
+                h = torch.cat([h, feats[-1 - j]], 1)  # (B, 2c, s, s): decoder ⊕ encoder, one size
             h = block(h)
         return self.head(h)  # (B, out_channels, S, S)
 

@@ -25,15 +25,17 @@
 # - the receptive field of one output cell — computed layer by layer, then found empirically by
 #   backpropagating that one cell to the input;
 # - what note 003's `nn.ReLU(0.2)` really computes;
-# - what a trained D's per-patch score maps look like on real and generated colorizations;
-# - how a PatchGAN and a global discriminator compare in the same pix2pix run.
+# - what a trained D's per-patch score maps look like on real and generated colorizations, and
+#   how BatchNorm lets a D recognise a batch of fakes instead of a fake;
+# - how a PatchGAN and a global discriminator compare when both are trained to convergence, over
+#   three seeds.
 #
 # **Note 003's question:** a PatchGAN turns a 64×64 input into a 4×4 grid and "each cell judges a
 # 16×16 patch". Does it?
 #
 # The code lives in `gan_course.patchgan` (the discriminators, `receptive_field`),
-# `gan_course.patchgan_views` (measurements and figures of a D) and `gan_course.pix2pix` (training
-# and scoring colorizers); this notebook calls them and shows the results.
+# `gan_course.lessons.patchgan_views` (measurements and figures of a D) and `gan_course.pix2pix`
+# (the colorizer); this notebook calls them and shows the results.
 
 # %%
 # %matplotlib inline
@@ -42,18 +44,20 @@ from torch import nn
 
 from gan_course.color import colorization_pair
 from gan_course.data import load_dataset
-from gan_course.engine import TrainConfig
+from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons import patchgan_views as pv
-from gan_course.lessons.colorization import (baseline_colorizations, colorization_metrics,
-                                             compare_colorizers)
-from gan_course.lessons.experiments import summarize_runs
+from gan_course.lessons.colorization import baseline_colorizations
+from gan_course.lessons.experiments import seed_wins, shipped_runs, summarize_runs
 from gan_course.lessons.report import say
-from gan_course.metrics import detail_verdict
-from gan_course.patchgan import (GlobalDiscriminator, PatchDiscriminator, receptive_field,
-                                 note_patch_discriminator)
+from gan_course.metrics import colorization_metrics
+from gan_course.patchgan import (
+    GlobalDiscriminator, PatchDiscriminator, note_patch_discriminator,
+    receptive_field)
 from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
-from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
+from gan_course.runtime import (
+    current_profile, describe_runtime, get_device, seed_everything)
+from gan_course.shipped import load_shipped_variants
 
 profile = current_profile()
 seed_everything(0)
@@ -67,17 +71,19 @@ print(describe_runtime(profile, device, seed=0))
 # Every D below is fed a real input of the given size (`pv.output_grid` runs one forward pass). The
 # candidates: note 003's 4-layer net (`note_patch_discriminator()`, with `LeakyReLU(0.2)` where the
 # note wrote `nn.ReLU(0.2)`: section 3 shows why), pix2pix's 70×70 PatchGAN
-# (`PatchDiscriminator(4, 64, n_layers=3)`), the D this notebook trains later (this profile's
-# `Pix2PixConfig`: in the `lab` space its input is L plus ab = 3 channels), and the global D that
-# pools the same trunk to one logit.
+# (`PatchDiscriminator(4, 64, n_layers=3)`), the D of the colorizers that ship with the course
+# (in the `lab` space its input is L plus ab = 3 channels), and the global D that pools the same
+# trunk to one logit.
 
 # %%
-model = Pix2PixConfig.for_profile(profile, space="lab")  # the colorizer trained in sections 4–5
+# the D of the shipped colorizers (sections 4 and 6)
+model = Pix2PixConfig(space="lab", width_G=16, width_D=32, n_layers_D=1, norm_D="none")
 seed_everything(0)
 D_note = note_patch_discriminator()
 D_70 = PatchDiscriminator(4, 64, n_layers=3)
 D_ours = model.build()[1]
-D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D, model.n_layers_D)
+D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D, model.n_layers_D,
+                               model.norm_D)
 nets = {"note 003's net": (D_note, 64),
         "pix2pix 70×70 (n_layers=3)": (D_70, 64),
         "pix2pix 70×70 at 256": (D_70, 256),
@@ -167,11 +173,11 @@ say(f"- The nonzero gradient fills exactly the computed window, clipped to the i
     "pix2pix's (on a 128×128 input, where cell (3, 3) fits inside).",
     f"- A corner cell's window hangs over the border: cell (0, 0) of the note's net sees only "
     f"{corner.clip(64)[2]}×{corner.clip(64)[3]} real pixels; the rest is padding.",
-    f"- The D we train below, on {S}×{S} photos, has **{rf_ours.size}×{rf_ours.size}** windows: "
+    f"- The shipped D, on {S}×{S} photos, has **{rf_ours.size}×{rf_ours.size}** windows: "
     f"every cell sees at least {min(seen)}×{min(seen)} of the {S}×{S} pixels, a central cell "
     f"{max(seen)}×{max(seen)}."
-    + (" At this size our \"PatchGAN\" is close to a global discriminator: keep that in mind in "
-       "sections 4 and 5." if rf_ours.size >= S else ""))
+    + (" At this size our \"PatchGAN\" is close to a global discriminator." if rf_ours.size >= S
+       else " Its cells judge local patches: a PatchGAN in earnest."))
 
 # %% [markdown]
 # Could the note mean that the *centre* of the window is what counts? The gradient is larger near
@@ -261,181 +267,145 @@ say(f"- With the note's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of the
 # %% [markdown]
 # ## 4. Per-patch score maps of a trained D
 #
-# Now train two small pix2pix colorizers (gray L → colour ab, 32×32 photo patches, λ = 100) that
-# differ **only** in the discriminator: the PatchGAN above and the global D (same trunk, average-
-# pooled to one logit). Same data, same steps, same seed. The steps are few so that this notebook
-# runs in about a minute on a laptop CPU: these are colorizers at the very start of training.
+# The colorizers that ship with the course (`gan-course ship colorizers-cifar10-32`: trained on
+# CIFAR-10's 50,000 photos, gray L → colour ab, λ = 100, 2,500 steps of batch 32) were trained
+# with the D of section 1's "ours" row: one stride-2 layer, so each of its 14×14 cells judges a
+# 16×16 window of the 32×32 image — a real PatchGAN at this size — and no normalisation, so a
+# score depends on its own image only (section 5 shows why that matters). Its per-patch
+# probability sigmoid(D(A, B)) on six held-out photos: the real pairs (A, B), then the same
+# conditions with G's colours. Green = "real", red = "fake".
 
 # %%
-KNOBS = {"fast": dict(steps=100, batch_size=16, n_train=1024, n_test=256),
-         "full": dict(steps=20_000, batch_size=64, n_train=None, n_test=1000)}[profile]
-train_cfg = TrainConfig.for_profile(profile, steps=KNOBS["steps"], batch_size=KNOBS["batch_size"],
-                                    sample_every=0, checkpoint_every=0, log_every=20)
-train_data = load_dataset(model.dataset, model.image_size, split="train", n=KNOBS["n_train"],
-                          seed=0)
-test_data = load_dataset(model.dataset, model.image_size, split="test", n=KNOBS["n_test"], seed=0)
-variants = {"global D": Pix2PixConfig.for_profile(profile, space="lab", discriminator="global"),
-            "PatchGAN": Pix2PixConfig.for_profile(profile, space="lab", discriminator="patch")}
-print(f"{len(train_data)} training and {len(test_data)} test images, {train_cfg.steps} steps "
-      f"of batch {train_cfg.batch_size} per variant")
-
-# %% tags=["nbval-ignore-output"]
-runs = {run.name: run
-        for run in compare_colorizers(variants, train_cfg, train_data, test_data, device=device)}
-for run in runs.values():
-    print(f"{run.name:<9} trained in {run.seconds:.1f} s")
-
-# %% [markdown]
-# The PatchGAN's per-patch probability sigmoid(D(A, B)) on six held-out images: the real pairs
-# (A, B), then the same conditions with G's colours (G in eval mode, as it is used; in training it ran
-# in train mode, with its own batch statistics, so its fakes there differed slightly). Green = "real",
-# red = "fake". D scores them as it did in training: BatchNorm normalises each batch of 16 with that
-# batch's own statistics, and every batch is all real or all fake (`loss_D` calls D once on the reals
-# and once on the fakes), the way G's loss was computed too.
-
-# %%
-x_test = test_data.float()  # (N, 3, 32, 32) in [-1, 1]
+cifar = load_shipped_variants("colorizers-cifar10-32")
+patch, glob = cifar["BCE + 100·L1"], cifar["BCE + 100·L1, global D"]
+x_test = load_dataset("photos", 32, split="test").float()  # other photos
 A, B = colorization_pair(x_test, model.space)  # L (N, 1, H, W), ab (N, 2, H, W)
-patch = runs["PatchGAN"]
-batch = slice(0, train_cfg.batch_size)  # the first batch of test images; six of them are shown
-B_fake = pv.generate(patch.G, A[batch])  # G's ab, what D judges
-maps_real = pv.score_maps(patch.D, A[batch], B[batch], batch_stats=True)  # (16, 6, 6)
-maps_fake = pv.score_maps(patch.D, A[batch], B_fake, batch_stats=True)
+B_fake = pv.generate(patch.G, A)  # G's ab, what D judges
+maps_real = pv.score_maps(patch.D, A, B)  # (N, 14, 14)
+maps_fake = pv.score_maps(patch.D, A, B_fake)
 show = slice(0, 6)
 G_colours = colorize(patch.G, x_test[show], model.space)  # (6, 3, 32, 32)
 pv.plot_score_maps({"real": (x_test[show], maps_real[show]),
                     "G's colours": (G_colours, maps_fake[show])})
 
-# %% tags=["nbval-ignore-output"]
-n_show = len(G_colours)
-real_right = int((maps_real[show].mean((1, 2)) > 0.5).sum())  # real images scored "real" on average
-fake_right = int((maps_fake[show].mean((1, 2)) < 0.5).sum())
-say(f"In these all-real / all-fake batches, {real_right} of {n_show} real images score \"real\" on "
-    f"average and {fake_right} of {n_show} colorizations \"fake\"."
-    + (" A clean split after so few steps is suspicious." if real_right == fake_right == n_show
-       else ""))
-
 # %% [markdown]
-# A D that sees only all-real or all-fake batches can answer from the **batch statistics** BatchNorm
-# computes (the batch's mean and spread of each feature) instead of from the image in front of it.
-# The test: score the same pairs in batches that hold 8 real and 8 fake pairs
-# (`pv.mixed_batch_scores`), where the statistics no longer give the answer away.
+# Mean probability "real" over all held-out photos, for both shipped discriminators, in the three
+# ways section 5 needs: `all-real / all-fake` batches as in training, `mixed` batches of half real
+# and half fake pairs, and `eval` mode; `share > 0.5` is the share of patches called real.
 
 # %%
-mixed_real, mixed_fake = pv.mixed_batch_scores(patch.D, A[batch], B[batch], B_fake,
-                                               batch_size=train_cfg.batch_size)  # each (16, 6, 6)
-pv.plot_score_maps({"real, mixed batch": (x_test[show], mixed_real[show]),
-                    "G's colours, mixed": (G_colours, mixed_fake[show])})
+rows = pv.score_rows({"PatchGAN": (patch.G, patch.D),
+                      "global D": (glob.G, glob.D)}, A, B)
+print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
+                   ["D", "pairs", "all-real / all-fake", "mixed", "eval",
+                    "share > 0.5"], decimals=3))
+
+# %%
+score = {(r["D"], r["pairs"].split()[0]): r for r in rows}  # ("PatchGAN", "real") → row
+gap = {name: score[name, "real"]["eval"] - score[name, "fake"]["eval"]
+       for name in ("PatchGAN", "global D")}
+same = all(abs(r["batch"] - r["eval"]) < 1e-3 and abs(r["mixed"] - r["eval"]) < 1e-3
+           for r in rows)
+say(*(f"- **{name}**: {score[name, 'real']['eval']:.3f} on real pairs vs "
+      f"{score[name, 'fake']['eval']:.3f} on G's (gap {gap[name]:.3f}); "
+      f"{100 * score[name, 'fake']['share']:.0f} % of G's patches pass as real."
+      for name in gap),
+    "- The three ways of scoring "
+    + ("agree: without batch statistics, a score is the image's own." if same else
+       "disagree: the scores still depend on the batch."))
 
 # %% [markdown]
-# Mean probability "real" over all 256 test images, for both discriminators: `all-real / all-fake`
-# as in training, `mixed` as just above, `eval` with BatchNorm's running statistics (what a deployed
-# D would use), and `share > 0.5` the share of patches (eval mode) called real.
+# ## 5. A short live run: the batch-statistics shortcut
+#
+# pix2pix's discriminator has BatchNorm, and its loss calls D once on a batch of reals and once
+# on a batch of fakes. BatchNorm normalises each batch with that batch's own mean and spread, so
+# D can learn to recognise *a batch of fakes* instead of a fake image. Train a small colorizer
+# with such a D for 100 steps (this profile's `Pix2PixConfig`, `norm_D="batch"`) and score the
+# same pairs in all-real / all-fake batches, in mixed batches, and in eval mode. These numbers
+# depend on the machine; change `norm_D` to `"none"` and the shortcut should disappear.
 
 # %% tags=["nbval-ignore-output"]
-rows = pv.score_rows({name: (run.G, run.D) for name, run in runs.items()}, A, B,
-                    batch_size=train_cfg.batch_size)
-print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
-                   ["D", "pairs", "all-real / all-fake", "mixed", "eval", "share > 0.5"],
+live_config = Pix2PixConfig.for_profile(profile, space="lab", width_G=16,
+                                        width_D=16, norm_D="batch")
+live_train = TrainConfig(steps=100, batch_size=16, sample_every=0,
+                         checkpoint_every=0)
+trainer = trainer_for(live_config, live_train,
+                      load_dataset("photos", 32, n=1024, seed=0), device=device,
+                      progress=False)
+trainer.fit()
+live_rows = pv.score_rows({"live, BatchNorm D": (trainer.G, trainer.D)},
+                          A[:256], B[:256], batch_size=16)
+print(format_table(live_rows, ["D", "pairs", "batch", "mixed", "eval"],
+                   ["D", "pairs", "all-real / all-fake", "mixed", "eval"],
                    decimals=3))
+live_gap = {mode: live_rows[0][mode] - live_rows[1][mode]
+            for mode in ("batch", "mixed", "eval")}
+say(f"Gap real − fake: {live_gap['batch']:.3f} in all-real / all-fake batches, "
+    f"{live_gap['mixed']:.3f} mixed, {live_gap['eval']:.3f} in eval mode"
+    + (": most of what this D \"knows\" is which batch it is looking at."
+       if live_gap["batch"] > 3 * max(abs(live_gap["mixed"]), 0.01) else "."))
 
-# %% tags=["nbval-ignore-output"]
-score = {(r["D"], r["pairs"].split()[0]): r for r in rows}  # ("PatchGAN", "real") → row
-gap = {(name, mode): score[name, "real"][mode] - score[name, "fake"][mode]
-       for name in runs for mode in ("batch", "mixed", "eval")}
+# %% [markdown]
+# pix2pix's reference code trains D the same way, where its batch size of 1 makes BatchNorm act
+# like instance normalisation. Remedies are a D without batch statistics (instance norm or none,
+# as the shipped models use) or one batch with both kinds; note 003's architecture, with BatchNorm
+# and separate calls, invites the shortcut.
+
+# %% [markdown]
+# ## 6. Global vs PatchGAN, converged, three seeds
+#
+# The claim: judging patches gives sharper, more realistic images than judging the whole image.
+# Both discriminators share the trunk; the global D averages it to one logit. Each pair was
+# trained three times (seeds 0, 1, 2) on CIFAR-10 and on the palette digits of notebook 04; the
+# scores below were computed by the package when the models were built (`data/manifest.json`;
+# seeds 1 and 2 ship as scores only) and the first row is recomputed here from the shipped
+# weights to show they agree. Mean ± std over the seeds; baselines beside them.
+
+# %%
+palette = load_shipped_variants("colorizers-palette-32")
+recomputed = colorization_metrics(colorize(patch.G, x_test, model.space), x_test)
+print(f"PatchGAN seed 0 on the photos: {recomputed['PSNR']:.3f} dB now, "
+      f"{patch.scores['photos test']['PSNR']:.3f} dB when shipped")
+metrics = ["PSNR", "colourfulness", "sharpness", "edge fidelity"]
+runs = {}
+for label, shipped, test, x in (
+        ("photos", cifar, "photos test", x_test),
+        ("palette digits", palette, "palette test",
+         load_dataset("palette", 32, split="test").float())):
+    train_x = load_dataset("photos" if label == "photos" else "palette", 32).float()
+    base = {name: colorization_metrics(y, x) for name, y in
+            baseline_colorizations(x, train_x).items()}
+    runs[label] = shipped_runs(shipped, ["BCE + 100·L1", "BCE + 100·L1, global D"],
+                               test)
+    print(f"\n{label}:")
+    print(format_table(summarize_runs(runs[label], base, metrics), ["method", "seeds",
+                                                                     *metrics]))
+
+# %%
+show_image_rows({"gray input": baseline_colorizations(x_test[:8], x_test[:8])["gray copy"],
+                 "global D": colorize(glob.G, x_test[:8], model.space),
+                 "PatchGAN": colorize(patch.G, x_test[:8], model.space),
+                 "truth": x_test[:8]})
+
+# %%
+wins = {label: {m: seed_wins(runs[label], "BCE + 100·L1", "BCE + 100·L1, global D", m)
+                for m in metrics}
+        for label in runs}
 lines = []
-for name in runs:
-    real, fake = score[name, "real"], score[name, "fake"]
-    lines.append(f"- **{name}**: as trained (all-real / all-fake batches) {real['batch']:.3f} on "
-                 f"real pairs vs {fake['batch']:.3f} on G's, a gap of {gap[name, 'batch']:.3f}; in "
-                 f"mixed batches {real['mixed']:.3f} vs {fake['mixed']:.3f} (gap "
-                 f"{gap[name, 'mixed']:.3f}); in eval mode {real['eval']:.3f} vs "
-                 f"{fake['eval']:.3f} (gap {gap[name, 'eval']:.3f}).")
-shortcut = gap["PatchGAN", "batch"] > 0.05 and gap["PatchGAN", "batch"] > 3 * max(
-    abs(gap["PatchGAN", "mixed"]), abs(gap["PatchGAN", "eval"]))
-if shortcut:
-    lines.append(f"- So after {train_cfg.steps} steps nearly all of what the PatchGAN \"knows\" is "
-                 "how to recognise *a batch of fakes*, not a fake patch: the separation vanishes "
-                 "once the batch statistics stop giving the answer away.")
-else:
-    lines.append("- The PatchGAN's separation survives mixed batches or eval mode in part: it has "
-                 "learned something about the pairs themselves, not only about batches.")
-if gap["global D", "eval"] < 0:
-    lines.append("- In eval mode the global D rates G's pairs *more* real than the real ones.")
+for label, w in wins.items():
+    lines.append(f"- **{label}**: the PatchGAN scores higher on PSNR in "
+                 f"{w['PSNR'][0]} of {w['PSNR'][1]} seeds, on colourfulness in "
+                 f"{w['colourfulness'][0]}, on sharpness in {w['sharpness'][0]}, on edge "
+                 f"fidelity in {w['edge fidelity'][0]}.")
+consistent = [label for label, w in wins.items()
+              if w["sharpness"][0] == w["sharpness"][1]]
+lines.append("- So the PatchGAN gives sharper output in every seed on "
+             + (" and ".join(consistent) if consistent else "neither task")
+             + (": at this size the claim is not borne out." if not consistent else "."))
 say(lines)
 
 # %% [markdown]
-# Why batches can give the answer away: BatchNorm is what makes it possible, not the patch-wise
-# design. pix2pix's reference code trains D the same way (real and fake in separate calls), where
-# its batch size of 1 makes BatchNorm act like instance normalisation. Remedies are a D without batch
-# statistics (instance norm or none) or one batch with both kinds; the note's architecture, with
-# BatchNorm and separate calls, invites the same shortcut.
-
-# %% [markdown]
-# ## 5. Global vs PatchGAN in the same pix2pix run
-#
-# Test metrics of both colorizers beside the trivial baselines (`gray copy`: no colour at all;
-# `mean colour`: each pixel keeps its lightness and gets the training set's mean chroma). PSNR and
-# SSIM against the true colours (higher is closer), colourfulness (Hasler–Süsstrunk; the true test
-# images' value is printed below the table), sharpness (the high-frequency energy of all outputs
-# relative to the truth's: 1 = as detailed, below 1 blurrier, above 1 noisier) and edge fidelity
-# (the correlation of the outputs' gradients with the truth's: 1 = the truth's edges, 0 = unrelated
-# ones).
-
-# %% tags=["nbval-ignore-output"]
-baselines = {name: colorization_metrics(y, x_test)
-             for name, y in baseline_colorizations(x_test, train_data.float()).items()}
-print(format_table(summarize_runs(list(runs.values()), baselines),
-                   ["method", "seeds", "PSNR", "SSIM", "colourfulness", "sharpness",
-                    "edge fidelity"]))
-truth_colour = colorization_metrics(x_test, x_test)["colourfulness"]
-print(f"\ncolourfulness of the true test images: {truth_colour:.3f}")
-
-# %%
-show = slice(0, 8)
-show_image_rows({"gray input": baseline_colorizations(x_test[show], x_test[show])["gray copy"],
-                 "global D": colorize(runs["global D"].G, x_test[show], model.space),
-                 "PatchGAN": colorize(patch.G, x_test[show], model.space),
-                 "truth": x_test[show]})
-
-# %% tags=["nbval-ignore-output"]
-g, p = runs["global D"].metrics, runs["PatchGAN"].metrics
-base_best = {m: max(b[m] for b in baselines.values()) for m in ("PSNR", "SSIM")}
-lose = {m: [name for name, run in runs.items() if run.metrics[m] < base_best[m]]
-        for m in ("PSNR", "SSIM")}  # colorizers below the better trivial baseline
-ssim_top = max([*baselines, *runs], key=lambda n: (baselines.get(n) or runs[n].metrics)["SSIM"])
-patch_better = p["PSNR"] > g["PSNR"] and p["SSIM"] > g["SSIM"]
-colour_words = ("still sepia, less than half as colourful as the true images"
-                if max(g["colourfulness"], p["colourfulness"]) < truth_colour / 2
-                else "less colourful than the true images"
-                if max(g["colourfulness"], p["colourfulness"]) < truth_colour
-                else "as colourful as the true images or more")
-table_verdict = [
-    f"- Both colorizers are {colour_words}: colourfulness {g['colourfulness']:.1f} (global D) and "
-    f"{p['colourfulness']:.1f} (PatchGAN) against {truth_colour:.1f}.",
-    f"- Against the trivial baselines (best PSNR {base_best['PSNR']:.3f} dB, best SSIM "
-    f"{base_best['SSIM']:.3f}): below on PSNR: {', '.join(lose['PSNR']) or 'neither'}; below on "
-    f"SSIM: {', '.join(lose['SSIM']) or 'neither'}. The highest SSIM of all is the {ssim_top}'s.",
-    f"- The **PatchGAN** run scores {p['PSNR'] - g['PSNR']:+.2f} dB PSNR and "
-    f"{p['SSIM'] - g['SSIM']:+.3f} SSIM against the global-D run, with colourfulness "
-    f"{p['colourfulness']:.1f} vs {g['colourfulness']:.1f}. Its output is "
-    f"{detail_verdict(p['sharpness'], p['edge fidelity'])} (sharpness {p['sharpness']:.2f}, edge "
-    f"fidelity {p['edge fidelity']:.2f}); the global-D run's is "
-    f"{detail_verdict(g['sharpness'], g['edge fidelity'])} ({g['sharpness']:.2f}, "
-    f"{g['edge fidelity']:.2f}).",
-    f"- So at this budget the PatchGAN {'did' if patch_better else 'did **not**'} give more "
-    f"accurate colorizations. One seed and {train_cfg.steps} steps, with a discriminator that "
-    f"mostly {'recognises batches' if shortcut else 'judges pairs'} (section 4) and "
-    f"{rf_ours.size}×{rf_ours.size} windows on {S}×{S} images: this run cannot show the texture "
-    "advantage pix2pix reports on 256×256 images after many epochs."
-    + (" A colorizer that loses to a baseline that learned nothing is not converged; a fair test "
-       "needs several seeds, longer training and images larger than the window (the `full` "
-       "profile)." if lose["PSNR"] or lose["SSIM"] else ""),
-]
-say(table_verdict)
-
-# %% [markdown]
-# ## 6. Exercises
+# ## 7. Exercises
 #
 # Put your answer in each variable and run the check cell; it prints ✓, or ✗ with the right answer.
 # (They are filled in here so the notebook runs top to bottom: change one and watch its check fail.)
@@ -446,7 +416,7 @@ say(table_verdict)
 # 4. What does note 003's `nn.ReLU(0.2)` return for −1.0?
 # 5. The largest `n_layers` for which `PatchDiscriminator`'s window is at most 16×16 — half of our 32×32
 #    images, so that its cells judge truly local patches? (Then try it: add a variant
-#    `Pix2PixConfig.for_profile(profile, space="lab", n_layers_D=...)` to section 4's `variants`.)
+#    `Pix2PixConfig.for_profile(profile, space="lab", n_layers_D=...)` to the live run of section 5.)
 
 # %%
 answer_grid_128 = 14
@@ -463,39 +433,24 @@ pv.check_exercises({"grid_128": answer_grid_128, "overlap": answer_overlap,
 # %% [markdown]
 # ## Summary: what the numbers showed
 #
-# Written by code from the measurements above: first what the architecture fixes (the same on every
-# run), then what the short training run gave.
+# Written by code from the measurements above: first what the architecture fixes, then what the
+# converged models gave.
 
 # %%
 say(f"- **Grid:** note 003's net turns 64×64 into {note_grid}. pix2pix's 70×70 PatchGAN gives "
-    f"{p70_64['grid']} on 64×64 and {p70_256['grid']} on 256×256; the grid follows the input size.",
-    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_note.stride} is the "
-    f"stride between cells; each cell sees a {rf_note.size}×{rf_note.size} window, and "
-    f"neighbouring windows share {rf_note.size - rf_note.stride} pixels. The gradient of one cell "
-    f"is nonzero on exactly the computed window in {matches} of {len(window_rows)} checks, border "
-    f"cells reach {-corner.top} pixels into the zero padding, and the note's {claimed}×{claimed} "
-    f"block holds {share:.3f} of the gradient at initialisation (its area share is {area:.3f}).",
-    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each activation of the note's net "
-    f"a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly zero, "
-    f"against {', '.join(f'{z:.3f}' for z in zeros[True])} with `LeakyReLU(0.2)`.",
-    f"- **Our fast-profile \"PatchGAN\":** {rf_ours.size}×{rf_ours.size} windows on {S}×{S} images "
-    f"({max(seen)}×{max(seen)} visible for a central cell). `n_layers_D=1` gives "
-    f"{receptive_field(PatchDiscriminator(3, 8, 1)).size}×"
-    f"{receptive_field(PatchDiscriminator(3, 8, 1)).size} windows.")
-
-# %% tags=["nbval-ignore-output"]
-say(f"- **Score maps** ({train_cfg.steps} steps of batch {train_cfg.batch_size}, one seed): the "
-    f"trained PatchGAN separates real ({score['PatchGAN', 'real']['batch']:.3f}) from fake "
-    f"({score['PatchGAN', 'fake']['batch']:.3f}) in the all-real / all-fake batches it was trained "
-    f"on; in mixed batches the gap goes from {gap['PatchGAN', 'batch']:.3f} to "
-    f"{gap['PatchGAN', 'mixed']:.3f}, in eval mode to {gap['PatchGAN', 'eval']:.3f}."
-    + (" Its verdict comes mostly from BatchNorm's batch statistics, a shortcut the note's D "
-       "(BatchNorm, reals and fakes in separate calls) shares." if shortcut else ""),
-    f"- **Global vs PatchGAN:** global D {g['PSNR']:.3f} dB PSNR / {g['SSIM']:.3f} SSIM / edge "
-    f"fidelity {g['edge fidelity']:.2f}, PatchGAN {p['PSNR']:.3f} / {p['SSIM']:.3f} / "
-    f"{p['edge fidelity']:.2f}. At this budget the common claim that a PatchGAN gives better "
-    f"images is "
-    + ("not borne out; the run is too short and too small to test it fairly, and the numbers say "
-       "so." if not patch_better else
-       "borne out in this run, but a colorizer still loses to a trivial baseline: the run is too "
-       "short to test it fairly." if lose["PSNR"] or lose["SSIM"] else "borne out in this run."))
+    f"{p70_64['grid']} on 64×64 and {p70_256['grid']} on 256×256; the grid follows the "
+    "input size.",
+    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_note.stride} is "
+    f"the stride between cells; each cell sees a {rf_note.size}×{rf_note.size} window, and "
+    f"neighbouring windows share {rf_note.size - rf_note.stride} pixels. The gradient of one "
+    f"cell is nonzero on exactly the computed window in {matches} of {len(window_rows)} "
+    f"checks, border cells reach {-corner.top} pixels into the zero padding, and the note's "
+    f"{claimed}×{claimed} block holds {share:.3f} of the gradient at initialisation (its area "
+    f"share is {area:.3f}).",
+    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each activation of "
+    f"the note's net a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly "
+    f"zero, against {', '.join(f'{z:.3f}' for z in zeros[True])} with `LeakyReLU(0.2)`.",
+    f"- **The shipped PatchGAN:** {rf_ours.size}×{rf_ours.size} windows on {S}×{S} images, "
+    f"no batch statistics; it rates real photos {score['PatchGAN', 'real']['eval']:.3f} and "
+    f"G's colours {score['PatchGAN', 'fake']['eval']:.3f}.",
+    *lines[:-1], lines[-1])

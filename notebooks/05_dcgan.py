@@ -44,8 +44,9 @@ from gan_course.lessons.sweep import (checkpoint_samples, interpolate, plot_proj
 from gan_course.lessons.widgets import gallery_slider
 from gan_course.plots import format_table, plot_history, show_image_rows, show_images
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
-from gan_course.shipped import (DCGAN_STEPS, NOTE_001_GRID, feature_net_for, load_shipped_dcgan,
-                                load_shipped_feature_net, load_shipped_sweep)
+from gan_course.shipped import (DCGAN_STEPS, NOTE_001_GRID, feature_net_for,
+                                load_shipped_cifar10_dcgan, load_shipped_dcgan,
+                                load_shipped_feature_net, load_shipped_sweep, read_manifest)
 
 profile = current_profile()
 seed_everything(0)
@@ -255,6 +256,36 @@ with torch.no_grad():
 features, classes = embed(load_shipped_feature_net(), samples)  # the shipped G makes digits
 print("samples per predicted class:", torch.bincount(classes, minlength=10).tolist())
 plot_projection(features, classes, title="generated digits, feature space (PCA)")
+
+# %% [markdown]
+# ### The same DCGAN on photos
+#
+# Note 001's full setting trains this architecture on CIFAR-10. One such generator ships with the
+# course, trained on CIFAR-10's 50,000 photos (the weights ship, the images do not); the command,
+# data hash, time and the scores it had when it was built are in `data/manifest.json`. Its
+# samples, and the CIFAR-10 classes a shipped classifier sees in 1,000 of them:
+
+# %%
+G_cifar, cifar_config = load_shipped_cifar10_dcgan()
+cifar_entry = read_manifest()["dcgan-cifar10-32"]
+with torch.no_grad():
+    cifar_samples = G_cifar(torch.randn(1000, cifar_config.z_dim,
+                                        generator=torch.Generator().manual_seed(0)))
+show_images(cifar_samples[:64], title="CIFAR-10 DCGAN samples", nrow=8, size=6)
+cifar_net = load_shipped_feature_net(name="featnet-cifar10-32")
+_, cifar_classes = embed(cifar_net, cifar_samples)
+cifar_names = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+               "ship", "truck")
+counts = torch.bincount(cifar_classes, minlength=10).tolist()
+print(f"`{cifar_entry['command']}`: {cifar_entry['steps']:,} steps of batch "
+      f"{cifar_entry['recipe']['train']['batch_size']}, "
+      f"{cifar_entry['wall_time_s'] / 60:.0f} min on {cifar_entry['machine']['device']}")
+print("predicted classes of 1,000 samples: "
+      + ", ".join(f"{n} {c}" for n, c in zip(cifar_names, counts)))
+say(f"- At build time, against 1,000 held-out CIFAR-10 photos: FID "
+    f"{cifar_entry['metrics']['FID']:.3f} in the classifier's feature space, "
+    f"{cifar_entry['metrics']['classes']:.0f} of 10 classes covered; here "
+    f"{sum(c >= 50 for c in counts)} classes get at least 5 % of the samples.")
 
 # %% [markdown]
 # ## 7. Exercises

@@ -52,8 +52,20 @@ def test_colorization_round_trip(space):
     A, B = colorization_pair(x, space)
     assert A.shape == (3, 1, 16, 16) and B.shape == (3, TARGET_CHANNELS[space], 16, 16)
     assert A.abs().max() <= 1.0 + 1e-4 and B.abs().max() <= 1.0 + 1e-4
-    assert torch.allclose(colorization_to_rgb(A, B, space), x, atol=2e-3)
+    back = colorization_to_rgb(A, B, space)
+    if space == "gray":
+        assert torch.allclose(back, x, atol=2e-3)
+    else:  # A holds L in whole units: the colour comes back, the lightness within half a unit
+        lab_back, lab = rgb_to_lab(back), rgb_to_lab(x)
+        assert (lab_back[:, 0] - lab[:, 0]).abs().max() <= 0.5 + 1e-3
+        assert (lab_back[:, 1:] - lab[:, 1:]).abs().max() < 2.5  # out-of-gamut clipping aside
+        assert (lab_back[:, 0] - A[:, 0].add(1).mul(50)).abs().max() < 0.25  # L from A
+        assert torch.allclose(A.add(1).mul(50), A.add(1).mul(50).round(), atol=1e-4)
     assert torch.allclose(denormalize_lab(normalize_lab(rgb_to_lab(x))), rgb_to_lab(x), atol=1e-4)
+    grays = rgb_to_gray(x) if space == "gray" else None
+    if grays is not None:  # luma in 256 levels: within half a level of the exact one
+        assert ((A - grays).abs() <= 0.5 / 127.5 + 1e-6).all()
+        assert torch.allclose((A + 1) * 127.5, ((A + 1) * 127.5).round(), atol=1e-4)
 
 
 def test_gradients_flow_through_lab():

@@ -149,62 +149,41 @@ def test_trained_models_feed_rate_distortion_rows_without_changing_them():
     assert (exact - reconstruct(runs[0].G, x)).abs().max() < 0.1  # 8-bit f changes little
 
 
-def reconstruction_verdicts(gan_psnr=(17.26, 19.86, 21.80), stab=None, skip_psnr=(24.22, 24.23)) -> str:
-    """Notebook 06's verdict cells on trained numbers, run on made-up ones: the GAN codec's PSNR at
-    56/200/776 bytes, the stabiliser table (name → PSNR, SSIM, sharpness, edge fidelity, var_loss_D,
-    var_loss_G, gap_D) and the skip model's PSNR with f and with f = 0."""
-    from types import SimpleNamespace
-
-    from gan_course.lessons.experiments import Run
-    from gan_course.lessons.report import say
-    from gan_course.metrics import detail_verdict
-    from test_pix2pix import run_cells, verdict_cells
-
-    rd_rows = [{"family": "GAN encoder–decoder", "method": f"{4 - i} blocks", "bytes": b, "PSNR": p}
-               for i, (b, p) in enumerate(zip((56.0, 200.0, 776.0), gan_psnr))]
-    rd_rows += [{"family": "bicubic", "method": f"bicubic ÷{f}", "bytes": b, "PSNR": p}
-                for f, b, p in ((2, 768.0, 33.18), (4, 192.0, 28.22), (8, 48.0, 24.53), (16, 12.0, 21.22),
-                                (32, 3.0, 18.66))]
-    rd_rows += [{"family": "JPEG", "method": f"JPEG ≤ {b}", "bytes": b, "PSNR": p}
-                for b, p in ((46.3, 27.3), (184.8, 33.5), (484.6, 38.2))]
-    stab = stab or {"neither": (17.26, 0.34, 0.52, 0.28, 0.008, 8.7, 0.087),
-                    "R1 γ=1": (17.53, 0.37, 0.48, 0.29, 0.002, 9.2, 0.027),
-                    "feature matching": (15.79, 0.20, 3.04, 0.14, 0.008, 26.2, 0.070),
-                    "R1 + feature matching": (16.05, 0.22, 1.95, 0.12, 0.006, 34.6, 0.046),
-                    "lower lr_G (0.0001)": (14.66, 0.14, 4.32, 0.06, 0.060, 9.6, 0.599)}
-    keys = ("PSNR", "SSIM", "sharpness", "edge fidelity", "var_loss_D", "var_loss_G", "gap_D")
-    stab_rows = [{"stabiliser": name, **dict(zip(keys, values)), "spikes": 0.0} for name, values in stab.items()]
-    skip_rows = [{"model": "4 blocks", "numbers via f": 48, "via skips": 0, "PSNR": 17.26, "PSNR, f = 0": 10.82},
-                 {"model": "4 blocks + skips", "numbers via f": 48, "via skips": 7680, "PSNR": skip_psnr[0],
-                  "PSNR, f = 0": skip_psnr[1]}]
-    targets = {"G's samples": None, "real digits": None}
-    methods = ("optimise z", "encoder", "hybrid")
-    inversion_rows = [{"target": t, "method": m, "ms/image": ms} for t in targets
-                      for m, ms in zip(methods, (35.0, 0.37, 17.3))]
-    namespace = dict(rd_rows=rd_rows, train=TrainConfig(steps=150, batch_size=16),
-                     size_runs=[Run("4 blocks", 0, {}, {}, 0.0, None, None)], rows=skip_rows,
-                     x_test=torch.zeros(1, 3, 32, 32), stab_rows=stab_rows, targets=targets, methods=methods,
-                     inversion_rows=inversion_rows, ranking={t: ["hybrid", "optimise z", "encoder"] for t in targets},
-                     config=SimpleNamespace(image_size=32), detail_verdict=detail_verdict, say=say)
-    return "\n".join(run_cells(verdict_cells("06_inversion"), namespace))
+def codec_rows(gan=(15.8, 19.4, 22.0), l1=(18.6, 20.5, 23.5), bicubic=(17.0, 20.0, 24.0)) -> list[dict]:
+    """Made-up rows of notebook 06's rate–distortion table."""
+    rows = [{"family": family, "bytes": float(b), "PSNR": p}
+            for family, values, budget in (("GAN", gan, (20, 56, 200)), ("L1 autoencoder", l1, (20, 56, 200)),
+                                           ("bicubic", bicubic, (12, 48, 192)))
+            for b, p in zip(budget, values)]
+    return rows + [{"family": "bicubic", "method": "bicubic ÷32", "bytes": 3.0, "PSNR": 13.0},
+                   {"family": "JPEG", "bytes": 56.0, "PSNR": 18.0}]
 
 
 def test_notebook_06_verdicts_follow_the_numbers():
-    """Notebook 06's words are chosen by its numbers: a codec that loses to bicubic is called unconverged,
-    skips that survive f = 0 make the bottleneck decoration, and blur and noise are told apart by sharpness
-    and edge fidelity together."""
-    text = reconstruction_verdicts()
-    assert "bicubic down/up with the same bytes is better, by 7.3–11.4 dB" in text
-    assert "The model with 4 blocks (note 000's f) does not even beat it" in text and "not converged" in text
-    assert "(unchanged)" in text and ": it destroys the output" in text and "never has to pass through f" in text
-    assert "lowers the variance of loss_D (÷4.0)" in text and "narrows D's real-vs-reconstructed gap" in text
-    assert "Blurrier than the truth: neither, R1 γ=1." in text
-    assert "Noisy (more high-frequency energy than the truth on edges mostly unrelated to it): feature matching" in text
-    assert "the encoder is at least 47× faster" in text
-    # a codec that beats bicubic, and the old per-image 'noisy' reading (sharp, on the truth's edges)
-    sharp = {name: (17.0, 0.3, 5.8, 0.7, 0.008, 8.0, 0.09)
-             for name in ("neither", "R1 γ=1", "feature matching", "R1 + feature matching", "lower lr_G (0.0001)")}
-    text = reconstruction_verdicts(gan_psnr=(25.0, 29.0, 34.0), stab=sharp, skip_psnr=(24.2, 12.0))
-    assert "competes with" in text and "not converged" not in text and "does not even beat" not in text
-    assert "No run is blurrier than the truth. No run is noisy by both measures." in text
-    assert "over-sharp" in text and "decoration" not in text and "do not bypass f entirely" in text
+    """Notebook 06's words are chosen by its numbers: which budgets a codec wins, whether the L1 control
+    is always more accurate, whether skips survive f = 0."""
+    from gan_course.lessons.report import say
+    from gan_course.metrics import detail_verdict
+
+    from conftest import run_cell
+
+    ns = dict(say=say, detail_verdict=detail_verdict)
+    for row in (rows := codec_rows()):
+        row.setdefault("method", f"{row['family']} {row['bytes']:.0f}")
+    text = run_cell("06_inversion", "gan_wins = [", ns | dict(rd_rows=rows))
+    assert "The GAN codec beats bicubic at no budget; the L1 autoencoder at 20 B, 56 B." in text
+    assert "At every size the L1 control scores higher than the GAN" in text and "yes." in text
+    rows = codec_rows(gan=(18.0, 21.0, 22.0), l1=(17.5, 20.5, 24.5))
+    for row in rows:
+        row.setdefault("method", "")
+    text = run_cell("06_inversion", "gan_wins = [", ns | dict(rd_rows=rows))
+    assert "beats bicubic at 20 B, 56 B; the L1 autoencoder at 20 B, 56 B, 200 B" in text
+    assert "not always higher" in text
+    # skips that survive f = 0 make f decoration; skips that do not are said not to bypass it
+    skip_rows = [{"model": "GAN, C 12", "via skips": 0, "PSNR": 19.4, "PSNR, f = 0": 10.8},
+                 {"model": "GAN + skips, C 12", "via skips": 7680, "PSNR": 26.0, "PSNR, f = 0": 25.8}]
+    ns |= dict(rows=skip_rows, x_test=torch.zeros(1, 3, 32, 32))
+    text = run_cell("06_inversion", "unchanged = abs(", ns)
+    assert "(unchanged)" in text and "more than the image's own 3,072" in text and "never has to pass" in text
+    skip_rows[1]["PSNR, f = 0"] = 15.0
+    assert "The skips do not bypass f entirely" in run_cell("06_inversion", "unchanged = abs(", ns)

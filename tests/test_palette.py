@@ -128,3 +128,17 @@ def test_gray_determines_the_digit_but_not_its_colours():
     with torch.no_grad():
         logits = load_shipped_feature_net()((gray - lo) / (hi - lo) * 2 - 1)  # strokes 1, rest -1
     assert (logits.argmax(1) == test.labels[::5]).float().mean() > 0.8  # the digits classifier reads it
+
+
+@pytest.mark.parametrize("space", ["gray", "lab"])
+def test_a_colorizer_sees_the_same_condition_for_all_five_paintings(space):
+    """The condition A a colorizer is given (luma in 256 levels, or L in whole units) is identical for
+    the five paintings of a digit: nothing in it tells the colours apart."""
+    from gan_course.color import colorization_pair
+
+    x = load_dataset("palette", 32, n=50, seed=0).float()  # 10 digits × 5 paintings, digit by digit
+    A, _ = colorization_pair(load_dataset("palette", 32).float()[:50], space)
+    A = A.view(10, 5, 1, 32, 32)
+    assert (A == A[:, :1]).all()
+    assert len(A.unique()) == 2  # two levels: strokes and background
+    assert x.shape == (50, 3, 32, 32)

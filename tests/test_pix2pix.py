@@ -189,111 +189,100 @@ def test_gallery_slider_switches_precomputed_figures(capsys):
     assert "figure a" in shown and "figure b" not in shown  # moving the slider shows that figure, nothing recomputed
 
 
-def verdict_cells(name: str) -> list[str]:
-    """The code of notebook ``name``'s cells that write a verdict (``say(...)``) from trained numbers."""
-    import jupytext
-
-    nb = jupytext.read(NOTEBOOKS / f"{name}.py")
-    return [c.source for c in nb.cells if c.cell_type == "code" and "say(" in c.source
-            and "nbval-ignore-output" in c.metadata.get("tags", [])]
+def palette_rows(table: dict[str, tuple]) -> list[dict]:
+    """Made-up rows of notebook 04's palette table: method → (PSNR, chroma, on palette)."""
+    rows = [{"method": n, "PSNR": p, "chroma": c, "on palette": o} for n, (p, c, o) in table.items()]
+    return rows + [{"method": "truth", "PSNR": float("inf"), "chroma": 54.8, "on palette": 1.0}]
 
 
-def run_cells(sources: list[str], namespace: dict) -> list[str]:
-    """Execute notebook cells in ``namespace``; the value of each cell's last expression, as text."""
-    import ast
-
-    shown = []
-    for source in sources:
-        tree = ast.parse(source)
-        last = tree.body.pop()
-        exec(compile(tree, "<cell>", "exec"), namespace)
-        shown.append(str(eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)))
-    return shown
+LOSSES = ["L1", "BCE + 100·L1", "BCE + 10·L1", "BCE + 1·L1", "BCE"]
+BASELINES_04 = {"gray copy": (11.9, 0.0, 0.0), "mean colour": (12.2, 19.9, 0.0)}
 
 
-def metrics_over_seeds(psnr, ssim, sharpness, edges):
-    return {"PSNR": psnr, "SSIM": ssim, "colourfulness": [20.0] * 3, "sharpness": sharpness,
-            "edge fidelity": edges}
+def test_notebook_04_palette_verdict_follows_the_numbers():
+    """L1 that averages and an adversarial term that chooses are said so only when the table shows it."""
+    from gan_course.lessons.report import say
+
+    from conftest import run_cell
+
+    chooses = {"L1": (12.4, 16.1, 0.0), "BCE + 100·L1": (12.0, 45.0, 0.62), "BCE + 10·L1": (11.9, 49.0, 0.8),
+               "BCE + 1·L1": (11.8, 48.0, 0.76), "BCE": (10.5, 51.0, 0.61), **BASELINES_04}
+    text = run_cell("04_l1_vs_bce", "vivid = [", dict(rows=palette_rows(chooses), losses=LOSSES, say=say))
+    assert "**L1 alone averages**: chroma 16.1 (the mean colour: 19.9; the palette: 54.8), 0 %" in text
+    assert "BCE + 100·L1, BCE + 10·L1, BCE + 1·L1, BCE put more than half" in text
+    assert "none stays as dull as L1" in text and "the best PSNR is L1's (12.40 dB; BCE alone 10.50 dB)" in text
+    # an adversarial term too weak to matter: dull like L1, and said so
+    weak = {**chooses, "BCE + 100·L1": (12.3, 17.0, 0.05), "BCE + 10·L1": (12.2, 30.0, 0.3)}
+    text = run_cell("04_l1_vs_bce", "vivid = [", dict(rows=palette_rows(weak), losses=LOSSES, say=say))
+    assert "BCE + 1·L1, BCE put more than half" in text and "dull like L1: L1, BCE + 100·L1." in text
 
 
-def unet_verdicts(skips: dict, no_skips: dict, baseline_psnr: float = 17.7) -> str:
-    """Notebook 02's verdict and summary cells on made-up runs: each metric a list over three seeds."""
-    from gan_course.lessons.experiments import Run
-    from gan_course.lessons.report import count_wins, say
-    from gan_course.metrics import detail_verdict
+def test_notebook_04_photo_verdict_names_what_beats_the_baselines():
+    from gan_course.lessons.report import say
 
-    runs = [Run(name, seed, {m: v[seed] for m, v in metrics.items()}, {}, 0.0, None, None)
-            for name, metrics in (("U-Net with skips", skips), ("no skips", no_skips)) for seed in range(3)]
-    base = {"PSNR": baseline_psnr, "SSIM": 0.76, "colourfulness": 14.7, "sharpness": 0.93, "edge fidelity": 0.94}
-    namespace = dict(runs=runs, variants={"U-Net with skips": None, "no skips": None},
-                     knobs=dict(seeds=(0, 1, 2), image_size=32, width=16), train=TrainConfig(steps=100),
-                     baselines={"gray copy": {**base, "PSNR": baseline_psnr - 0.3}, "mean colour": base},
-                     count_wins=count_wins, say=say, detail_verdict=detail_verdict)
-    return "\n".join(run_cells(verdict_cells("02_unet"), namespace))
+    from conftest import run_cell
+
+    def rows(l1, both):
+        table = {"L1": l1, "BCE + 100·L1": both, "gray copy": (22.1, 0.0, 0.97),
+                 "mean colour": (21.5, 10.0, 0.95), "truth": (float("inf"), 30.0, 0.5)}
+        return [{"method": n, "PSNR": p, "colourfulness": c, "realism acc.": r}
+                for n, (p, c, r) in table.items()]
+
+    text = run_cell("04_l1_vs_bce", "pby = {", dict(real_rows=rows((23.0, 12.0, 0.9), (22.0, 20.0, 0.8)),
+                                                    say=say))
+    assert "**L1** beats both baselines on PSNR, colourfulness, realism acc." in text
+    assert "**BCE + 100·L1** beats both baselines on colourfulness, realism acc. (PSNR 22.00" in text
+    text = run_cell("04_l1_vs_bce", "pby = {", dict(real_rows=rows((21.0, 5.0, 0.99), (22.0, 20.0, 0.8)),
+                                                    say=say))
+    assert "**L1** beats both baselines on nothing" in text
+
+
+def unet_rows(skips: tuple, no_skips: tuple, gray_psnr: float = 22.0) -> list[dict]:
+    """Made-up rows of notebook 02's table: (PSNR, sharpness, edge fidelity) per U-Net."""
+    table = {"with skips": skips, "no skips": no_skips, "gray copy": (gray_psnr, 0.97, 0.99),
+             "mean colour": (21.0, 0.96, 0.99)}
+    return [{"method": n, "PSNR": p, "SSIM": 0.8, "sharpness": sh, "edge fidelity": e}
+            for n, (p, sh, e) in table.items()]
 
 
 def test_notebook_02_verdicts_follow_the_numbers():
-    """The words notebook 02 prints are chosen by the numbers: blur or noise, the claim holds or not, and
-    networks that lose to a trivial baseline are called unconverged, not winners."""
-    skips = metrics_over_seeds([17.0, 16.9, 17.1], [0.51] * 3, [0.52, 0.45, 0.58], [0.68] * 3)
-    # as stored: both blurred about equally (no skips blurrier in 2 of 3 seeds), edges lost without skips
-    text = unet_verdicts(skips, metrics_over_seeds([15.6] * 3, [0.32] * 3, [0.50, 0.47, 0.53], [0.28] * 3))
-    assert "PSNR is higher with skips in 3 of 3 seeds (17.00 vs 15.60 dB)" in text
-    assert "**holds only in part**" in text and "in only 2 of 3 seeds" in text and "nois" not in text
-    assert "edge fidelity is higher with skips in every seed (0.68 vs 0.28)" in text
-    assert "Neither network beats the trivial baselines yet" in text and "not converged after 100 steps" in text
-    # blurrier than the truth, and than the skips in every seed: the claim holds
-    blurred = metrics_over_seeds([15.6] * 3, [0.32] * 3, [0.30] * 3, [0.60] * 3)
-    text = unet_verdicts(skips, blurred)
-    assert "claim **holds**: the output without skips is blurrier" in text
-    assert "Without skips it is blurred, on the truth's edges" in text
-    # more energy than the truth, on edges unrelated to it: noise, and only then
-    text = unet_verdicts(skips, metrics_over_seeds([15.6] * 3, [0.32] * 3, [3.0] * 3, [0.10] * 3))
-    assert "**does not hold**" in text and "Without skips it is noisy:" in text
-    # networks that beat both baselines are not called unconverged; beating one of them is said as such
-    text = unet_verdicts(skips, blurred, baseline_psnr=16.0)
-    assert "Both baselines are beaten on PSNR" in text and "not converged" not in text
-    text = unet_verdicts(skips, blurred, baseline_psnr=17.2)
-    assert "beats only the gray copy baseline on PSNR" in text and "not converged after 100 steps" in text
-
-
-def colorizer_verdicts(table: dict[str, tuple]) -> str:
-    """Notebook 04's verdict and summary cells on a made-up table: method → (PSNR, SSIM, colourfulness,
-    sharpness, edge fidelity, realism accuracy)."""
+    """Blur, noise or right: chosen by sharpness and edge fidelity together; the claim holds only when
+    the no-skip output is blurrier than the truth and than the one with skips."""
     from gan_course.lessons.report import say
     from gan_course.metrics import detail_verdict
 
-    columns = ("PSNR", "SSIM", "colourfulness", "sharpness", "edge fidelity", "realism acc.")
-    rows = [{"method": name, **dict(zip(columns, values))} for name, values in table.items()]
-    rows.append({"method": "truth", **dict(zip(columns, (float("inf"), 1.0, 59.4, 1.0, 1.0, 0.5)))})
-    namespace = dict(rows=rows, variants={n: None for n in list(table)[:4]}, train=TrainConfig(steps=100),
-                     knobs=dict(image_size=32), detail_verdict=detail_verdict, say=say)
-    return "\n".join(run_cells(verdict_cells("04_l1_vs_bce"), namespace))
+    from conftest import run_cell
+
+    ns = dict(say=say, detail_verdict=detail_verdict)
+    text = run_cell("02_unet", "claim = (", ns | dict(rows=unet_rows((24.0, 0.95, 0.97), (19.0, 0.2, 0.8))))
+    assert "Without skips it is blurred, on the truth's edges" in text
+    assert "\"without skips → blurry\" **holds**" in text and "the U-Net with skips beats it" in text
+    text = run_cell("02_unet", "claim = (", ns | dict(rows=unet_rows((21.0, 0.95, 0.97), (20.0, 3.0, 0.1))))
+    assert "Without skips it is noisy" in text and "**does not hold**" in text
+    assert "even the U-Net with skips does not beat it on PSNR" in text
+    # the zeroed bottleneck: what the skips carry alone
+    zero = [{"method": "with skips", "PSNR": 24.0},
+            {"method": "with skips, bottleneck = 0", "PSNR": 21.5, "edge fidelity": 0.9},
+            {"method": "no skips, bottleneck = 0", "PSNR": 12.0}]
+    ns |= dict(zero_rows=zero, skip={"PSNR": 24.0}, by={"gray copy": {"PSNR": 22.0}})
+    text = run_cell("02_unet", "cut = zby", ns)
+    assert "still scores 21.50 dB (edge fidelity 0.90), against 24.00 dB intact: the skips carry most" in text
+    zero[1]["PSNR"] = 15.0
+    assert "relies on its bottleneck too" in run_cell("02_unet", "cut = zby", ns)
 
 
-STORED_04 = {"BCE only (λ=0)": (16.3, 0.47, 48.0, 6.32, 0.83, 1.0), "BCE + 1·L1": (17.5, 0.64, 29.5, 2.06, 0.92, 0.90),
-             "BCE + 100·L1": (17.9, 0.74, 19.6, 1.15, 0.94, 0.93), "L1 only": (18.1, 0.76, 18.0, 1.06, 0.94, 0.92),
-             "gray copy": (17.4, 0.79, 0.0, 0.97, 0.95, 0.97), "mean colour": (17.7, 0.76, 14.7, 0.93, 0.94, 0.97)}
+def test_a_zeroed_bottleneck_leaves_only_what_the_skips_carry():
+    from gan_course.pix2pix import Pix2PixConfig, colorize
 
-
-def test_notebook_04_verdicts_follow_the_numbers():
-    """Each part of the note's claim is called as the table says, and generators that lose to a baseline that
-    learned nothing are called unconverged."""
-    text = colorizer_verdicts(STORED_04)
-    assert "**BCE alone, \"realistic but wrong\"** **holds in part**" in text and "(less realistic; rank 4 of 4" in text
-    assert "**L1 alone, \"correct but blurry\"** **holds in part**" in text
-    assert "about as detailed as the truth, on its edges (sharpness 1.06" in text and "duller than with the BCE" in text
-    assert "**Both, \"correct and realistic\"** **does not hold**" in text and "the most realistic BCE + 1·L1" in text
-    assert "below the better baseline on PSNR: BCE only (λ=0), BCE + 1·L1;" in text
-    assert "The highest SSIM of all is the gray copy's (0.790)" in text and "not converged" in text
-    assert "every generator is easy to spot" in text
-    # a converged-looking table: BCE alone realistic and wrong, L1 alone blurred and most accurate, both best
-    table = {"BCE only (λ=0)": (18.0, 0.80, 48.0, 1.00, 0.90, 0.55), "BCE + 1·L1": (19.0, 0.81, 30.0, 1.0, 0.92, 0.60),
-             "BCE + 100·L1": (21.0, 0.84, 25.0, 0.95, 0.94, 0.52), "L1 only": (20.5, 0.85, 12.0, 0.50, 0.93, 0.70),
-             "gray copy": (17.4, 0.79, 0.0, 0.97, 0.95, 0.97), "mean colour": (17.7, 0.76, 14.7, 0.93, 0.94, 0.97)}
-    text = colorizer_verdicts(table)
-    assert "**BCE alone, \"realistic but wrong\"** **holds**" in text
-    assert "**L1 alone, \"correct but blurry\"** **holds in part**" in text and "blurred, on the truth's edges" in text
-    assert "**Both, \"correct and realistic\"** **holds**" in text
-    assert "below the better baseline on PSNR: none; on SSIM: none" in text and "not converged" not in text
-    assert "easy to spot" not in text
+    torch.manual_seed(0)
+    x = torch.rand(4, 3, 32, 32) * 2 - 1
+    for skips in (True, False):
+        G, _ = Pix2PixConfig(space="lab", width_G=8, skips=skips).build()
+        G.eval()
+        zeroed = colorize(G, x, "lab", zero_bottleneck=True)
+        # without skips the output no longer depends on the input's content: one colouring for all
+        A = torch.rand(4, 1, 32, 32) * 2 - 1
+        with torch.no_grad():
+            out = G(A, zero_bottleneck=True)
+        assert (out.std(0).max() < 1e-6) == (not skips)
+        assert zeroed.shape == x.shape

@@ -128,6 +128,12 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     assert set(manifest["colorizers-palette-32"]["metrics"]["L1 on palette test"]) == {
         "PSNR", "colourfulness"}
     assert "on palette" in family_scores(shipped, out, "colorizers-palette-32")
+    refs = shipped.load_shipped_references("colorizers-palette-32", out)["palette test"]
+    assert set(refs) == {"gray copy", "mean colour"} and refs["gray copy"]["on palette"] == 0.0
+    refs = shipped.load_shipped_references("codecs-cifar10-32", out)
+    assert set(refs) == {"photos test", "cifar10 test"}
+    assert set(refs["cifar10 test"]) == {"bicubic ÷32", "bicubic ÷16", "bicubic ÷8", "bicubic ÷4"}
+    assert "bicubic ÷8 on cifar10 test" in manifest["codecs-cifar10-32"]["metrics"]
     G_cifar, cifar_config = shipped.load_shipped_cifar10_dcgan(out)
     assert G_cifar(torch.zeros(1, cifar_config.z_dim)).shape == (1, 3, 32, 32)
     G, _, config = shipped.load_shipped_dcgan(out)
@@ -199,6 +205,77 @@ def test_every_shipped_artefact_matches_its_manifest_and_produces_outputs():
     assert total < 40e6  # data/ stays small
     generators, runs = shipped.load_shipped_sweep()
     assert len(runs) == 9 and all(g.G(torch.zeros(1, g.z_dim)).shape == (1, 1, 32, 32) for g in generators)
+    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+        family = shipped.load_shipped_variants(name)
+        assert list(family) == list(shipped.ARTEFACTS[name].recipe["variants"])
+        for v in family.values():
+            assert v.G is not None or v.seed > 0
+            x = torch.rand(2, 3, 32, 32) * 2 - 1
+            if v.G is not None and name.startswith("colorizers"):
+                from gan_course.pix2pix import colorize
+
+                assert colorize(v.G, x, v.config.space).shape == (2, 3, 32, 32)
+            elif v.G is not None:
+                from gan_course.encoder_decoder import reconstruct
+
+                assert reconstruct(v.G, x).shape == (2, 3, 32, 32)
+    G, config = shipped.load_shipped_cifar10_dcgan()
+    assert G(torch.zeros(1, config.z_dim)).shape == (1, 3, 32, 32)
+    assert shipped.load_shipped_feature_net(name="featnet-cifar10-32").channels == 3
+    with pytest.raises(ValueError, match="unknown feature network"):
+        shipped.load_shipped_feature_net(name="featnet-mnist")
+
+
+def test_every_shipped_digits_dcgan_covers_all_ten_classes():
+    """Quality floor: the shipped DCGAN and every sweep generator at equal steps and at equal epochs
+    cover 10 of 10 classes (the shipped feature net's predictions of their samples)."""
+    import gan_course.shipped as shipped
+
+    generators, runs = shipped.load_shipped_sweep()
+    for run in runs:
+        for step in (run["equal_steps"], run["equal_epochs"]):
+            assert run["scores"][step]["classes"] == 10, (run["config"], run["seed"], step)
+    net = load_shipped_feature_net()
+    G, _, config = load_shipped_dcgan()
+    with torch.no_grad():
+        _, classes = embed(net, G(torch.randn(1000, config.z_dim, generator=torch.Generator().manual_seed(0))))
+    assert mode_coverage(classes, 10).covered == 10
+
+
+def test_the_palette_colorizers_show_what_the_course_promises():
+    """Quality floor: on the palette digits every BCE + λ·L1 is measurably more colourful and closer to
+    the true palette than L1 alone; the stored scores are what the shipped weights do now."""
+    from gan_course.data import load_dataset
+    from gan_course.metrics import palette_fidelity
+    from gan_course.pix2pix import colorize
+    from gan_course.shipped import load_shipped_variants
+
+    family = load_shipped_variants("colorizers-palette-32")
+    s = {name: v.scores["palette test"] for name, v in family.items()}
+    for name in ("BCE + 1·L1", "BCE + 10·L1", "BCE + 100·L1"):
+        assert s[name]["chroma"] > s["L1"]["chroma"] + 10, name
+        assert s[name]["ΔE to palette"] < s["L1"]["ΔE to palette"] - 5, name
+        assert s[name]["on palette"] > s["L1"]["on palette"] + 0.3, name
+    x = load_dataset("palette", 32, split="test").float()
+    now = palette_fidelity(colorize(family["L1"].G, x, "lab"), x)
+    assert now["chroma"] == pytest.approx(s["L1"]["chroma"], abs=0.05)
+
+
+def test_the_cifar10_colorizers_beat_a_trivial_baseline_on_held_out_photos():
+    """Quality floor: each converged colorizer beats the gray copy or the mean colour on PSNR or
+    colourfulness on photos it never saw."""
+    from gan_course.data import load_dataset
+    from gan_course.lessons.colorization import baseline_colorizations, colorizer_rows, shipped_colorizations
+    from gan_course.shipped import load_shipped_variants
+
+    photos = load_dataset("photos", 32, split="test").float()
+    family = load_shipped_variants("colorizers-cifar10-32")
+    outputs = shipped_colorizations(family, ["L1", "BCE + 100·L1", "L1, RGB from gray"], photos)
+    outputs |= baseline_colorizations(photos, load_dataset("photos", 32).float())
+    by = {r["method"]: r for r in colorizer_rows(outputs, photos)}
+    for name in ("L1", "BCE + 100·L1", "L1, RGB from gray"):
+        assert any(by[name][m] > by[b][m] for m in ("PSNR", "colourfulness")
+                   for b in ("gray copy", "mean colour")), name
 
 
 def test_fp16_generators_move_outputs_by_less_than_a_thousandth():

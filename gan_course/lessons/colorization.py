@@ -7,27 +7,30 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import torch
+from matplotlib.figure import Figure
 
-from ..color import gray_to_rgb, lab_to_rgb, rgb_to_gray, rgb_to_lab
+from ..color import baseline_colorizations, rgb_to_lab
 from ..data import ImageSet
 from ..engine import TrainConfig, trainer_for
-from ..metrics import colorization_metrics
+from ..metrics import (
+    colorization_metrics,
+    edge_fidelity,
+    palette_fidelity,
+    realism_accuracy,
+    sharpness,
+)
 from ..pix2pix import Pix2PixConfig, colorize
 from .experiments import Run, train_variants
 
-__all__ = ["baseline_colorizations", "colorization_metrics", "compare_colorizers"]
-
-
-def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The trivial answers every colorizer must beat, for test images x: (N, 3, H, W) in [-1, 1].
-
-    ``gray copy``: the gray image in all three channels. ``mean colour``: each pixel keeps its own
-    lightness L and gets the training set's mean chroma (a, b).
-    """
-    lab = rgb_to_lab(x)  # (N, 3, H, W)
-    mean_ab = rgb_to_lab(x_train).mean((0, 2, 3))[1:]  # (2,)
-    lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
-    return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
+__all__ = [
+    "baseline_colorizations",
+    "colorization_metrics",
+    "colorizer_rows",
+    "colour_detail",
+    "compare_colorizers",
+    "plot_loss_terms",
+    "shipped_colorizations",
+]
 
 
 def compare_colorizers(
@@ -50,3 +53,58 @@ def compare_colorizers(
         train,
         seeds,
     )
+
+
+def shipped_colorizations(
+    family: Mapping[str, object], names: Sequence[str], x: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """The colorizations of test images x (N, 3, H, W) in [-1, 1] by the named shipped variants
+    (``shipped.load_shipped_variants``): name → (N, 3, H, W)."""
+    return {name: colorize(family[name].G, x, family[name].config.space) for name in names}
+
+
+def colorizer_rows(
+    outputs: Mapping[str, torch.Tensor],
+    x: torch.Tensor,
+    *,
+    palette: bool = False,
+    realism: bool = False,
+) -> list[dict]:
+    """One table row per colorization (name → (N, 3, H, W)) of the truth x: PSNR, SSIM,
+    colourfulness, sharpness, edge fidelity; with ``palette`` also ``metrics.palette_fidelity``;
+    with ``realism`` the held-out accuracy of a fresh CNN telling them from x (0.5 = it cannot)."""
+    rows = []
+    for name, y in outputs.items():
+        row = {"method": name, **colorization_metrics(y, x)}
+        if palette:
+            row |= palette_fidelity(y, x)
+        if realism:
+            row["realism acc."] = realism_accuracy(x, y, seed=0)
+        rows.append(row)
+    return rows
+
+
+def plot_loss_terms(family: Mapping[str, object], names: Sequence[str]) -> Figure:
+    """The two terms of G's loss during training, adv (BCE) and λ·L1, one panel per shipped
+    variant (its history, logged every 10 steps), on a log scale: which term G mostly obeys."""
+    fig = Figure(figsize=(3.6 * len(names), 3.0))
+    for ax, name in zip(fig.subplots(1, len(names), squeeze=False)[0], names):
+        history, lam = family[name].history, family[name].config.lambda_l1
+        ax.plot(history["step"], history["adv"], lw=1, label="adv (BCE)")
+        ax.plot(history["step"], [lam * v for v in history["l1"]], lw=1, label=f"{lam:g}·L1")
+        ax.set(title=name, xlabel="step", yscale="log")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def colour_detail(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """``metrics.sharpness`` and ``metrics.edge_fidelity`` of the colour channels alone (Lab a, b):
+    in Lab colorization the lightness is copied from the input, so the RGB measures see its
+    detail; these see whether the *colour* keeps to the edges or bleeds across them."""
+    ab_y, ab_x = rgb_to_lab(y)[:, 1:] / 128, rgb_to_lab(x)[:, 1:] / 128  # (N, 2, H, W)
+    return {
+        "colour sharpness": sharpness(ab_y, ab_x),
+        "colour edge fidelity": edge_fidelity(ab_y, ab_x),
+    }

@@ -75,3 +75,22 @@ def summarize_runs(
             row[m] = f"{values.mean().item():.3f}{spread}"
         rows.append(row)
     return rows
+
+
+def shipped_runs(family: Mapping[str, object], names: Sequence[str], test: str) -> list[Run]:
+    """The shipped variants (``shipped.load_shipped_variants``) of the named families, every seed,
+    as ``Run``s whose metrics are the scores on held-out set ``test`` recorded when they were
+    built (G and D are None for seeds that ship as scores only)."""
+    return [
+        Run(v.family, v.seed, v.scores[test], v.history, v.seconds, v.G, v.D)
+        for v in family.values()
+        if v.family in names
+    ]
+
+
+def seed_wins(runs: Sequence[Run], a: str, b: str, metric: str) -> tuple[int, int]:
+    """(seeds on which variant ``a`` scores higher than ``b`` on ``metric``, seeds compared):
+    runs paired by seed."""
+    by_seed = {(r.name, r.seed): r.metrics[metric] for r in runs}
+    seeds = sorted(seed for name, seed in by_seed if name == a and (b, seed) in by_seed)
+    return sum(by_seed[a, s] > by_seed[b, s] for s in seeds), len(seeds)
