@@ -265,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     ship.add_argument(
         "--download", action="store_true", help="let torchvision download CIFAR-10 if missing"
     )
+    ship.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="build this many artefacts at once, each in its own process (default 1; on a "
+        "2-core machine 2 halves the wall time)",
+    )
     nb = sub.add_parser(
         "notebooks",
         help="re-execute notebooks and store their outputs",
@@ -513,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     force=args.force,
                     cifar10_folder=args.cifar10_folder,
                     download=args.download,
+                    jobs=args.jobs,
                 )
         elif args.command == "bench":
             print(bench_command(args))

@@ -9,6 +9,9 @@ is a lossy codec. Whether it learned anything is only clear beside codecs that l
   ``jpeg_payload_bytes``) fits a byte budget. Headers (quantisation and Huffman tables, ≈ 600 bytes)
   are left out: they are the same for every image of a given quality, so a codec for a dataset would
   share them — counting them would make JPEG look hopeless at these sizes.
+- ``pca_roundtrip``: the best *linear* code learned from example images: the first k principal
+  components of the training images, coefficients stored like f (8 bits each + 8 bytes of range).
+  A learned nonlinear code that loses to it on similar images has not learned enough yet.
 - ``quantize_uint8``: the learned side gets the same treatment: f rounded to 8 bits per value
   (per-image min and max kept as two float32 numbers, 8 bytes), so C·H·W + 8 bytes per image.
 """
@@ -97,3 +100,27 @@ def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
     lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     scale = (hi - lo).clamp_min(1e-12) / 255
     return (((flat - lo) / scale).round() * scale + lo).view_as(f)
+
+
+def pca_roundtrip(
+    x: torch.Tensor, x_train: torch.Tensor, k: int
+) -> tuple[torch.Tensor, int]:
+    """x: (N, C, S, S) in [-1, 1] → (reconstructions from the first ``k`` principal components of
+    x_train (M, C, S, S), coefficients rounded with ``quantize_uint8``; bytes per image: k + 8).
+    The components are fitted on x_train only: x is held out."""
+    _check_images(x)
+    _check_images(x_train)
+    if x.shape[1:] != x_train.shape[1:]:
+        raise ValueError(
+            f"x {tuple(x.shape[1:])} and x_train {tuple(x_train.shape[1:])} must share C, H, W"
+        )
+    d = x[0].numel()
+    if not 1 <= k <= min(d, len(x_train)):
+        raise ValueError(f"k must be in [1, {min(d, len(x_train))}], got {k}")
+    flat = x_train.flatten(1).double()  # (M, d)
+    mean = flat.mean(0)
+    _, _, v = torch.linalg.svd(flat - mean, full_matrices=False)  # rows of v: components
+    basis = v[:k]  # (k, d)
+    coeffs = quantize_uint8((x.flatten(1).double() - mean) @ basis.T)  # (N, k)
+    x_hat = (coeffs @ basis + mean).view_as(x).clamp(-1, 1).to(x.dtype)
+    return x_hat, k + 8

@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import platform
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -101,6 +103,7 @@ class Built:
     dataset: str
     data_sha256: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    resumed_s: float = 0.0  # training time of the parts an earlier, interrupted build finished
 
 
 @dataclass(frozen=True)
@@ -284,23 +287,25 @@ def _history_every(history: dict[str, list[float]], every: int = 10) -> dict[str
 
 def _cached_runs(
     ctx: BuildContext, artefact: str, keys: Iterable[str], run: Callable[[str], dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], float]:
     """``run(key)`` for every key, each finished record kept first under
     data/cache/ship/ARTEFACT-RECIPEHASH/, so an interrupted build resumes at the next key (and a
-    changed recipe starts afresh)."""
+    changed recipe starts afresh). Returns (the records, the training seconds of those an
+    earlier build finished: the manifest's wall time counts them)."""
     recipe = json.dumps(_canonical(ctx.recipe), sort_keys=True).encode()
     digest = hashlib.sha256(recipe).hexdigest()[:12]
     cache = ctx.data_dir / "cache" / "ship" / f"{artefact}-{digest}"
-    records = []
+    records, resumed = [], 0.0
     for key in keys:
         done = cache / f"{''.join(c if c.isalnum() else '-' for c in key)}.pt"
         if done.is_file():
             records.append(load_checkpoint(done, kind="ship_run")["run"])
+            resumed += records[-1]["seconds"]
             continue
         record = run(key)
         save_checkpoint(done, {"kind": "ship_run", "run": record})
         records.append(record)
-    return records
+    return records, resumed
 
 
 def _build_sweep(ctx: BuildContext) -> Built:
@@ -338,14 +343,15 @@ def _build_sweep(ctx: BuildContext) -> Built:
         }
         return run
 
-    runs = _cached_runs(ctx, "dcgan-sweep-digits-32", plan, run_one)
+    runs, resumed = _cached_runs(ctx, "dcgan-sweep-digits-32", plan, run_one)
     metrics = {
         f"{r['config']} seed {r['seed']} @ {s}": {k: r["scores"][s][k] for k in ("FID", "classes")}
         for r in runs
         for s in (r["equal_steps"], r["equal_epochs"])
     }
     state = {"kind": "dcgan_sweep", "runs": runs}
-    return Built(state, sum(r["steps"] for r in runs), digits.name, data_sha256(digits), metrics)
+    steps = sum(r["steps"] for r in runs)
+    return Built(state, steps, digits.name, data_sha256(digits), metrics, resumed)
 
 
 # ------------------------------------------------------------------------------------ variants
@@ -448,7 +454,7 @@ def _build_variants(ctx: BuildContext) -> Built:
             "history": _history_every(history),
         }
 
-    runs = _cached_runs(ctx, recipe["artefact"], recipe["variants"], run_one)
+    runs, resumed = _cached_runs(ctx, recipe["artefact"], recipe["variants"], run_one)
     metrics = {f"{r['name']} on {k}": {m: v[m] for m in recipe["report"]}
                for r in runs for k, v in r["scores"].items()}
     refs = references(recipe["kind"], data, tests)
@@ -457,7 +463,7 @@ def _build_variants(ctx: BuildContext) -> Built:
     state = {"kind": "variants", "model_kind": recipe["kind"], "runs": runs, "references": refs}
     steps = base.steps * len(runs)
     described = _describe_data(recipe["data"], data, ctx)
-    return Built(state, steps, described, data_sha256(data), metrics)
+    return Built(state, steps, described, data_sha256(data), metrics, resumed)
 
 
 def variants_recipe(
@@ -729,6 +735,40 @@ def _order(names: Iterable[str]) -> list[str]:
     return ordered
 
 
+def _build_one(
+    artefact: Artefact,
+    data_dir: Path,
+    progress: bool,
+    cifar10_folder: Path | None,
+    download: bool,
+    threads: int | None = None,
+) -> tuple[dict[str, Any], float, float]:
+    """Build one artefact and write its file atomically: (its manifest entry, seconds, seconds of
+    an earlier interrupted build it resumed). Runs in a worker process under ``ship(jobs=2)``."""
+    if threads:
+        torch.set_num_threads(threads)
+    start = time.perf_counter()
+    built = artefact.build(
+        BuildContext(data_dir, artefact.recipe, progress, cifar10_folder, download)
+    )
+    seconds = time.perf_counter() - start
+    path = save_checkpoint(artefact_path(artefact.name, data_dir), built.state)
+    entry = {
+        "what": artefact.what,
+        "command": f"gan-course ship {artefact.name}",
+        "recipe": _canonical(artefact.recipe),
+        "dataset": built.dataset,
+        "data_sha256": built.data_sha256,
+        "steps": built.steps,
+        "wall_time_s": round(seconds + built.resumed_s, 1),
+        "machine": _machine(),
+        "metrics": built.metrics,
+        "bytes": path.stat().st_size,
+        "sha256": file_sha256(path),
+    }
+    return entry, seconds, built.resumed_s
+
+
 def ship(
     names: Iterable[str] | None = None,
     data_dir: Path | None = None,
@@ -738,44 +778,57 @@ def ship(
     say: Callable[[str], None] = print,
     cifar10_folder: Path | None = None,
     download: bool = False,
+    jobs: int = 1,
 ) -> list[Path]:
     """Build the named artefacts (default: all) that are missing or out of date, dependencies first
     (a rebuilt dependency rebuilds what needs it), each written atomically and then recorded in the
-    manifest. ``force`` rebuilds the named ones even when up to date. Returns the files written."""
+    manifest. ``force`` rebuilds the named ones even when up to date. ``jobs`` > 1 builds that many
+    artefacts at once, each in its own process with its share of the CPU threads, as soon as what
+    it needs is built. Returns the files written."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
     data_dir = data_dir or DATA_DIR
     wanted = list(ARTEFACTS) if names is None else list(names)
-    written: list[Path] = []
-    rebuilt: set[str] = set()
+    plan: list[str] = []  # what to build, dependencies first
     for name in _order(wanted):
-        artefact = ARTEFACTS[name]
-        stale = any(need in rebuilt for need in artefact.needs)
+        stale = any(need in plan for need in ARTEFACTS[name].needs)
         if not stale and up_to_date(name, data_dir) and not (force and name in wanted):
             say(f"{name}: up to date")
-            continue
-        say(f"{name}: building ({artefact.what})")
-        start = time.perf_counter()
-        context = BuildContext(data_dir, artefact.recipe, progress, cifar10_folder, download)
-        built = artefact.build(context)
-        seconds = time.perf_counter() - start
-        path = save_checkpoint(artefact_path(name, data_dir), built.state)
+        else:
+            plan.append(name)
+    written: list[Path] = []
+
+    def record(name: str, entry: dict[str, Any], seconds: float, resumed_s: float) -> None:
         manifest = read_manifest(data_dir)
-        manifest[name] = {
-            "what": artefact.what,
-            "command": f"gan-course ship {name}",
-            "recipe": _canonical(artefact.recipe),
-            "dataset": built.dataset,
-            "data_sha256": built.data_sha256,
-            "steps": built.steps,
-            "wall_time_s": round(seconds, 1),
-            "machine": _machine(),
-            "metrics": built.metrics,
-            "bytes": path.stat().st_size,
-            "sha256": file_sha256(path),
-        }
-        _write_manifest(manifest, data_dir)
-        rebuilt.add(name)
+        manifest[name] = entry
+        _write_manifest(manifest, data_dir)  # only this process writes the manifest
+        path = artefact_path(name, data_dir)
         written.append(path)
-        say(f"{name}: wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s")
+        resumed = f" (+ {resumed_s:.0f} s of an earlier build)" if resumed_s else ""
+        say(f"{name}: wrote {path} ({entry['bytes'] / 1e6:.1f} MB) in {seconds:.0f} s{resumed}")
+
+    if jobs == 1:
+        for name in plan:
+            say(f"{name}: building ({ARTEFACTS[name].what})")
+            record(name, *_build_one(ARTEFACTS[name], data_dir, progress, cifar10_folder, download))
+        return written
+    threads = max(1, torch.get_num_threads() // jobs)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked OpenMP state
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        running: dict[Future, str] = {}
+        waiting = list(plan)
+        while waiting or running:
+            for name in [n for n in waiting if not set(ARTEFACTS[n].needs) & set(waiting)]:
+                needs_running = set(ARTEFACTS[name].needs) & set(running.values())
+                if len(running) == jobs or needs_running:
+                    continue
+                say(f"{name}: building ({ARTEFACTS[name].what}) in a worker")
+                args = (ARTEFACTS[name], data_dir, False, cifar10_folder, download, threads)
+                running[pool.submit(_build_one, *args)] = name
+                waiting.remove(name)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                record(running.pop(future), *future.result())
     return written
 
 

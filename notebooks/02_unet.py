@@ -38,6 +38,7 @@ from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, colour_detail,
     shipped_colorizations)
+from gan_course.lessons.exercises import check_answers
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.pix2pix import colorize
@@ -235,9 +236,7 @@ answer_2 = ...
 c, h, w = dict(unet_trace(UNetGenerator(1, 3, 4, 32, skips=False), 96))["down 4"]
 checks = [(answer_1, c * h * w, "multiply the three numbers of 'down 4'"),
           (answer_2, round(by["gray copy"]["PSNR"], 1), "the row 'gray copy'")]
-for k, (given, right, hint) in enumerate(checks, 1):
-    print(f"exercise {k}:", "not answered yet" if given is ... else
-          "✓" if given == right else f"✗ hint: {hint}")
+check_answers(checks)
 
 # %% [markdown]
 # ## Summary

@@ -58,3 +58,23 @@ def test_codec_rows_rank_more_bytes_higher(photos):
     assert by["bicubic ÷2"]["PSNR"] > by["bicubic ÷8"]["PSNR"]
     assert by["JPEG ≤ 400 B"]["PSNR"] > by["JPEG ≤ 60 B"]["PSNR"]
     assert {r["family"] for r in rows} == {"bicubic", "JPEG"}
+
+
+def test_pca_code_is_exact_at_full_rank_and_beats_a_constant_at_low_rank():
+    from gan_course.compression import pca_roundtrip
+    from gan_course.metrics import psnr
+
+    photos = load_dataset("photos", 32, n=260).float()
+    x_train = photos[:200]
+    x_hat, n_bytes = pca_roundtrip(x_train[:8], x_train, 150)
+    assert n_bytes == 158 and x_hat.shape == (8, 3, 32, 32)
+    # on the images it was fitted on, 150 components of 200 images: nearly exact (8-bit coefficients)
+    assert psnr(x_hat, x_train[:8]).mean() > 35
+    held_out = photos[200:260]
+    low, _ = pca_roundtrip(held_out, x_train, 12)
+    flat = x_train.mean(0, keepdim=True).expand_as(held_out)  # the training mean: k = 0
+    assert psnr(low, held_out).mean() > psnr(flat, held_out).mean() + 3
+    with pytest.raises(ValueError, match="k must be in"):
+        pca_roundtrip(held_out, x_train, 0)
+    with pytest.raises(ValueError, match="share C, H, W"):
+        pca_roundtrip(held_out[:, :, :16, :16], x_train, 3)

@@ -156,7 +156,8 @@ def codec_rows(gan=(15.8, 19.4, 22.0), l1=(18.6, 20.5, 23.5), bicubic=(17.0, 20.
                                            ("bicubic", bicubic, (12, 48, 192)))
             for b, p in zip(budget, values)]
     return rows + [{"family": "bicubic", "method": "bicubic ÷32", "bytes": 3.0, "PSNR": 13.0},
-                   {"family": "JPEG", "bytes": 56.0, "PSNR": 18.0}]
+                   {"family": "JPEG", "bytes": 56.0, "PSNR": 18.0},
+                   *({"family": "PCA", "bytes": float(b), "PSNR": p} for b, p in ((20, 16.0), (56, 20.5), (200, 24.5)))]
 
 
 def test_notebook_06_verdicts_follow_the_numbers():
@@ -172,13 +173,15 @@ def test_notebook_06_verdicts_follow_the_numbers():
         row.setdefault("method", f"{row['family']} {row['bytes']:.0f}")
     text = run_cell("06_inversion", "gan_wins = [", ns | dict(rd_rows=rows))
     assert "The GAN codec beats bicubic at no budget; the L1 autoencoder at 20 B, 56 B." in text
-    assert "At every size the L1 control scores higher than the GAN" in text and "yes." in text
-    rows = codec_rows(gan=(18.0, 21.0, 22.0), l1=(17.5, 20.5, 24.5))
+    assert "At every size the L1 control scores higher than the GAN" in text
+    assert "JPEG, at 56 bytes, reaches 18.00 dB. Below the 3-byte mean colour (13.00 dB): nothing." in text
+    assert "PCA, learned from other photos, scores 16.00, 20.50, 24.50 dB" in text and "*can* beat" in text
+    rows = codec_rows(gan=(12.0, 21.0, 22.0), l1=(17.5, 20.5, 24.5))
     for row in rows:
         row.setdefault("method", "")
     text = run_cell("06_inversion", "gan_wins = [", ns | dict(rd_rows=rows))
-    assert "beats bicubic at 20 B, 56 B; the L1 autoencoder at 20 B, 56 B, 200 B" in text
-    assert "not always higher" in text
+    assert "beats bicubic at 56 B; the L1 autoencoder at 20 B, 56 B, 200 B" in text
+    assert "not always higher" in text and "(13.00 dB): the GAN at 20 B." in text
     # skips that survive f = 0 make f decoration; skips that do not are said not to bypass it
     skip_rows = [{"model": "GAN, C 12", "via skips": 0, "PSNR": 19.4, "PSNR, f = 0": 10.8},
                  {"model": "GAN + skips, C 12", "via skips": 7680, "PSNR": 26.0, "PSNR, f = 0": 25.8}]

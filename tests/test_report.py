@@ -117,3 +117,11 @@ def test_notebook_05_verdict_follows_the_sweep():
     close = dcgan_sweep_verdict(equal, trained, dict(zip(names, (0.0, 0.5, 20.0))),
                                 seeds=(0, 1, 2), profile="full")
     assert "some gaps are within the spread, so this is no ranking" in close
+
+
+def test_check_answers_says_unanswered_right_or_wrong_with_a_hint(capsys):
+    from gan_course.lessons.exercises import check_answers
+
+    check_answers([(..., 4, "count"), (4, 4, "count"), (5, 4, "count the cells")])
+    assert capsys.readouterr().out.splitlines() == [
+        "exercise 1: not answered yet", "exercise 2: ✓", "exercise 3: ✗ hint: count the cells"]

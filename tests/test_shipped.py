@@ -287,3 +287,30 @@ def test_fp16_generators_move_outputs_by_less_than_a_thousandth():
     z = torch.randn(64, config.z_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         assert (G(z) - G16(z)).abs().max() < 2e-3  # in [-1, 1]: below the printed precision
+
+
+def test_ship_with_two_jobs_builds_in_parallel_and_waits_for_what_an_artefact_needs(tmp_path, monkeypatch):
+    import gan_course.shipped as shipped
+
+    base = shipped.ARTEFACTS["colorizers-palette-32"]
+    r = base.recipe
+    tiny = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 40},
+            "evaluate": [{**t, "n": 20} for t in r["evaluate"]],
+            "variants": dict(list(r["variants"].items())[:2])}
+    registry = {"first": replace(base, name="first", recipe={**tiny, "artefact": "first"}),
+                "second": replace(base, name="second", recipe={**tiny, "artefact": "second"}),
+                "third": replace(base, name="third", recipe={**tiny, "artefact": "third"}, needs=("first",))}
+    monkeypatch.setattr(shipped, "ARTEFACTS", registry)
+    said = []
+    paths = shipped.ship(None, tmp_path, jobs=2, say=said.append)
+    assert sorted(p.name for p in paths) == ["first.pt", "second.pt", "third.pt"]
+    manifest = shipped.read_manifest(tmp_path)
+    assert all(manifest[n]["sha256"] == shipped.file_sha256(tmp_path / f"{n}.pt") for n in registry)
+    starts = [line.split(":")[0] for line in said if "building" in line]
+    assert starts[:2] == ["first", "second"]  # two at once
+    assert said.index(next(l for l in said if l.startswith("first: wrote"))) < said.index(
+        next(l for l in said if l.startswith("third: building")))  # third waited for first
+    assert all(manifest[n]["machine"]["threads"] >= 1 for n in registry)
+    assert shipped.ship(None, tmp_path, jobs=2, say=said.append) == []  # up to date
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
+        shipped.ship(None, tmp_path, jobs=0)

@@ -8,7 +8,7 @@ computed by the package when checked, never typed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,14 @@ def checkers(exercises: Mapping[str, Exercise]):
         print(f"{right} of {len(answers)} right")
 
     return check_one, check_all
+
+
+def check_answers(checks: Sequence[tuple[object, object, str]]) -> None:
+    """Print, for each (the student's answer, the right one, a hint): ``not answered yet`` while
+    the answer is still ``...``, ✓ when it is right, else ✗ with the hint (not the answer)."""
+    for k, (given, right, hint) in enumerate(checks, 1):
+        if given is Ellipsis:
+            verdict = "not answered yet"
+        else:
+            verdict = "✓" if given == right else f"✗ hint: {hint}"
+        print(f"exercise {k}: {verdict}")

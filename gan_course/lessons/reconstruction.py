@@ -8,7 +8,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..compression import bicubic_roundtrip, jpeg_roundtrip
+from ..compression import bicubic_roundtrip, jpeg_roundtrip, pca_roundtrip
 from ..encoder_decoder import reconstruct
 from ..inversion import (
     Inversion,
@@ -72,6 +72,17 @@ def codec_rows(
                 "SSIM": float(ssim(x_hat, x).mean()),
             }
         )
+    return rows
+
+
+def pca_rows(x: torch.Tensor, x_train: torch.Tensor, ks: Sequence[int]) -> list[dict]:
+    """``codec_rows``-style rows for the best linear code learned from x_train
+    (``compression.pca_roundtrip``), k components each, scored on the held-out x."""
+    rows = []
+    for k in ks:
+        x_hat, n_bytes = pca_roundtrip(x, x_train, k)
+        rows.append({"family": "PCA", "method": f"PCA, {k} components", "bytes": float(n_bytes),
+                     "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())})
     return rows
 
 
