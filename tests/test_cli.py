@@ -206,3 +206,18 @@ def test_every_option_has_help_and_choice_options_show_their_choices(capsys):
     with pytest.raises(SystemExit):
         main(["train", "dcgan", "--precision", "fp16"])
     assert "invalid choice: 'fp16' (choose from auto, fp32, bf16)" in capsys.readouterr().err.replace("'auto', 'fp32', 'bf16'", "auto, fp32, bf16")
+
+
+def test_ship_passes_its_options_and_lists_the_artefacts(monkeypatch, capsys, tmp_path):
+    import gan_course.cli as cli
+
+    calls = []
+    monkeypatch.setattr(cli, "ship", lambda names, out, **kw: calls.append((names, out, kw)) or [])
+    assert main(["ship", "codecs-cifar10-32", "--jobs", "2", "--cifar10-folder", str(tmp_path),
+                 "--download", "--out", str(tmp_path)]) == 0
+    (names, out, kw), = calls
+    assert names == ["codecs-cifar10-32"] and out == tmp_path
+    assert kw == {"force": False, "cifar10_folder": tmp_path, "download": True, "jobs": 2}
+    assert main(["ship", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "colorizers-palette-32" in listed and "dcgan-cifar10-32" in listed
