@@ -272,6 +272,8 @@ with torch.no_grad():
     cifar_samples = G_cifar(torch.randn(1000, cifar_config.z_dim,
                                         generator=torch.Generator().manual_seed(0)))
 show_images(cifar_samples[:64], title="CIFAR-10 DCGAN samples", nrow=8, size=6)
+
+# %%
 cifar_net = load_shipped_feature_net(name="featnet-cifar10-32")
 _, cifar_classes = embed(cifar_net, cifar_samples)
 cifar_names = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",

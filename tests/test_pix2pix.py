@@ -191,8 +191,10 @@ def test_gallery_slider_switches_precomputed_figures(capsys):
 
 def palette_rows(table: dict[str, tuple]) -> list[dict]:
     """Made-up rows of notebook 04's palette table: method → (PSNR, chroma, on palette)."""
-    rows = [{"method": n, "PSNR": p, "chroma": c, "on palette": o} for n, (p, c, o) in table.items()]
-    return rows + [{"method": "truth", "PSNR": float("inf"), "chroma": 54.8, "on palette": 1.0}]
+    rows = [{"method": n, "PSNR": p, "chroma": c, "on palette": o, "realism acc.": 1.0 - o / 2}
+            for n, (p, c, o) in table.items()]
+    return rows + [{"method": "truth", "PSNR": float("inf"), "chroma": 54.8, "on palette": 1.0,
+                    "realism acc.": 0.5}]
 
 
 LOSSES = ["L1", "BCE + 100·L1", "BCE + 10·L1", "BCE + 1·L1", "BCE"]
@@ -211,10 +213,11 @@ def test_notebook_04_palette_verdict_follows_the_numbers():
     assert "**L1 alone averages**: chroma 16.1 (the mean colour: 19.9; the palette: 54.8), 0 %" in text
     assert "BCE + 100·L1, BCE + 10·L1, BCE + 1·L1, BCE put more than half" in text
     assert "none stays as dull as L1" in text and "the best PSNR is L1's (12.40 dB; BCE alone 10.50 dB)" in text
+    assert "accuracy 1.00, BCE + 100·L1's with 0.69, BCE alone's with 0.70: the adversarial term makes" in text
     # an adversarial term too weak to matter: dull like L1, and said so
     weak = {**chooses, "BCE + 100·L1": (12.3, 17.0, 0.05), "BCE + 10·L1": (12.2, 30.0, 0.3)}
     text = run_cell("04_l1_vs_bce", "vivid = [", dict(rows=palette_rows(weak), losses=LOSSES, say=say))
-    assert "BCE + 1·L1, BCE put more than half" in text and "dull like L1: L1, BCE + 100·L1." in text
+    assert "BCE + 1·L1, BCE put more than half" in text and "dull like L1: BCE + 100·L1." in text
 
 
 def test_notebook_04_photo_verdict_names_what_beats_the_baselines():
