@@ -27,7 +27,8 @@
 # - how the U-Net's shapes go 96 → 6 → 96 and what a skip concatenates, in the package's code;
 # - to tell *blurry* from *noisy* from *right* with two measures read together: sharpness and edge
 #   fidelity;
-# - how much of the output the skips carry on their own (the bottleneck set to zero).
+# - how much of the output the skips carry on their own (the bottleneck set to zero), and when
+#   skips do not matter.
 
 # %%
 # %matplotlib inline
@@ -36,8 +37,7 @@ import inspect
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.colorization import (
-    baseline_colorizations, colorizer_rows, colour_detail,
-    shipped_colorizations)
+    baseline_colorizations, colorizer_rows, shipped_colorizations)
 from gan_course.lessons.exercises import check_answers
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
@@ -143,36 +143,35 @@ say(f"- With skips the output is "
        "even the U-Net with skips does not beat it on PSNR."))
 
 # %% [markdown]
-# ## 4. Colour that bleeds
+# ## 4. When the input already carries the detail
 #
 # On the palette digits of notebook 04 (gray digits painted in one of five colours of equal
-# lightness) the network predicts only the colour channels a, b from the lightness L, so the
-# output's edges come from the input whatever the network does. Without skips, does the *colour*
-# still keep to the strokes? Sharpness and edge fidelity of the colour channels alone say.
+# lightness) the colorizers work in Lab: they predict only the colour channels a, b, and the
+# lightness L, with all the edges, is copied from the input. Do skips still matter there?
 
 # %%
 palette = load_shipped_variants("colorizers-palette-32")
 digits = load_dataset("palette", 32, split="test").float()
 pairs = ["L1", "L1, no skips", "BCE + 100·L1", "BCE + 100·L1, no skips"]
 painted = shipped_colorizations(palette, pairs, digits)
-colour_rows = [{"method": name, **colour_detail(y, digits),
-                "PSNR": r["PSNR"], "on palette": r["on palette"]}
-               for (name, y), r in zip(painted.items(),
-                                       colorizer_rows(painted, digits, palette=True))]
-print(format_table(colour_rows, ["method", "PSNR", "colour sharpness",
-                                 "colour edge fidelity", "on palette"],
-                   decimals=2))
+palette_rows = colorizer_rows(painted, digits, palette=True)
+print(format_table(palette_rows, ["method", "PSNR", "sharpness", "edge fidelity",
+                                  "on palette"], decimals=2))
 show = list(range(0, 40, 5))
 show_image_rows({"truth": digits[show],
                  **{name: y[show] for name, y in painted.items()}})
 
 # %%
-cby = {r["method"]: r for r in colour_rows}
-say(*(f"- **{name}**: colour sharpness {cby[name]['colour sharpness']:.2f} with "
-      f"skips, {cby[name + ', no skips']['colour sharpness']:.2f} without; colour edge "
-      f"fidelity {cby[name]['colour edge fidelity']:.2f} vs "
-      f"{cby[name + ', no skips']['colour edge fidelity']:.2f}."
-      for name in ("L1", "BCE + 100·L1")))
+pby = {r["method"]: r for r in palette_rows}
+gaps = {name: (pby[name]["PSNR"] - pby[name + ", no skips"]["PSNR"],
+               pby[name]["on palette"] - pby[name + ", no skips"]["on palette"])
+        for name in ("L1", "BCE + 100·L1")}
+small = all(abs(dp) < 0.5 and abs(do) < 0.1 for dp, do in gaps.values())
+say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on the palette by "
+      f"{100 * do:+.0f} points." for name, (dp, do) in gaps.items()),
+    "- So skips matter when the network must carry the image through the U; "
+    + ("when the input hands the detail over (L copied in Lab), the U-Net without skips "
+       "does about as well." if small else "here they matter even with L copied."))
 
 # %% [markdown]
 # ## 5. What do the skips carry on their own?
@@ -192,12 +191,15 @@ show_image_rows({"truth": photos[:8], **{k: y[:8] for k, y in zeroed.items()}})
 # %%
 zby = {r["method"]: r for r in zero_rows}
 cut = zby["with skips, bottleneck = 0"]
+if cut["PSNR"] >= skip["PSNR"]:
+    carried = "the skips carry the whole picture; the bottleneck adds nothing measurable."
+elif cut["PSNR"] > by["gray copy"]["PSNR"] - 3:
+    carried = "the skips carry most of the picture, the bottleneck adds the rest."
+else:
+    carried = "the network relies on its bottleneck too; the skips alone are not enough."
 say(f"- With the bottleneck zeroed the U-Net with skips still scores "
     f"{cut['PSNR']:.2f} dB (edge fidelity {cut['edge fidelity']:.2f}), against "
-    f"{skip['PSNR']:.2f} dB intact: "
-    + ("the skips carry most of the picture, the bottleneck adds the rest."
-       if cut["PSNR"] > by["gray copy"]["PSNR"] - 3 else
-       "the network relies on its bottleneck too; the skips alone are not enough."),
+    f"{skip['PSNR']:.2f} dB intact: {carried}",
     f"- Without skips the zeroed network scores "
     f"{zby['no skips, bottleneck = 0']['PSNR']:.2f} dB: one output for every input.")
 
@@ -250,8 +252,7 @@ say(f"- On converged colorizers that must carry the whole image (RGB from gray),
     f" (sharpness {noskip['sharpness']:.2f}) and the one with skips "
     f"{detail_verdict(skip['sharpness'], skip['edge fidelity'])} "
     f"({skip['sharpness']:.2f}): note 003's claim {claim}.",
-    f"- With the bottleneck zeroed, the skips alone still give {cut['PSNR']:.2f} dB.",
-    f"- Where the lightness is copied from the input (Lab), the loss of skips shows as "
-    f"colour bleeding instead: colour sharpness "
-    f"{cby['L1, no skips']['colour sharpness']:.2f} without skips against "
-    f"{cby['L1']['colour sharpness']:.2f} with them (L1 models).")
+    f"- With the bottleneck zeroed, the skips alone still give {cut['PSNR']:.2f} dB "
+    f"({skip['PSNR']:.2f} intact).",
+    "- Where the input already carries the detail (Lab: L copied), skips change PSNR by "
+    + " and ".join(f"{dp:+.2f} dB ({name})" for name, (dp, _) in gaps.items()) + ".")

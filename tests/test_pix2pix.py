@@ -238,6 +238,8 @@ def test_notebook_04_photo_verdict_names_what_beats_the_baselines():
     text = run_cell("04_l1_vs_bce", "pby = {", dict(real_rows=rows((21.0, 5.0, 0.99), (22.0, 20.0, 0.8)),
                                                     say=say))
     assert "**L1** beats both baselines on nothing" in text
+    assert "far duller than the photos themselves (colourfulness 30.0; the most colourful colorizer: 20.0)" in text
+    assert "(21.00–22.10 dB)" in text
 
 
 def unet_rows(skips: tuple, no_skips: tuple, gray_psnr: float = 22.0) -> list[dict]:
@@ -272,6 +274,15 @@ def test_notebook_02_verdicts_follow_the_numbers():
     assert "still scores 21.50 dB (edge fidelity 0.90), against 24.00 dB intact: the skips carry most" in text
     zero[1]["PSNR"] = 15.0
     assert "relies on its bottleneck too" in run_cell("02_unet", "cut = zby", ns)
+    zero[1]["PSNR"] = 24.2
+    assert "the bottleneck adds nothing measurable" in run_cell("02_unet", "cut = zby", ns)
+    # where L is copied (Lab), skips that change little are said to matter little
+    rows = [{"method": n, "PSNR": p, "on palette": o} for n, p, o in (
+        ("L1", 13.07, 0.0), ("L1, no skips", 13.05, 0.0), ("BCE + 100·L1", 11.23, 0.8),
+        ("BCE + 100·L1, no skips", 11.29, 0.76))]
+    text = run_cell("02_unet", "gaps = {", dict(palette_rows=rows, say=say))
+    assert "**L1**: skips change PSNR by +0.02 dB and the share on the palette by +0 points." in text
+    assert "the U-Net without skips does about as well" in text
 
 
 def test_a_zeroed_bottleneck_leaves_only_what_the_skips_carry():

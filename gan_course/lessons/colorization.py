@@ -9,16 +9,10 @@ from typing import Mapping, Sequence
 import torch
 from matplotlib.figure import Figure
 
-from ..color import baseline_colorizations, rgb_to_lab
+from ..color import baseline_colorizations
 from ..data import ImageSet
 from ..engine import TrainConfig, trainer_for
-from ..metrics import (
-    colorization_metrics,
-    edge_fidelity,
-    palette_fidelity,
-    realism_accuracy,
-    sharpness,
-)
+from ..metrics import colorization_metrics, palette_fidelity, realism_accuracy
 from ..pix2pix import Pix2PixConfig, colorize
 from .experiments import Run, train_variants
 
@@ -26,7 +20,6 @@ __all__ = [
     "baseline_colorizations",
     "colorization_metrics",
     "colorizer_rows",
-    "colour_detail",
     "compare_colorizers",
     "plot_loss_terms",
     "shipped_colorizations",
@@ -97,14 +90,3 @@ def plot_loss_terms(family: Mapping[str, object], names: Sequence[str]) -> Figur
         ax.legend(loc="best")
     fig.tight_layout()
     return fig
-
-
-def colour_detail(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """``metrics.sharpness`` and ``metrics.edge_fidelity`` of the colour channels alone (Lab a, b):
-    in Lab colorization the lightness is copied from the input, so the RGB measures see its
-    detail; these see whether the *colour* keeps to the edges or bleeds across them."""
-    ab_y, ab_x = rgb_to_lab(y)[:, 1:] / 128, rgb_to_lab(x)[:, 1:] / 128  # (N, 2, H, W)
-    return {
-        "colour sharpness": sharpness(ab_y, ab_x),
-        "colour edge fidelity": edge_fidelity(ab_y, ab_x),
-    }
