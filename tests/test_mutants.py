@@ -67,7 +67,7 @@ MUTANTS = [
            (f"{OBJ}::test_one_D_step_raises_reals_and_lowers_fakes_one_G_step_raises_fakes",
             f"{OBJ}::test_pix2pix_loss_G_is_adversarial_plus_lambda_l1")),
     Mutant("encoder–decoder GAN: G aims for the 'fake' label", "encoder_decoder.py",
-           'out = {"adv": bce_logits(D(x_fake), 1.0), "l1": l1}', 'out = {"adv": bce_logits(D(x_fake), 0.0), "l1": l1}',
+           'adv = bce_logits(D(x_fake), 1.0) if self.adversarial', 'adv = bce_logits(D(x_fake), 0.0) if self.adversarial',
            (f"{OBJ}::test_one_D_step_raises_reals_and_lowers_fakes_one_G_step_raises_fakes",)),
     Mutant("R1 penalty subtracted from loss_D", "encoder_decoder.py",
            'loss = loss + 0.5 * self.r1_gamma * out["r1"]', 'loss = loss - 0.5 * self.r1_gamma * out["r1"]',
