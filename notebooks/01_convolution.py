@@ -36,7 +36,12 @@
 
 # %%
 # %matplotlib inline
+import inspect
+
+import torch
+
 from gan_course import convolution as conv
+from gan_course.lessons.code_exercises import check
 from gan_course.lessons import convolution_views as views
 from gan_course.plots import format_table
 from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
@@ -51,8 +56,13 @@ print(describe_runtime(profile, device, seed=0))
 #
 # A convolution slides the kernel over the input; each output pixel is the sum of the element-wise
 # products of the kernel with the window under it. A 3×3 kernel fits in a 5×5 input at 3×3
-# positions (stride 1, no padding). `conv.conv2d_by_hand` does exactly this with two plain loops —
-# read it with `conv.conv2d_by_hand??`.
+# positions (stride 1, no padding). `conv.conv2d_by_hand` does exactly this with two plain loops:
+
+# %%
+print(inspect.getsource(conv.conv2d_by_hand))
+
+# %% [markdown]
+# Run on note 003's input and kernel, beside `nn.Conv2d` holding the same kernel:
 
 # %%
 by_hand = conv.note_example()  # conv2d_by_hand(NOTE_INPUT, NOTE_KERNEL): (3, 3)
@@ -123,6 +133,22 @@ views.plot_conv_geometry(in_size=6, kernel=3, stride=2, padding=0)
 # %%
 for name, shape_in, shape_out in conv.halve_double_shapes():
     print(f"{name:<36} {str(shape_in):>16} → {shape_out}")
+
+# %% [markdown]
+# A transposed convolution, by hand: spread the input out (`stride − 1` zeros between its
+# pixels), pad it, and slide the *flipped* kernel over it with stride 1. The package's version,
+# which section 4's checks compare with `nn.ConvTranspose2d`:
+
+# %%
+print(inspect.getsource(conv.stretch_and_pad))
+print(inspect.getsource(conv.conv_transpose2d_by_hand))
+x_small, k_small = torch.arange(4.0).view(2, 2), torch.ones(3, 3)
+layer = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, bias=False)
+with torch.no_grad():
+    layer.weight.copy_(k_small.view(1, 1, 3, 3))
+    by_layer_t = layer(x_small.view(1, 1, 2, 2))[0, 0]
+print("by hand equals nn.ConvTranspose2d:",
+      torch.equal(conv.conv_transpose2d_by_hand(x_small, k_small, stride=2), by_layer_t))
 
 # %% [markdown]
 # ## 4. "Deconvolution" is not an inverse
@@ -244,27 +270,36 @@ views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=Tr
 # %% [markdown]
 # ## 8. Exercises
 #
-# Put your answer in each variable and run the check cell; it prints ✓, or ✗ with the right answer.
-# (They are filled in here so the notebook runs top to bottom: change one and watch its check fail.)
+# Write each function in its cell and run the cell: the check under it prints ✓ when every case
+# is right, or ✗ with the first case it got wrong and a hint. The cases come from the package and
+# PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
 #
-# 1. The output size of `Conv2d(kernel_size=5, stride=2, padding=2)` on a 64×64 image?
-# 2. Three `ConvTranspose2d(kernel_size=4, stride=2, padding=1)` in a row, starting from 4×4: the final size?
-# 3. Which `output_padding` makes `ConvTranspose2d(kernel_size=3, stride=2, padding=1)` map 8×8 to 16×16?
-# 4. The top-left "?" of note 003's grid, computed in your head?
-# 5. A kernel size $k$ (2 to 8) for which `ConvTranspose2d(k, stride=2)` of an all-ones image with
-#    all-ones weights is flat away from the borders?
+# 1. `conv_output_size(n, k, s, p)`: the output length of a convolution with kernel k, stride s and
+#    padding p on an input of length n (the formula of section 3).
+# 2. `transposed_output_size(n, k, s, p)`: the same for a transposed convolution.
+# 3. `conv2d_by_hand(x, w)`: the sliding sum of section 1 for a 2-D tensor x and a k×k kernel w,
+#    no padding, stride 1, as `nn.Conv2d` computes it.
 
 # %%
-answer_conv_size = 32
-answer_convT_chain = 32
-answer_output_padding = 1
-answer_note_top_left = -4
-answer_flat_kernel = 4
+def conv_output_size(n, k, s, p):
+    return ...  # your code
+
+
+check("conv_output_size", conv_output_size)
 
 # %%
-views.check_exercises({"conv_size": answer_conv_size, "convT_chain": answer_convT_chain,
-                      "output_padding": answer_output_padding, "note_top_left": answer_note_top_left,
-                      "flat_kernel": answer_flat_kernel})
+def transposed_output_size(n, k, s, p):
+    return ...  # your code
+
+
+check("transposed_output_size", transposed_output_size)
+
+# %%
+def conv2d_by_hand(x, w):
+    return ...  # your code
+
+
+check("conv2d_by_hand", conv2d_by_hand)
 
 # %% [markdown]
 # ## Summary: what the numbers showed

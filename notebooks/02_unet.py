@@ -36,9 +36,9 @@ import inspect
 
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
+from gan_course.lessons.code_exercises import check
 from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, shipped_colorizations)
-from gan_course.lessons.exercises import check_answers
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.pix2pix import colorize
@@ -226,19 +226,28 @@ show_image_rows({"truth": photos[:8], **{k: y[:8] for k, y in live.items()}})
 # %% [markdown]
 # ## 7. Exercises
 #
-# 1. How many numbers does the no-skip decoder receive for a 96×96 image with depth 4, width 32
-#    (read the trace in section 1)?
-# 2. What PSNR does the "gray copy" baseline reach in section 3? (To 1 decimal.)
+# Write each function in its cell and run the cell: the check under it prints ✓ when every case
+# is right, or ✗ with the first case it got wrong and a hint. The cases come from the package and
+# PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
+#
+# 1. `bottleneck_numbers(size, depth, width)`: how many numbers the U-Net's bottleneck holds for a
+#    size×size input (read the trace of section 1: channels and side at `down {depth}`).
+# 2. `psnr(y, x)`: the PSNR in dB of every image of y against x, both (N, C, H, W) in [-1, 1], as a
+#    tensor of N values (the tables' PSNR).
 
 # %%
-answer_1 = ...
-answer_2 = ...
+def bottleneck_numbers(size, depth, width):
+    return ...  # your code
+
+
+check("bottleneck_numbers", bottleneck_numbers)
 
 # %%
-c, h, w = dict(unet_trace(UNetGenerator(1, 3, 4, 32, skips=False), 96))["down 4"]
-checks = [(answer_1, c * h * w, "multiply the three numbers of 'down 4'"),
-          (answer_2, round(by["gray copy"]["PSNR"], 1), "the row 'gray copy'")]
-check_answers(checks)
+def psnr(y, x):
+    return ...  # your code
+
+
+check("psnr", psnr)
 
 # %% [markdown]
 # ## Summary

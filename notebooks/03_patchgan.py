@@ -39,12 +39,15 @@
 
 # %%
 # %matplotlib inline
+import inspect
+
 import torch
 from torch import nn
 
 from gan_course.color import colorization_pair
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
+from gan_course.lessons.code_exercises import check
 from gan_course.lessons import patchgan_views as pv
 from gan_course.lessons.colorization import baseline_colorizations
 from gan_course.lessons.experiments import seed_wins, shipped_runs, summarize_runs
@@ -74,6 +77,9 @@ print(describe_runtime(profile, device, seed=0))
 # (`PatchDiscriminator(4, 64, n_layers=3)`), the D of the colorizers that ship with the course
 # (in the `lab` space its input is L plus ab = 3 channels), and the global D that pools the same
 # trunk to one logit.
+
+# %%
+print(inspect.getsource(PatchDiscriminator))
 
 # %%
 # the D of the shipped colorizers (sections 4 and 6)
@@ -121,6 +127,9 @@ for conv in [m for m in D_note.modules() if isinstance(m, nn.Conv2d)]:
     terms.append(str((conv.kernel_size[0] - 1) * (j // conv.stride[0])))
 say(f"$r = {' + '.join(terms)} = {r}$ and $j = {j}$. `receptive_field` computes this for any "
     "conv stack:")
+
+# %%
+print(inspect.getsource(receptive_field))
 
 # %%
 rf = {"note 003's net": receptive_field(D_note), "pix2pix 70×70": receptive_field(D_70),
@@ -407,28 +416,28 @@ say(lines)
 # %% [markdown]
 # ## 7. Exercises
 #
-# Put your answer in each variable and run the check cell; it prints ✓, or ✗ with the right answer.
-# (They are filled in here so the notebook runs top to bottom: change one and watch its check fail.)
+# Write each function in its cell and run the cell: the check under it prints ✓ when every case
+# is right, or ✗ with the first case it got wrong and a hint. The cases come from the package and
+# PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
 #
-# 1. The grid side of pix2pix's 70×70 PatchGAN on a 128×128 input?
-# 2. By how many pixels do the windows of two horizontally neighbouring cells of note 003's net overlap?
-# 3. The window side of note 003's net without its last `Conv2d` (three `k4 s2` layers)?
-# 4. What does note 003's `nn.ReLU(0.2)` return for −1.0?
-# 5. The largest `n_layers` for which `PatchDiscriminator`'s window is at most 16×16 — half of our 32×32
-#    images, so that its cells judge truly local patches? (Then try it: add a variant
-#    `Pix2PixConfig.for_profile(profile, space="lab", n_layers_D=...)` to the live run of section 5.)
+# 1. `receptive_field_of(layers)`: the (window, stride) of one output cell of a stack of
+#    convolutions given as [(kernel, stride), ...], first layer first (section 2's recursion).
+# 2. `patch_grid_side(n, layers)`: the side of D's output grid for an n×n input, the layers given
+#    as [(kernel, stride, padding), ...] (section 1's grids, without a forward pass).
 
 # %%
-answer_grid_128 = 14
-answer_overlap = 30
-answer_rf_three_layers = 22
-answer_note_relu = 0.0
-answer_local_layers = 1
+def receptive_field_of(layers):
+    return ...  # your code
+
+
+check("receptive_field_of", receptive_field_of)
 
 # %%
-pv.check_exercises({"grid_128": answer_grid_128, "overlap": answer_overlap,
-                    "rf_three_layers": answer_rf_three_layers, "note_relu": answer_note_relu,
-                    "local_layers": answer_local_layers})
+def patch_grid_side(n, layers):
+    return ...  # your code
+
+
+check("patch_grid_side", patch_grid_side)
 
 # %% [markdown]
 # ## Summary: what the numbers showed

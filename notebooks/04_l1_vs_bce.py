@@ -43,10 +43,10 @@ import torch
 
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
+from gan_course.lessons.code_exercises import check
 from gan_course.lessons.colorization import (
-    baseline_colorizations, colorizer_rows, plot_loss_terms,
-    shipped_colorizations)
-from gan_course.lessons.exercises import check_answers
+    baseline_colorizations, colorizer_rows, loss_term_gradients,
+    plot_loss_terms, shipped_colorizations)
 from gan_course.lessons.report import say
 from gan_course.lessons.widgets import gallery_slider
 from gan_course.metrics import palette_fidelity
@@ -170,6 +170,28 @@ lambda_rows = [
 print(format_table(lambda_rows, list(lambda_rows[0]), decimals=3))
 plot_loss_terms(family, ["BCE + 100·L1", "BCE + 10·L1", "BCE + 1·L1"])
 
+# %% [markdown]
+# Loss values are not forces: what moves G is each term's *gradient*. At the shipped
+# BCE + 100·L1 generator, on 64 test digits, the norm of each term's gradient with respect to G's
+# weights, and what it would be with the L1 term weighted by λ = 1 or 10 instead:
+
+# %%
+strong = family["BCE + 100·L1"]
+grad_rows = loss_term_gradients(strong.G, strong.D, x_test[:64], "lab",
+                                (1.0, 10.0, 100.0))
+print(format_table(grad_rows, list(grad_rows[0]), decimals=3))
+g = {r["λ"]: r["λ·L1 / adv"] for r in grad_rows}
+at_100 = lambda_rows[0]  # BCE + 100·L1
+by_value = at_100["λ·L1 (last 100 steps)"] / at_100["adv (last 100 steps)"]
+say(f"- By loss value λ·L1 is {by_value:.0f}× the adversarial term at λ = 100; "
+    f"by gradient the L1 term pulls "
+    f"{g[100.0]:.2f}× as hard: "
+    + ("about as hard as the adversarial term." if 0.5 < g[100.0] < 2 else
+       "a different balance than the loss values suggest."),
+    f"- At λ = 1 the adversarial gradient is {1 / g[1.0]:.0f}× the L1 one: G follows D "
+    f"almost alone (chroma {by['BCE + 1·L1']['chroma']:.1f}; BCE alone "
+    f"{by['BCE']['chroma']:.1f}).")
+
 # %%
 gallery = {name: show_image_rows({"truth": x_test[show],
                                   name: outputs[name][show]})
@@ -268,17 +290,30 @@ show_image_rows({"truth": x_test[show], "live, 200 steps": live[show]})
 # %% [markdown]
 # ## 7. Exercises
 #
-# 1. Which generator is the most colourful on the palette digits? (Its name as in the table.)
-# 2. At λ = 100, how many times larger is the L1 term's weight than the BCE term's?
+# Write each function in its cell and run the cell: the check under it prints ✓ when every case
+# is right, or ✗ with the first case it got wrong and a hint. The cases come from the package and
+# PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
+#
+# 1. `best_constant(values, loss)`: the single number c that is closest to all of `values` under
+#    `loss="l2"` (smallest Σ (v − c)²) or `loss="l1"` (smallest Σ |v − c|). Odd counts only. Which
+#    one is the "average colour" L1 gave in section 3?
+# 2. `generator_loss(d_fake, fake, real, lam)`: pix2pix's G loss from D's logits on G's output
+#    (any shape), G's output and the truth: the adversarial term plus lam times the L1 term, as in
+#    section 1's code.
 
 # %%
-answer_1 = ...
-answer_2 = ...
+def best_constant(values, loss):
+    return ...  # your code
+
+
+check("best_constant", best_constant)
 
 # %%
-most_colourful = max(losses, key=lambda n: by[n]["chroma"])
-check_answers([(answer_1, most_colourful, "the column 'chroma'"),
-               (answer_2, 100, "λ multiplies L1; the BCE term has weight 1")])
+def generator_loss(d_fake, fake, real, lam):
+    return ...  # your code
+
+
+check("generator_loss", generator_loss)
 
 # %% [markdown]
 # ## Summary

@@ -37,7 +37,7 @@ import inspect
 
 import torch
 
-from gan_course.compression import bicubic_roundtrip, jpeg_roundtrip
+from gan_course.compression import bicubic_roundtrip
 from gan_course.data import load_dataset
 from gan_course.encoder_decoder import (
     EncoderDecoder, EncoderDecoderObjective, reconstruct)
@@ -152,7 +152,7 @@ say(f"- **GAN** at {', '.join(f'{b:.0f}' for b, _ in gan)} bytes: "
     f"({mean_colour:.2f} dB): "
     + (", ".join(f"{name} at {b:.0f} B" for name, points in (("the GAN", gan), ("L1", l1))
                  for b, p in points if p < mean_colour) or "nothing") + ".",
-    f"- PCA, learned from other photos, scores "
+    "- PCA, learned from other photos, scores "
     + ", ".join(f"{p:.2f}" for _, p in pca) + " dB with the same bytes as f: "
     + ("a learned code *can* beat bicubic on these photos"
        if any(p[1] > b[1] for p, b in zip(pca, bicubic)) else "even it loses to bicubic")

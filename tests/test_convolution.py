@@ -220,19 +220,6 @@ def test_apply_kernel_to_image_equals_by_hand_on_a_photo_crop():
 
 # --- exercises --------------------------------------------------------------------------------------
 
-def test_exercise_checks(capsys):
-    assert views.check_exercise("conv_size", 32) and not views.check_exercise("conv_size", 33)
-    assert "right answer: 32" in capsys.readouterr().out
-    assert views.check_exercise("convT_chain", 32)
-    assert views.check_exercise("output_padding", 1) and not views.check_exercise("output_padding", 0)
-    assert views.check_exercise("note_top_left", int(NOTE_ANSWER[0, 0]))
-    assert all(views.check_exercise("flat_kernel", k) for k in (2, 4, 6, 8))
-    assert not any(views.check_exercise("flat_kernel", k) for k in (3, 5, 7, None, "4"))
-    capsys.readouterr()
-    assert views.check_exercises({"conv_size": 32, "output_padding": 0}) is None
-    assert "1 of 2 right" in capsys.readouterr().out
-
-
 # --- figures and the explorer -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [
@@ -290,10 +277,14 @@ def test_explorer_draws_figures_and_explains_impossible_settings(capsys):
 
 def test_notebook_calls_the_package_instead_of_redefining_it():
     source = NOTEBOOK_TEXT.read_text()
-    assert not re.search(r"^\s*(def|class) ", source, re.M), "notebook 01 must import its code, not define it"
+    # the only functions a notebook defines are the exercise stubs the student fills in
+    defined = re.findall(r"^def (\w+)\(.*?\n(?=\S)", source, re.M | re.S)
+    stubs = re.findall(r"^def (\w+)\(.*?\n    return \.\.\.  # your code\n", source, re.M | re.S)
+    assert defined == stubs and len(stubs) >= 2, "notebook 01 must import its code, not define it"
+    assert not re.search(r"^\s*class ", source, re.M)
     for call in ("conv.note_example()", "conv.verify_output_sizes(", "conv.adjoint_report(",
                  "views.checkerboard_study(", "views.apply_kernel_to_image(", "conv_explorer()",
-                 "views.plot_conv_geometry(", "views.check_exercises("):
+                 "views.plot_conv_geometry("):
         assert call in source, call
     assert "import matplotlib.pyplot" not in source  # figures come from the package
 
@@ -309,4 +300,4 @@ def test_notebook_stores_the_package_answers():
                          ["name", "ones", "positive", "signed", "noise"],
                          ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"])
     assert table in text
-    assert text.count("✓") == 5 and "✗" not in text and "5 of 5 right" in text
+    assert "✗" not in text and text.count("not answered yet") >= 2  # stubs, never answers

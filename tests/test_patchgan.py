@@ -226,27 +226,19 @@ def test_figures(nets):
 
 # --- exercises --------------------------------------------------------------------------------------
 
-def test_exercise_checks(capsys):
-    assert pv.check_exercise("grid_128", 14) and not pv.check_exercise("grid_128", 16)
-    assert "right answer: 14" in capsys.readouterr().out
-    assert pv.check_exercise("overlap", 30) and pv.check_exercise("rf_three_layers", 22)
-    assert pv.check_exercise("note_relu", 0.0) and not pv.check_exercise("note_relu", -0.2)
-    assert not pv.check_exercise("overlap", None)
-    assert pv.check_exercise("local_layers", 1) and not pv.check_exercise("local_layers", 2)
-    capsys.readouterr()
-    pv.check_exercises({"overlap": 30, "grid_128": 6})
-    assert "1 of 2 right" in capsys.readouterr().out
-
-
 # --- the notebook shows the package's computations ---------------------------------------------------
 
 def test_notebook_calls_the_package_instead_of_redefining_it():
     source = NOTEBOOK_TEXT.read_text()
-    assert not re.search(r"^\s*(def|class) ", source, re.M), "notebook 03 must import its code, not define it"
+    # the only functions a notebook defines are the exercise stubs the student fills in
+    defined = re.findall(r"^def (\w+)\(.*?\n(?=\S)", source, re.M | re.S)
+    stubs = re.findall(r"^def (\w+)\(.*?\n    return \.\.\.  # your code\n", source, re.M | re.S)
+    assert defined == stubs and len(stubs) >= 2, "notebook 03 must import its code, not define it"
+    assert not re.search(r"^\s*class ", source, re.M)
     for call in ("pv.grid_table_rows(", "receptive_field(", "pv.window_check_rows(", "pv.gradient_window(",
                  "pv.plot_receptive_field(", "pv.zero_activation_share(", "load_shipped_variants(",
                  "pv.plot_score_maps(", "pv.score_rows(", "summarize_runs(", "baseline_colorizations(",
-                 "shipped_runs(", "seed_wins(", "trainer_for(", "pv.check_exercises("):
+                 "shipped_runs(", "seed_wins(", "trainer_for("):
         assert call in source, call
     assert "import matplotlib.pyplot" not in source and ".backward()" not in source
 
@@ -281,7 +273,7 @@ def test_notebook_stores_the_package_answers():
     torch.manual_seed(0)
     dead = pv.zero_activation_share(note_patch_discriminator(leaky=False), 64)
     assert f"zeros after each activation: {', '.join(f'{s:.3f}' for s in dead)}" in text
-    assert text.count("✓") == 5 and "✗" not in text and "5 of 5 right" in text
+    assert "✗" not in text and text.count("not answered yet") >= 2  # stubs, never answers
 
 
 def test_notebook_table_holds_the_baselines():

@@ -10,7 +10,6 @@ from gan_course.metrics import colorfulness, high_frequency_energy, psnr, sharpn
 from gan_course.pix2pix import Pix2PixConfig, Pix2PixObjective, colorize
 from gan_course.unet import UNetGenerator, unet_trace
 
-from conftest import NOTEBOOKS
 
 
 @pytest.mark.parametrize("size", [32, 64, 96])
@@ -300,3 +299,23 @@ def test_a_zeroed_bottleneck_leaves_only_what_the_skips_carry():
             out = G(A, zero_bottleneck=True)
         assert (out.std(0).max() < 1e-6) == (not skips)
         assert zeroed.shape == x.shape
+
+
+def test_loss_term_gradients_measure_each_term_and_leave_the_weights_alone():
+    from gan_course.lessons.colorization import loss_term_gradients
+    from gan_course.losses import bce_logits
+    from gan_course.pix2pix import Pix2PixConfig
+    from gan_course.color import colorization_pair
+
+    torch.manual_seed(0)
+    G, D = Pix2PixConfig(space="lab", width_G=8, width_D=8, n_layers_D=1, norm_D="none").build()
+    x = torch.rand(4, 3, 32, 32) * 2 - 1
+    before = [p.clone() for p in G.parameters()]
+    rows = loss_term_gradients(G, D, x, "lab", (1.0, 10.0))
+    assert all(torch.equal(a, b) for a, b in zip(before, G.parameters())) and G.training
+    assert rows[1]["‖∇ λ·L1‖"] == pytest.approx(10 * rows[0]["‖∇ λ·L1‖"])
+    assert rows[0]["‖∇ adv‖"] == rows[1]["‖∇ adv‖"]
+    G.eval()
+    A, _ = colorization_pair(x, "lab")
+    grads = torch.autograd.grad(bce_logits(D.eval()(A, G(A)), 1.0), list(G.parameters()))
+    assert rows[0]["‖∇ adv‖"] == pytest.approx(float(torch.cat([g.flatten() for g in grads]).norm()), rel=1e-5)

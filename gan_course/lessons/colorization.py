@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from ..color import baseline_colorizations
 from ..data import ImageSet
 from ..engine import TrainConfig, trainer_for
 from ..metrics import colorization_metrics, palette_fidelity, realism_accuracy
-from ..pix2pix import Pix2PixConfig, colorize
+from ..losses import bce_logits
+from ..pix2pix import Pix2PixConfig, Pix2PixObjective, colorize
+from ..runtime import eval_mode
 from .experiments import Run, train_variants
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "colorization_metrics",
     "colorizer_rows",
     "compare_colorizers",
+    "loss_term_gradients",
     "plot_loss_terms",
     "shipped_colorizations",
 ]
@@ -90,3 +94,32 @@ def plot_loss_terms(family: Mapping[str, object], names: Sequence[str]) -> Figur
         ax.legend(loc="best")
     fig.tight_layout()
     return fig
+
+
+def loss_term_gradients(
+    G: torch.nn.Module, D: torch.nn.Module, x: torch.Tensor, space: str, lambdas: Sequence[float]
+) -> list[dict]:
+    """How hard each term of G's loss pulls, at G's current weights: the norm of the gradient of
+    the adversarial term and of λ·L1 with respect to G's parameters, on images x (N, 3, H, W) in
+    [-1, 1], for each λ (one backward pass per term; G and D in eval mode, their weights
+    untouched)."""
+    objective = Pix2PixObjective(space, 1.0)
+    params = [p for p in G.parameters() if p.requires_grad]
+    with eval_mode(G, D):
+        batch = (x,)
+        fake = G(objective.generator_input(batch, torch.Generator()))
+        A, B = objective.pair(batch)
+        adv = bce_logits(D(A, fake), 1.0)
+        l1 = F.l1_loss(fake, B)
+        grads = torch.autograd.grad(adv, params, retain_graph=True)
+        g_adv = torch.cat([g.flatten() for g in grads])
+        g_l1 = torch.cat([g.flatten() for g in torch.autograd.grad(l1, params)])
+    return [
+        {
+            "λ": lam,
+            "‖∇ adv‖": float(g_adv.norm()),
+            "‖∇ λ·L1‖": lam * float(g_l1.norm()),
+            "λ·L1 / adv": lam * float(g_l1.norm()) / float(g_adv.norm()),
+        }
+        for lam in lambdas
+    ]

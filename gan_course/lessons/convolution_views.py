@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -25,9 +24,7 @@ from ..convolution import (
     conv2d_by_hand,
     conv_output_size,
     conv_transpose_output_size,
-    note_example,
 )
-from .exercises import Exercise, checkers
 
 
 # --------------------------------------------------------------------------------------------------
@@ -244,54 +241,6 @@ def step_edge_responses(size: int = 6) -> dict[str, dict[str, float]]:
         }
         for img_name, img in images.items()
     }
-
-
-# --------------------------------------------------------------------------------------------------
-# Exercises with self-checks
-# --------------------------------------------------------------------------------------------------
-
-
-def _flat_transposed(k: object) -> bool:
-    if not isinstance(k, (int, np.integer)) or not 2 <= k <= 8:
-        return False
-    counts = overlap_counts(int(k), stride=2, n=6)[k:-k, k:-k]  # interior, away from the borders
-    return bool((counts == counts.flatten()[0]).all())
-
-
-EXERCISES: dict[str, Exercise] = {
-    "conv_size": Exercise(
-        "Conv2d(kernel_size=5, stride=2, padding=2) on a 64×64 image: output H = W = ?",
-        lambda: conv_output_size(64, 5, 2, 2),
-        explain="⌊(64 + 4 − 5)/2⌋ + 1",
-    ),
-    "convT_chain": Exercise(
-        "three ConvTranspose2d(kernel_size=4, stride=2, padding=1) in a row, starting from 4×4: "
-        "H = W = ?",
-        lambda: functools.reduce(lambda n, _: conv_transpose_output_size(n, 4, 2, 1), range(3), 4),
-        explain="each doubles: 4 → 8 → 16 → 32",
-    ),
-    "output_padding": Exercise(
-        "which output_padding makes ConvTranspose2d(kernel_size=3, stride=2, padding=1) "
-        "map 8×8 to 16×16?",
-        lambda: next(op for op in range(2) if conv_transpose_output_size(8, 3, 2, 1, op) == 16),
-        explain="(8 − 1)·2 − 2 + 3 + op = 15 + op",
-    ),
-    "note_top_left": Exercise(
-        "the top-left '?' of note 003's output grid",
-        lambda: int(note_example()[0, 0]),
-        explain="(1 + 0 + 1) − (3 + 2 + 1)",
-    ),
-    "flat_kernel": Exercise(
-        "a kernel size k (2 to 8) for which ConvTranspose2d(k, stride=2) of an all-ones image "
-        "with all-ones weights is flat away from the borders",
-        lambda: 4,
-        accept=_flat_transposed,
-        explain="any k divisible by the stride: 2, 4, 6 or 8",
-    ),
-}
-
-
-check_exercise, check_exercises = checkers(EXERCISES)
 
 
 # --------------------------------------------------------------------------------------------------

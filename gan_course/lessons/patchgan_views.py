@@ -30,13 +30,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from .exercises import Exercise, checkers
 from ..patchgan import (
     GlobalDiscriminator,
     PatchDiscriminator,
     conv_geometry,
     receptive_field,
-    note_patch_discriminator,
 )
 from ..plots import image_grid
 from ..runtime import eval_mode
@@ -470,52 +468,3 @@ def plot_score_maps(
             im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="D's probability 'real'"
         )
     return fig
-
-
-# --------------------------------------------------------------------------------------------------
-# Exercises
-# --------------------------------------------------------------------------------------------------
-
-
-def _note_net_without_last_layer() -> int:
-    layers = [m for m in note_patch_discriminator() if isinstance(m, nn.Conv2d)][:-1]
-    return receptive_field(layers).size
-
-
-EXERCISES: dict[str, Exercise] = {
-    "grid_128": Exercise(
-        "PatchDiscriminator(4, 64, 3) (pix2pix's 70×70 net) on a 128×128 input: "
-        "grid side h = w = ?",
-        lambda: output_grid(PatchDiscriminator(4, 64, 3), 128)[0],
-        explain="128 → 64 → 32 → 16 → 15 → 14",
-    ),
-    "overlap": Exercise(
-        "note 003's net: by how many pixels do the windows of two horizontally neighbouring "
-        "cells overlap?",
-        lambda: (
-            receptive_field(note_patch_discriminator()).size
-            - receptive_field(note_patch_discriminator()).stride
-        ),
-        explain="window 46 − stride 16",
-    ),
-    "rf_three_layers": Exercise(
-        "the window of note 003's net without its last Conv2d (three k4 s2 layers)?",
-        _note_net_without_last_layer,
-        explain="r = 1 + 3·1 + 3·2 + 3·4",
-    ),
-    "note_relu": Exercise(
-        "what does note 003's nn.ReLU(0.2) return for the input −1.0?",
-        lambda: float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0]),
-        explain="inplace=0.2 → a plain ReLU",
-    ),
-    "local_layers": Exercise(
-        "the largest n_layers for which PatchDiscriminator's window is at most 16×16?",
-        lambda: max(
-            n for n in range(1, 6) if receptive_field(PatchDiscriminator(4, 8, n)).size <= 16
-        ),
-        explain="n_layers = 1: 16, 2: 34, 3: 70",
-    ),
-}
-
-
-check_exercise, check_exercises = checkers(EXERCISES)

@@ -1,0 +1,62 @@
+"""The code exercises of notebooks 01–04: every check passes the reference solution, fails a wrong
+answer with its hint, calls an untouched stub 'not answered yet', survives a crash, and every
+notebook hands the student a stub, never an answer."""
+import math
+import re
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gan_course.lessons import solutions
+from gan_course.lessons.code_exercises import EXERCISES, check
+
+from conftest import NOTEBOOKS
+
+WRONG = {  # a plausible mistake for each exercise
+    "conv_output_size": lambda n, k, s, p: (n + 2 * p - k) / s + 1,  # no floor
+    "transposed_output_size": lambda n, k, s, p: n * s,  # forgets the kernel and the padding
+    "conv2d_by_hand": lambda x, w: solutions.conv2d_by_hand(x, w.flip(0, 1)),  # a true convolution
+    "bottleneck_numbers": lambda size, depth, width: width * 2 ** depth * (size // 2 ** depth) ** 2,
+    "psnr": lambda y, x: 10 * torch.log10(1 / (y - x).pow(2).flatten(1).mean(1)),  # range 1
+    "receptive_field_of": lambda layers: (sum(k for k, _ in layers), math.prod(s for _, s in layers)),
+    "patch_grid_side": lambda n, layers: n // math.prod(s for _, s, _ in layers),
+    "generator_loss": lambda d, fake, real, lam: (
+        F.binary_cross_entropy_with_logits(d, torch.zeros_like(d)) + lam * (fake - real).abs().mean()),
+    "best_constant": lambda values, loss: sum(values) / len(values),  # the mean for L1 too
+}
+NOTEBOOK_OF = {"conv_output_size": "01_convolution", "transposed_output_size": "01_convolution",
+               "conv2d_by_hand": "01_convolution", "bottleneck_numbers": "02_unet", "psnr": "02_unet",
+               "receptive_field_of": "03_patchgan", "patch_grid_side": "03_patchgan",
+               "generator_loss": "04_l1_vs_bce", "best_constant": "04_l1_vs_bce"}
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_check_accepts_the_reference_and_rejects_a_mistake(name, capsys):
+    assert check(name, getattr(solutions, name)) is True
+    assert capsys.readouterr().out.startswith("✓")
+    assert check(name, WRONG[name]) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗") and f"hint: {EXERCISES[name].hint}" in out
+    assert check(name, lambda *args: ...) is False
+    assert "not answered yet" in capsys.readouterr().out
+    assert check(name, lambda *args: 1 / 0) is False  # a crash is reported, not raised
+    assert "raised ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_every_exercise_belongs_to_a_notebook_that_hands_out_a_stub():
+    assert set(NOTEBOOK_OF) == set(EXERCISES) == set(WRONG)
+    per_notebook = {}
+    for name, notebook in NOTEBOOK_OF.items():
+        source = (NOTEBOOKS / f"{notebook}.py").read_text()
+        stub = re.search(rf"^def {name}\(.*?\n(?=\S)", source, re.M | re.S)
+        assert stub, f"{notebook} has no stub for {name}"
+        assert "return ...  # your code" in stub.group(0), f"{notebook}: {name} is not a bare stub"
+        assert f'check("{name}", {name})' in source
+        per_notebook[notebook] = per_notebook.get(notebook, 0) + 1
+    assert all(2 <= n <= 4 for n in per_notebook.values()), per_notebook
+
+
+def test_unknown_exercise_is_named():
+    with pytest.raises(ValueError, match="unknown exercise 'nope'"):
+        check("nope", lambda: 0)
