@@ -41,14 +41,19 @@ import inspect
 import torch
 
 from gan_course import convolution as conv
-from gan_course.lessons.code_exercises import check
+from gan_course.data import load_dataset
 from gan_course.lessons import convolution_views as views
+from gan_course.lessons.code_exercises import check
+from gan_course.lessons.report import say
 from gan_course.plots import format_table
-from gan_course.runtime import current_profile, describe_runtime, get_device, seed_everything
+from gan_course.shipped import load_shipped_dcgan
+from gan_course.runtime import (current_profile, describe_runtime, get_device,
+                                seed_everything)
 
 profile = current_profile()
 seed_everything(0)
-device = get_device()  # nothing here needs a GPU: every computation below is tiny
+# nothing here needs a GPU: every computation below is tiny
+device = get_device()
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
@@ -66,7 +71,8 @@ print(inspect.getsource(conv.conv2d_by_hand))
 
 # %%
 by_hand = conv.note_example()  # conv2d_by_hand(NOTE_INPUT, NOTE_KERNEL): (3, 3)
-by_layer = conv.note_example_with_layer()  # nn.Conv2d(1, 1, 3, bias=False) holding the same kernel
+# nn.Conv2d(1, 1, 3, bias=False) holding the same kernel
+by_layer = conv.note_example_with_layer()
 print("the '?' grid, by hand:")
 print(by_hand.int().numpy())
 print("nn.Conv2d gives the identical grid:", bool((by_hand == by_layer).all()))
@@ -84,8 +90,10 @@ views.plot_note_example()
 # (peak |response| on a 6×6 image that is 0 on one side and 1 on the other):
 
 # %%
-print(format_table([dict(image=name, **resp) for name, resp in views.step_edge_responses().items()],
-                        ["image", "note kernel", "note kernel transposed"], decimals=1))
+print(format_table([dict(image=name, **resp)
+                    for name, resp in views.step_edge_responses().items()],
+                   ["image", "note kernel", "note kernel transposed"],
+                   decimals=1))
 
 # %% [markdown]
 # ## 2. The output-size formulas, checked against real layers
@@ -100,19 +108,24 @@ print(format_table([dict(image=name, **resp) for name, resp in views.step_edge_r
 # stride or dilation; an empty output) must be rejected by both the formula and the layer.
 
 # %%
-grid = dict(ns=[5, 8, 31, 64], kernels=[1, 2, 3, 4, 5], strides=[1, 2, 3], paddings=[0, 1, 2], dilations=[1, 2])
+grid = dict(ns=[5, 8, 31, 64], kernels=[1, 2, 3, 4, 5], strides=[1, 2, 3],
+            paddings=[0, 1, 2], dilations=[1, 2])
 print("Conv2d:         ", conv.size_summary(conv.verify_output_sizes(**grid)))
-print("ConvTranspose2d:", conv.size_summary(conv.verify_output_sizes(**grid, output_paddings=[0, 1, 2], transposed=True)))
+print("ConvTranspose2d:", conv.size_summary(conv.verify_output_sizes(
+    **grid, output_paddings=[0, 1, 2], transposed=True)))
 
 # %% [markdown]
 # The settings you meet in GAN code, on a 64×64 input for `Conv2d` and a 32×32 input for
 # `ConvTranspose2d`:
 
 # %%
-columns = ["kernel", "stride", "padding", "output_padding", "formula", "layer", "match"]
-print(format_table(conv.size_records(conv.COMMON_CONV, n=64), [c for c in columns if c != "output_padding"]))
+columns = ["kernel", "stride", "padding", "output_padding", "formula", "layer",
+           "match"]
+print(format_table(conv.size_records(conv.COMMON_CONV, n=64),
+                   [c for c in columns if c != "output_padding"]))
 print()
-print(format_table(conv.size_records(conv.COMMON_CONV_TRANSPOSE, n=32, transposed=True), columns))
+print(format_table(conv.size_records(conv.COMMON_CONV_TRANSPOSE, n=32,
+                                     transposed=True), columns))
 
 # %% [markdown]
 # Two things the table shows. Stride 2 with kernel 3 and padding 1 also halves 64, but the
@@ -148,7 +161,8 @@ with torch.no_grad():
     layer.weight.copy_(k_small.view(1, 1, 3, 3))
     by_layer_t = layer(x_small.view(1, 1, 2, 2))[0, 0]
 print("by hand equals nn.ConvTranspose2d:",
-      torch.equal(conv.conv_transpose2d_by_hand(x_small, k_small, stride=2), by_layer_t))
+      torch.equal(conv.conv_transpose2d_by_hand(x_small, k_small, stride=2),
+                  by_layer_t))
 
 # %% [markdown]
 # ## 4. "Deconvolution" is not an inverse
@@ -159,13 +173,18 @@ print("by hand equals nn.ConvTranspose2d:",
 # \langle x, C^\top y\rangle$ for all $x, y$. An inverse would need $C^\top C x = x$.
 
 # %%
-r = conv.adjoint_report(in_size=8, channels=(3, 8), kernel=4, stride=2, padding=1, seed=0)
+r = conv.adjoint_report(in_size=8, channels=(3, 8), kernel=4, stride=2,
+                        padding=1, seed=0)
 print(f"shapes: x {r.in_shape} → Cx {r.down_shape} → Cᵀ(Cx) {r.up_shape}")
-print(f"<Cx, y> = {r.inner_down:.4f}   <x, Cᵀy> = {r.inner_up:.4f}   relative gap < 1e-12: {r.adjoint_rel_gap < 1e-12}")
-print(f"matrix of ConvTranspose2d == transpose of the matrix of Conv2d (1 channel): {r.matrix_is_transpose}")
-print(f"1-channel Conv2d matrix: {r.matrix_shape[0]}×{r.matrix_shape[1]}, rank {r.rank}")
+print(f"<Cx, y> = {r.inner_down:.4f}   <x, Cᵀy> = {r.inner_up:.4f}   "
+      f"relative gap < 1e-12: {r.adjoint_rel_gap < 1e-12}")
+print("matrix of ConvTranspose2d == transpose of the matrix of Conv2d "
+      f"(1 channel): {r.matrix_is_transpose}")
+print(f"1-channel Conv2d matrix: {r.matrix_shape[0]}×{r.matrix_shape[1]}, "
+      f"rank {r.rank}")
 print(f"round trip  ‖Cᵀ(Cx) − x‖ / ‖x‖               = {r.recon_rel_error:.4f}")
-print(f"even with the best scale α, ‖αCᵀ(Cx) − x‖ / ‖x‖ = {r.best_scale_rel_error:.4f}")
+print("even with the best scale α, ‖αCᵀ(Cx) − x‖ / ‖x‖ = "
+      f"{r.best_scale_rel_error:.4f}")
 
 # %% [markdown]
 # The adjoint identity holds to rounding, and the matrices are exact transposes — that is where the
@@ -184,8 +203,9 @@ print(f"even with the best scale α, ‖αCᵀ(Cx) − x‖ / ‖x‖ = {r.best_
 # Count the copies landing on each output pixel (all-ones input and weights):
 
 # %%
-views.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": views.overlap_counts(3, stride=2),
-                          "ConvT k4 s2: 4 copies inside": views.overlap_counts(4, stride=2)})
+views.plot_overlap_counts({
+    "ConvT k3 s2: 1, 2, 4 copies": views.overlap_counts(3, stride=2),
+    "ConvT k4 s2: 4 copies inside": views.overlap_counts(4, stride=2)})
 
 # %% [markdown]
 # To measure the artifact we use a **checkerboard score**: the share of an image's energy at the
@@ -198,8 +218,10 @@ views.plot_overlap_counts({"ConvT k3 s2: 1, 2, 4 copies": views.overlap_counts(3
 
 # %%
 study = views.checkerboard_study(n=16, trials=200, seed=0)
-print(format_table(views.checkerboard_rows(study), ["name", "ones", "positive", "signed", "noise"],
-                        ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"]))
+print(format_table(views.checkerboard_rows(study),
+                   ["name", "ones", "positive", "signed", "noise"],
+                   ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)",
+                    "noise in, w ~ U(-1,1)"]))
 
 # %%
 views.plot_checkerboard(study)
@@ -219,6 +241,33 @@ views.plot_checkerboard(study)
 #   transposed convolution (0.004 and 0.002 against 0.07). This is Odena et al.'s recommendation.
 
 # %% [markdown]
+# **And after training?** The shipped digits DCGAN upsamples with three `k4 s2` transposed
+# convolutions: divisible, so uniform weights would be flat. Feed each of its layers a flat input
+# (all ones) with the weights it learned, and with fresh weights of the same shape as it started
+# from; 0 = flat, 1 = all checkerboard.
+
+# %%
+G_dcgan, _, _ = load_shipped_dcgan()
+up_rows = views.trained_upsampler_rows(G_dcgan)
+print(format_table(up_rows, ["layer", "weights", "mean", "max"], decimals=3))
+with torch.no_grad():
+    samples = G_dcgan(torch.randn(500, 100,
+                                  generator=torch.Generator().manual_seed(0)))
+digits = load_dataset("digits", 32).float()[:500]
+on_samples = float(views.checkerboard_scores(samples[:, 0]).mean())
+on_digits = float(views.checkerboard_scores(digits[:, 0]).mean())
+trained = [r for r in up_rows if r["weights"] == "trained"]
+fresh = min(r["mean"] for r in up_rows if r["weights"] != "trained")
+say(f"- Fresh weights make a checkerboard of a flat input in every layer (mean "
+    f"{fresh:.2f} or more), k divisible by s or not.",
+    f"- Trained, the hidden layers still do ({trained[0]['mean']:.2f}, "
+    f"{trained[1]['mean']:.2f}); the output layer learned to be flat "
+    f"({trained[-1]['mean']:.3f}).",
+    f"- So G's samples carry as little checkerboard energy as real digits "
+    f"({on_samples:.4f} vs {on_digits:.4f}): training removed it where it "
+    "shows, not the kernel size.")
+
+# %% [markdown]
 # ## 6. The note's edge kernel on a real photograph
 #
 # The camera-man photo shipped with scikit-image (no download), area-averaged to 128×128 so that a
@@ -228,12 +277,16 @@ views.plot_checkerboard(study)
 
 # %%
 photo = views.load_gray_photo("camera", size=128)  # (128, 128) in [0, 1]
-responses = {"note 003's kernel: vertical edges": views.apply_kernel_to_image(photo, conv.NOTE_KERNEL),  # (126, 126)
-             "transposed kernel: horizontal edges": views.apply_kernel_to_image(photo, conv.NOTE_KERNEL.T)}
+responses = {"note 003's kernel: vertical edges":
+             views.apply_kernel_to_image(photo, conv.NOTE_KERNEL),  # (126, 126)
+             "transposed kernel: horizontal edges":
+             views.apply_kernel_to_image(photo, conv.NOTE_KERNEL.T)}
 for name, resp in responses.items():
-    print(f"{name:<36} mean |response| = {resp.abs().mean():.4f}   max |response| = {resp.abs().max():.4f}")
+    print(f"{name:<36} mean |response| = {resp.abs().mean():.4f}   "
+          f"max |response| = {resp.abs().max():.4f}")
 print("apply_kernel_to_image == conv2d_by_hand on a 20×20 crop:",
-      bool(views.apply_kernel_to_image(photo[:20, :20], conv.NOTE_KERNEL).allclose(
+      bool(views.apply_kernel_to_image(photo[:20, :20],
+                                       conv.NOTE_KERNEL).allclose(
           conv.conv2d_by_hand(photo[:20, :20], conv.NOTE_KERNEL.double()))))
 
 # %%
@@ -255,9 +308,12 @@ views.plot_edge_response(photo, responses)
 # figure after it is the same pure function called once, so the static page shows it too.
 
 # %%
-up_hand, up_layer = conv.note_example_transposed(stride=2, padding=1, output_padding=1)
-print(f"note 003's input through ConvTranspose2d(k3, s2, p1, op1): {tuple(up_hand.shape)}; "
-      f"by hand (stretch, pad, flipped kernel) == nn.ConvTranspose2d: {bool((up_hand == up_layer).all())}")
+up_hand, up_layer = conv.note_example_transposed(stride=2, padding=1,
+                                                 output_padding=1)
+print("note 003's input through ConvTranspose2d(k3, s2, p1, op1): "
+      f"{tuple(up_hand.shape)}; "
+      "by hand (stretch, pad, flipped kernel) == nn.ConvTranspose2d: "
+      f"{bool((up_hand == up_layer).all())}")
 
 # %% tags=["nbval-ignore-output"]
 from gan_course.lessons.widgets import conv_explorer
@@ -265,7 +321,8 @@ from gan_course.lessons.widgets import conv_explorer
 conv_explorer()
 
 # %%
-views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1, transposed=True)
+views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1,
+                         transposed=True)
 
 # %% [markdown]
 # ## 8. Exercises

@@ -76,11 +76,13 @@ print(inspect.getsource(UNetGenerator.forward))
 n_params = {skips: sum(p.numel() for p in
                        UNetGenerator(1, 3, 4, 32, skips=skips).parameters())
             for skips in (True, False)}
-trace = dict(unet_trace(UNetGenerator(1, 3, depth=4, width=32, skips=False), 96))
-say(f"- Without skips the decoder rebuilds the {trace['output']} output from the "
-    f"{trace['down 4']} bottleneck alone.",
-    f"- Parameters: {n_params[True]:,} with skips, {n_params[False]:,} without: the "
-    f"skips make the network {100 * (n_params[True] / n_params[False] - 1):.0f} % "
+trace = dict(unet_trace(UNetGenerator(1, 3, depth=4, width=32, skips=False),
+                        96))
+say(f"- Without skips the decoder rebuilds the {trace['output']} output "
+    f"from the {trace['down 4']} bottleneck alone.",
+    f"- Parameters: {n_params[True]:,} with skips, {n_params[False]:,} "
+    "without: the skips make the network "
+    f"{100 * (n_params[True] / n_params[False] - 1):.0f} % "
     "larger, so the comparison is \"the architecture with skips vs without\".")
 
 # %% [markdown]
@@ -94,7 +96,8 @@ say(f"- Without skips the decoder rebuilds the {trace['output']} output from the
 
 # %%
 photos = load_dataset("photos", 32, split="test").float()
-train_photos = load_dataset("photos", 32).float()  # other photos: the mean colour
+# other photos: the mean colour
+train_photos = load_dataset("photos", 32).float()
 gray = baseline_colorizations(photos, train_photos)["gray copy"]
 print(f"{len(photos)} held-out 32×32 crops of scikit-image's coffee, flower, "
       "Grace Hopper")
@@ -130,13 +133,16 @@ claim = ("**holds**" if noskip["sharpness"] < 0.9 and
          noskip["sharpness"] < skip["sharpness"] else "**does not hold**")
 say(f"- With skips the output is "
     f"{detail_verdict(skip['sharpness'], skip['edge fidelity'])} (sharpness "
-    f"**{skip['sharpness']:.2f}**, edge fidelity **{skip['edge fidelity']:.2f}**, "
+    f"**{skip['sharpness']:.2f}**, edge fidelity "
+    f"**{skip['edge fidelity']:.2f}**, "
     f"PSNR {skip['PSNR']:.2f} dB).",
     f"- Without skips it is "
-    f"{detail_verdict(noskip['sharpness'], noskip['edge fidelity'])} (sharpness "
-    f"**{noskip['sharpness']:.2f}**, edge fidelity **{noskip['edge fidelity']:.2f}**, "
+    f"{detail_verdict(noskip['sharpness'], noskip['edge fidelity'])} "
+    f"(sharpness **{noskip['sharpness']:.2f}**, edge fidelity "
+    f"**{noskip['edge fidelity']:.2f}**, "
     f"PSNR {noskip['PSNR']:.2f} dB).",
-    f"- So \"without skips → blurry\" {claim} on converged models. The gray copy "
+    f"- So \"without skips → blurry\" {claim} on converged models. "
+    "The gray copy "
     f"scores {by['gray copy']['PSNR']:.2f} dB: "
     + ("the U-Net with skips beats it."
        if skip["PSNR"] > by["gray copy"]["PSNR"] else
@@ -155,8 +161,8 @@ digits = load_dataset("palette", 32, split="test").float()
 pairs = ["L1", "L1, no skips", "BCE + 100·L1", "BCE + 100·L1, no skips"]
 painted = shipped_colorizations(palette, pairs, digits)
 palette_rows = colorizer_rows(painted, digits, palette=True)
-print(format_table(palette_rows, ["method", "PSNR", "sharpness", "edge fidelity",
-                                  "on palette"], decimals=2))
+print(format_table(palette_rows, ["method", "PSNR", "sharpness",
+                                  "edge fidelity", "on palette"], decimals=2))
 show = list(range(0, 40, 5))
 show_image_rows({"truth": digits[show],
                  **{name: y[show] for name, y in painted.items()}})
@@ -167,11 +173,13 @@ gaps = {name: (pby[name]["PSNR"] - pby[name + ", no skips"]["PSNR"],
                pby[name]["on palette"] - pby[name + ", no skips"]["on palette"])
         for name in ("L1", "BCE + 100·L1")}
 small = all(abs(dp) < 0.5 and abs(do) < 0.1 for dp, do in gaps.values())
-say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on the palette by "
-      f"{100 * do:+.0f} points." for name, (dp, do) in gaps.items()),
+say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on "
+      f"the palette by {100 * do:+.0f} points."
+      for name, (dp, do) in gaps.items()),
     "- So skips matter when the network must carry the image through the U; "
-    + ("when the input hands the detail over (L copied in Lab), the U-Net without skips "
-       "does about as well." if small else "here they matter even with L copied."))
+    + ("when the input hands the detail over (L copied in Lab), the U-Net "
+       "without skips does about as well." if small
+       else "here they matter even with L copied."))
 
 # %% [markdown]
 # ## 5. What do the skips carry on their own?
@@ -192,16 +200,20 @@ show_image_rows({"truth": photos[:8], **{k: y[:8] for k, y in zeroed.items()}})
 zby = {r["method"]: r for r in zero_rows}
 cut = zby["with skips, bottleneck = 0"]
 if cut["PSNR"] >= skip["PSNR"]:
-    carried = "the skips carry the whole picture; the bottleneck adds nothing measurable."
+    carried = ("the skips carry the whole picture; the bottleneck adds "
+               "nothing measurable.")
 elif cut["PSNR"] > by["gray copy"]["PSNR"] - 3:
-    carried = "the skips carry most of the picture, the bottleneck adds the rest."
+    carried = ("the skips carry most of the picture, the bottleneck adds "
+               "the rest.")
 else:
-    carried = "the network relies on its bottleneck too; the skips alone are not enough."
+    carried = ("the network relies on its bottleneck too; the skips alone "
+               "are not enough.")
 say(f"- With the bottleneck zeroed the U-Net with skips still scores "
     f"{cut['PSNR']:.2f} dB (edge fidelity {cut['edge fidelity']:.2f}), against "
     f"{skip['PSNR']:.2f} dB intact: {carried}",
     f"- Without skips the zeroed network scores "
-    f"{zby['no skips, bottleneck = 0']['PSNR']:.2f} dB: one output for every input.")
+    f"{zby['no skips, bottleneck = 0']['PSNR']:.2f} dB: "
+    "one output for every input.")
 
 # %% [markdown]
 # ## 6. A short live run
@@ -256,12 +268,15 @@ check("psnr", psnr)
 # encoder–decoder meant to *compress*, they let the network bypass its bottleneck entirely.
 
 # %%
-say(f"- On converged colorizers that must carry the whole image (RGB from gray), the "
-    f"U-Net without skips is {detail_verdict(noskip['sharpness'], noskip['edge fidelity'])}"
+say("- On converged colorizers that must carry the whole image "
+    "(RGB from gray), the U-Net without skips is "
+    f"{detail_verdict(noskip['sharpness'], noskip['edge fidelity'])}"
     f" (sharpness {noskip['sharpness']:.2f}) and the one with skips "
     f"{detail_verdict(skip['sharpness'], skip['edge fidelity'])} "
     f"({skip['sharpness']:.2f}): note 003's claim {claim}.",
-    f"- With the bottleneck zeroed, the skips alone still give {cut['PSNR']:.2f} dB "
-    f"({skip['PSNR']:.2f} intact).",
-    "- Where the input already carries the detail (Lab: L copied), skips change PSNR by "
-    + " and ".join(f"{dp:+.2f} dB ({name})" for name, (dp, _) in gaps.items()) + ".")
+    "- With the bottleneck zeroed, the skips alone still give "
+    f"{cut['PSNR']:.2f} dB ({skip['PSNR']:.2f} intact).",
+    "- Where the input already carries the detail (Lab: L copied), "
+    "skips change PSNR by "
+    + " and ".join(f"{dp:+.2f} dB ({name})"
+                   for name, (dp, _) in gaps.items()) + ".")

@@ -50,7 +50,8 @@ from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
 from gan_course.lessons import patchgan_views as pv
 from gan_course.lessons.colorization import baseline_colorizations
-from gan_course.lessons.experiments import seed_wins, shipped_runs, summarize_runs
+from gan_course.lessons.experiments import (
+    seed_wins, shipped_runs, summarize_runs)
 from gan_course.lessons.report import say
 from gan_course.metrics import colorization_metrics
 from gan_course.patchgan import (
@@ -65,7 +66,8 @@ from gan_course.shipped import load_shipped_variants
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-torch.set_num_threads(1)  # trained numbers depend on the thread count: one gives the stored ones
+# trained numbers depend on the thread count: one gives the stored ones
+torch.set_num_threads(1)
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
@@ -83,30 +85,38 @@ print(inspect.getsource(PatchDiscriminator))
 
 # %%
 # the D of the shipped colorizers (sections 4 and 6)
-model = Pix2PixConfig(space="lab", width_G=16, width_D=32, n_layers_D=1, norm_D="none")
+model = Pix2PixConfig(space="lab", width_G=16, width_D=32, n_layers_D=1,
+                      norm_D="none")
 seed_everything(0)
 D_note = note_patch_discriminator()
 D_70 = PatchDiscriminator(4, 64, n_layers=3)
 D_ours = model.build()[1]
-D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D, model.n_layers_D,
-                               model.norm_D)
+D_global = GlobalDiscriminator(1 + model.target_channels, model.width_D,
+                               model.n_layers_D, model.norm_D)
 nets = {"note 003's net": (D_note, 64),
         "pix2pix 70×70 (n_layers=3)": (D_70, 64),
         "pix2pix 70×70 at 256": (D_70, 256),
-        f"ours: n_layers={model.n_layers_D}, width {model.width_D}": (D_ours, model.image_size),
+        f"ours: n_layers={model.n_layers_D}, width {model.width_D}":
+        (D_ours, model.image_size),
         "ours, global": (D_global, model.image_size)}
 grid_rows = {r["D"]: r for r in pv.grid_table_rows(nets)}
-print(format_table(list(grid_rows.values()), ["D", "input", "grid", "window", "stride"]))
+print(format_table(list(grid_rows.values()),
+                   ["D", "input", "grid", "window", "stride"]))
 
 # %%
 note_grid = grid_rows["note 003's net"]["grid"]
-p70_64, p70_256 = grid_rows["pix2pix 70×70 (n_layers=3)"], grid_rows["pix2pix 70×70 at 256"]
-say(f"- The note's 4×4 is {'right' if note_grid == '4×4' else 'wrong'} for its net: it returns "
-    f"{note_grid} on a 64×64 input.",
-    f"- pix2pix's own net (three stride-2 layers and two stride-1 ones) gives {p70_64['grid']} on "
+p70_64, p70_256 = (grid_rows["pix2pix 70×70 (n_layers=3)"],
+                   grid_rows["pix2pix 70×70 at 256"])
+paper = ("as in the paper" if p70_256["grid"] == "30×30"
+         else "the paper reports 30×30")
+say(f"- The note's 4×4 is {'right' if note_grid == '4×4' else 'wrong'} for "
+    f"its net: it returns {note_grid} on a 64×64 input.",
+    "- pix2pix's own net (three stride-2 layers and two stride-1 ones) "
+    f"gives {p70_64['grid']} on "
     f"the same input and {p70_256['grid']} on 256×256 "
-    f"({'as in the paper' if p70_256['grid'] == '30×30' else 'the paper reports 30×30'}).",
-    f"- The grid follows the input; the *window* one cell sees does not: {p70_64['window']} at "
+    f"({paper}).",
+    "- The grid follows the input; the *window* one cell sees does not: "
+    f"{p70_64['window']} at "
     f"both sizes. That is the next column, and the next section.")
 
 # %% [markdown]
@@ -125,32 +135,36 @@ r, j, terms = 1, 1, ["1"]
 for conv in [m for m in D_note.modules() if isinstance(m, nn.Conv2d)]:
     r, j = r + (conv.kernel_size[0] - 1) * j, j * conv.stride[0]
     terms.append(str((conv.kernel_size[0] - 1) * (j // conv.stride[0])))
-say(f"$r = {' + '.join(terms)} = {r}$ and $j = {j}$. `receptive_field` computes this for any "
-    "conv stack:")
+say(f"$r = {' + '.join(terms)} = {r}$ and $j = {j}$. `receptive_field` "
+    "computes this for any conv stack:")
 
 # %%
 print(inspect.getsource(receptive_field))
 
 # %%
-rf = {"note 003's net": receptive_field(D_note), "pix2pix 70×70": receptive_field(D_70),
+rf = {"note 003's net": receptive_field(D_note),
+      "pix2pix 70×70": receptive_field(D_70),
       f"ours (n_layers={model.n_layers_D})": receptive_field(D_ours)}
 for name, f in rf.items():
     print(f"{name:<22} window {f.size}×{f.size}, stride {f.stride}: "
           f"neighbouring windows overlap by {f.size - f.stride} pixels")
 
 # %%
-rf_note, claimed = rf["note 003's net"], 16  # note 003: "each cell judges a 16×16 patch"
+# note 003: "each cell judges a 16×16 patch"
+rf_note, claimed = rf["note 003's net"], 16
 cells, corner = int(note_grid.split("×")[0]), pv.cell_window(D_note, (0, 0))
 if rf_note.stride == claimed != rf_note.size:
     verdict = "confuses the stride with the window"
 else:
-    verdict = "is right" if rf_note.size == claimed else "matches neither the window nor the stride"
-say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {note_grid} cells sit "
-    f"{rf_note.stride} pixels apart ({cells} × {rf_note.stride} = {cells * rf_note.stride}), but "
-    f"each one sees a {rf_note.size}×{rf_note.size} window, and neighbours share "
-    f"{rf_note.size - rf_note.stride} of those {rf_note.size} columns. The paddings also shift the "
-    f"windows: cell 0's window starts {-corner.top} pixels *before* the image, on the zero "
-    "padding.")
+    verdict = ("is right" if rf_note.size == claimed
+               else "matches neither the window nor the stride")
+say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: "
+    f"the {note_grid} cells sit {rf_note.stride} pixels apart "
+    f"({cells} × {rf_note.stride} = {cells * rf_note.stride}), but "
+    f"each one sees a {rf_note.size}×{rf_note.size} window, and neighbours "
+    f"share {rf_note.size - rf_note.stride} of those {rf_note.size} columns. "
+    "The paddings also shift the windows: cell 0's window starts "
+    f"{-corner.top} pixels *before* the image, on the zero padding.")
 
 # %% [markdown]
 # **Measured, not just computed.** Backpropagate one output cell to a random input and look where the
@@ -163,29 +177,40 @@ say(f"So \"each cell judges a {claimed}×{claimed} patch\" **{verdict}**: the {n
 checks = [("note 003's net", D_note, 64, (1, 1)),
           ("note 003's net", D_note, 64, (1, 2)),
           ("note 003's net", D_note, 64, (0, 0)),
-          ("note 003's, ReLU", note_patch_discriminator(leaky=False), 64, (1, 1)),
+          ("note 003's, ReLU", note_patch_discriminator(leaky=False), 64,
+           (1, 1)),
           ("pix2pix 70×70", D_70, 128, (3, 3)),
           ("ours", D_ours, model.image_size, (2, 2))]
 window_rows = pv.window_check_rows(checks)
-print(format_table(window_rows, ["D", "input", "cell", "window", "inside", "gradient", "match"],
-                   ["D", "input", "cell", "computed window", "inside the image", "nonzero gradient",
-                    "match"]))
+print(format_table(window_rows,
+                   ["D", "input", "cell", "window", "inside", "gradient",
+                    "match"],
+                   ["D", "input", "cell", "computed window",
+                    "inside the image", "nonzero gradient", "match"]))
 
 # %%
 S, rf_ours = model.image_size, rf[f"ours (n_layers={model.n_layers_D})"]
 grid_ours = pv.output_grid(D_ours, S)[0]
-seen = [pv.cell_window(D_ours, (i, i)).clip(S)[2] for i in range(grid_ours)]  # visible side, cell i
+seen = [pv.cell_window(D_ours, (i, i)).clip(S)[2]
+        for i in range(grid_ours)]  # visible side, cell i
 matches = sum(row["match"] for row in window_rows)
-say(f"- The nonzero gradient fills exactly the computed window, clipped to the image, in "
-    f"**{matches} of {len(window_rows)}** checks: {rf_note.size}×{rf_note.size} for the note's net "
-    f"(with either activation), {rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} for "
+say("- The nonzero gradient fills exactly the computed window, clipped to "
+    f"the image, in **{matches} of {len(window_rows)}** checks: "
+    f"{rf_note.size}×{rf_note.size} for the note's net "
+    "(with either activation), "
+    f"{rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} for "
     "pix2pix's (on a 128×128 input, where cell (3, 3) fits inside).",
-    f"- A corner cell's window hangs over the border: cell (0, 0) of the note's net sees only "
-    f"{corner.clip(64)[2]}×{corner.clip(64)[3]} real pixels; the rest is padding.",
-    f"- The shipped D, on {S}×{S} photos, has **{rf_ours.size}×{rf_ours.size}** windows: "
-    f"every cell sees at least {min(seen)}×{min(seen)} of the {S}×{S} pixels, a central cell "
+    "- A corner cell's window hangs over the border: cell (0, 0) of the "
+    "note's net sees only "
+    f"{corner.clip(64)[2]}×{corner.clip(64)[3]} real pixels; the rest is "
+    "padding.",
+    f"- The shipped D, on {S}×{S} photos, has "
+    f"**{rf_ours.size}×{rf_ours.size}** windows: "
+    f"every cell sees at least {min(seen)}×{min(seen)} of the {S}×{S} "
+    "pixels, a central cell "
     f"{max(seen)}×{max(seen)}."
-    + (" At this size our \"PatchGAN\" is close to a global discriminator." if rf_ours.size >= S
+    + (" At this size our \"PatchGAN\" is close to a global discriminator."
+       if rf_ours.size >= S
        else " Its cells judge local patches: a PatchGAN in earnest."))
 
 # %% [markdown]
@@ -196,13 +221,16 @@ say(f"- The nonzero gradient fills exactly the computed window, clipped to the i
 
 # %%
 grad_11 = pv.gradient_window(D_note, 64, (1, 1))
-note_patch = pv.Window(16, 16, 16)  # rows and columns 16–31: the note's "16×16 patch" of cell 1,1
+# rows and columns 16–31: the note's "16×16 patch" of cell 1,1
+note_patch = pv.Window(16, 16, 16)
 share, area = grad_11.share_inside(note_patch), 16 ** 2 / rf_note.size ** 2
 print(f"share of |gradient| inside the 16×16 block: {share:.3f} "
       f"(its share of the window's area: {area:.3f})")
-say(f"The block holds {'more' if share > area else 'less'} than its area's share, but "
-    f"{1 - share:.0%} of the gradient comes from outside it: at initialisation the cell looks at "
-    f"{'the whole' if share < 0.5 else 'mostly the centre of its'} {rf_note.size}×{rf_note.size} "
+say(f"The block holds {'more' if share > area else 'less'} than its area's "
+    f"share, but {1 - share:.0%} of the gradient comes from outside it: at "
+    "initialisation the cell looks at "
+    f"{'the whole' if share < 0.5 else 'mostly the centre of its'} "
+    f"{rf_note.size}×{rf_note.size} "
     "window.")
 
 # %% [markdown]
@@ -210,10 +238,12 @@ say(f"The block holds {'more' if share > area else 'less'} than its area's share
 # on a real 64×64 photo patch, with the gradient of cell (1, 1):
 
 # %%
-photo64 = load_dataset("photos", 64, split="test", n=16, seed=0).float()[6]  # (3, 64, 64), [-1, 1]
+# (3, 64, 64), [-1, 1]
+photo64 = load_dataset("photos", 64, split="test", n=16, seed=0).float()[6]
 pv.plot_receptive_field(
     photo64,
-    {f"cell (1,1): its real {rf_note.size}×{rf_note.size} window": pv.cell_window(D_note, (1, 1)),
+    {f"cell (1,1): its real {rf_note.size}×{rf_note.size} window":
+     pv.cell_window(D_note, (1, 1)),
      "cell (1,2): its neighbour's window": pv.cell_window(D_note, (1, 2)),
      "the note's '16×16 patch' of cell (1,1)": note_patch},
     gradient=grad_11, title="note 003's net on a 64×64 photo")
@@ -222,12 +252,15 @@ pv.plot_receptive_field(
 # pix2pix's 70×70 window on a 128×128 patch, for two neighbouring cells:
 
 # %%
-photo128 = load_dataset("photos", 128, split="test", n=8, seed=0).float()[4]  # (3, 128, 128)
+# (3, 128, 128)
+photo128 = load_dataset("photos", 128, split="test", n=8, seed=0).float()[4]
 pv.plot_receptive_field(
     photo128,
-    {f"cell (3,3): {rf['pix2pix 70×70'].size}×{rf['pix2pix 70×70'].size} window":
+    {f"cell (3,3): {rf['pix2pix 70×70'].size}×"
+     f"{rf['pix2pix 70×70'].size} window":
      pv.cell_window(D_70, (3, 3)),
-     f"cell (3,4): {rf['pix2pix 70×70'].stride} pixels to the right": pv.cell_window(D_70, (3, 4))},
+     f"cell (3,4): {rf['pix2pix 70×70'].stride} pixels to the right":
+     pv.cell_window(D_70, (3, 4))},
     gradient=pv.gradient_window(D_70, 128, (3, 3)),
     title="pix2pix 70×70 PatchGAN on a 128×128 photo")
 
@@ -248,7 +281,8 @@ nn.ReLU(0.2)(y)
 print("and the input itself is now", y)
 minus_one = float(nn.ReLU(0.2)(torch.tensor([-1.0]))[0])
 say(f"So the note's layer maps −1.0 to {minus_one:g}: "
-    + ("a plain ReLU, not a leaky one." if minus_one == 0 else "a leaky ReLU after all."))
+    + ("a plain ReLU, not a leaky one." if minus_one == 0
+       else "a leaky ReLU after all."))
 
 # %% [markdown]
 # A unit whose output is exactly 0 passes no gradient back; `LeakyReLU(0.2)` passes a fifth of every
@@ -260,18 +294,20 @@ say(f"So the note's layer maps −1.0 to {minus_one:g}: "
 zeros = {}
 for leaky in (False, True):
     seed_everything(0)
-    zeros[leaky] = pv.zero_activation_share(note_patch_discriminator(leaky=leaky), 64)
+    zeros[leaky] = pv.zero_activation_share(
+        note_patch_discriminator(leaky=leaky), 64)
     print(f"leaky={leaky!s:<5}  zeros after each activation: "
           f"{', '.join(f'{s:.3f}' for s in zeros[leaky])}")
 
 # %%
 relu_check = next(row for row in window_rows if row["D"] == "note 003's, ReLU")
-say(f"- With the note's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of the activations are "
-    f"exactly 0 on average, against {sum(zeros[True]) / len(zeros[True]):.0%} with LeakyReLU(0.2).",
+say(f"- With the note's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of "
+    "the activations are exactly 0 on average, against "
+    f"{sum(zeros[True]) / len(zeros[True]):.0%} with LeakyReLU(0.2).",
     f"- Dead units do not shrink the window (section 2's gradient check gives "
-    f"{relu_check['gradient']} for the ReLU version too, match: {relu_check['match']}), but they "
-    "cut the paths a gradient can take. `gan_course` uses `LeakyReLU(0.2)`, as pix2pix and DCGAN "
-    "do.")
+    f"{relu_check['gradient']} for the ReLU version too, match: "
+    f"{relu_check['match']}), but they cut the paths a gradient can take. "
+    "`gan_course` uses `LeakyReLU(0.2)`, as pix2pix and DCGAN do.")
 
 # %% [markdown]
 # ## 4. Per-patch score maps of a trained D
@@ -310,17 +346,20 @@ print(format_table(rows, ["D", "pairs", "batch", "mixed", "eval", "share"],
                     "share > 0.5"], decimals=3))
 
 # %%
-score = {(r["D"], r["pairs"].split()[0]): r for r in rows}  # ("PatchGAN", "real") → row
+# ("PatchGAN", "real") → row
+score = {(r["D"], r["pairs"].split()[0]): r for r in rows}
 gap = {name: score[name, "real"]["eval"] - score[name, "fake"]["eval"]
        for name in ("PatchGAN", "global D")}
-same = all(abs(r["batch"] - r["eval"]) < 1e-3 and abs(r["mixed"] - r["eval"]) < 1e-3
+same = all(abs(r["batch"] - r["eval"]) < 1e-3
+           and abs(r["mixed"] - r["eval"]) < 1e-3
            for r in rows)
 say(*(f"- **{name}**: {score[name, 'real']['eval']:.3f} on real pairs vs "
       f"{score[name, 'fake']['eval']:.3f} on G's (gap {gap[name]:.3f}); "
       f"{100 * score[name, 'fake']['share']:.0f} % of G's patches pass as real."
       for name in gap),
     "- The three ways of scoring "
-    + ("agree: without batch statistics, a score is the image's own." if same else
+    + ("agree: without batch statistics, a score is the image's own."
+       if same else
        "disagree: the scores still depend on the batch."))
 
 # %% [markdown]
@@ -372,7 +411,8 @@ say(f"Gap real − fake: {live_gap['batch']:.3f} in all-real / all-fake batches,
 
 # %%
 palette = load_shipped_variants("colorizers-palette-32")
-recomputed = colorization_metrics(colorize(patch.G, x_test, model.space), x_test)
+recomputed = colorization_metrics(colorize(patch.G, x_test, model.space),
+                                  x_test)
 print(f"PatchGAN seed 0 on the photos: {recomputed['PSNR']:.3f} dB now, "
       f"{patch.scores['photos test']['PSNR']:.3f} dB when shipped")
 metrics = ["PSNR", "colourfulness", "sharpness", "edge fidelity"]
@@ -381,36 +421,42 @@ for label, shipped, test, x in (
         ("photos", cifar, "photos test", x_test),
         ("palette digits", palette, "palette test",
          load_dataset("palette", 32, split="test").float())):
-    train_x = load_dataset("photos" if label == "photos" else "palette", 32).float()
+    train_x = load_dataset("photos" if label == "photos" else "palette",
+                           32).float()
     base = {name: colorization_metrics(y, x) for name, y in
             baseline_colorizations(x, train_x).items()}
-    runs[label] = shipped_runs(shipped, ["BCE + 100·L1", "BCE + 100·L1, global D"],
+    runs[label] = shipped_runs(shipped,
+                               ["BCE + 100·L1", "BCE + 100·L1, global D"],
                                test)
     print(f"\n{label}:")
-    print(format_table(summarize_runs(runs[label], base, metrics), ["method", "seeds",
-                                                                     *metrics]))
+    print(format_table(summarize_runs(runs[label], base, metrics),
+                       ["method", "seeds", *metrics]))
 
 # %%
-show_image_rows({"gray input": baseline_colorizations(x_test[:8], x_test[:8])["gray copy"],
-                 "global D": colorize(glob.G, x_test[:8], model.space),
-                 "PatchGAN": colorize(patch.G, x_test[:8], model.space),
-                 "truth": x_test[:8]})
+show_image_rows({
+    "gray input": baseline_colorizations(x_test[:8], x_test[:8])["gray copy"],
+    "global D": colorize(glob.G, x_test[:8], model.space),
+    "PatchGAN": colorize(patch.G, x_test[:8], model.space),
+    "truth": x_test[:8]})
 
 # %%
-wins = {label: {m: seed_wins(runs[label], "BCE + 100·L1", "BCE + 100·L1, global D", m)
+wins = {label: {m: seed_wins(runs[label], "BCE + 100·L1",
+                             "BCE + 100·L1, global D", m)
                 for m in metrics}
         for label in runs}
 lines = []
 for label, w in wins.items():
     lines.append(f"- **{label}**: the PatchGAN scores higher on PSNR in "
                  f"{w['PSNR'][0]} of {w['PSNR'][1]} seeds, on colourfulness in "
-                 f"{w['colourfulness'][0]}, on sharpness in {w['sharpness'][0]}, on edge "
+                 f"{w['colourfulness'][0]}, on sharpness in "
+                 f"{w['sharpness'][0]}, on edge "
                  f"fidelity in {w['edge fidelity'][0]}.")
 consistent = [label for label, w in wins.items()
               if w["sharpness"][0] == w["sharpness"][1]]
 lines.append("- So the PatchGAN gives sharper output in every seed on "
              + (" and ".join(consistent) if consistent else "neither task")
-             + (": at this size the claim is not borne out." if not consistent else "."))
+             + (": at this size the claim is not borne out."
+                if not consistent else "."))
 say(lines)
 
 # %% [markdown]
@@ -446,20 +492,26 @@ check("patch_grid_side", patch_grid_side)
 # converged models gave.
 
 # %%
-say(f"- **Grid:** note 003's net turns 64×64 into {note_grid}. pix2pix's 70×70 PatchGAN gives "
-    f"{p70_64['grid']} on 64×64 and {p70_256['grid']} on 256×256; the grid follows the "
+say(f"- **Grid:** note 003's net turns 64×64 into {note_grid}. pix2pix's "
+    f"70×70 PatchGAN gives {p70_64['grid']} on 64×64 and {p70_256['grid']} "
+    "on 256×256; the grid follows the "
     "input size.",
-    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** {rf_note.stride} is "
-    f"the stride between cells; each cell sees a {rf_note.size}×{rf_note.size} window, and "
-    f"neighbouring windows share {rf_note.size - rf_note.stride} pixels. The gradient of one "
-    f"cell is nonzero on exactly the computed window in {matches} of {len(window_rows)} "
-    f"checks, border cells reach {-corner.top} pixels into the zero padding, and the note's "
-    f"{claimed}×{claimed} block holds {share:.3f} of the gradient at initialisation (its area "
-    f"share is {area:.3f}).",
-    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after each activation of "
-    f"the note's net a share of {', '.join(f'{z:.3f}' for z in zeros[False])} is exactly "
-    f"zero, against {', '.join(f'{z:.3f}' for z in zeros[True])} with `LeakyReLU(0.2)`.",
-    f"- **The shipped PatchGAN:** {rf_ours.size}×{rf_ours.size} windows on {S}×{S} images, "
-    f"no batch statistics; it rates real photos {score['PatchGAN', 'real']['eval']:.3f} and "
+    f"- **\"Each cell judges a {claimed}×{claimed} patch\" {verdict}.** "
+    f"{rf_note.stride} is the stride between cells; each cell sees a "
+    f"{rf_note.size}×{rf_note.size} window, and neighbouring windows share "
+    f"{rf_note.size - rf_note.stride} pixels. The gradient of one cell is "
+    f"nonzero on exactly the computed window in {matches} of "
+    f"{len(window_rows)} checks, border cells reach {-corner.top} pixels "
+    "into the zero padding, and the note's "
+    f"{claimed}×{claimed} block holds {share:.3f} of the gradient at "
+    f"initialisation (its area share is {area:.3f}).",
+    f"- **`nn.ReLU(0.2)` is `{nn.ReLU(0.2)}`:** −1 → {minus_one:g}; after "
+    "each activation of the note's net a share of "
+    f"{', '.join(f'{z:.3f}' for z in zeros[False])} is exactly zero, "
+    f"against {', '.join(f'{z:.3f}' for z in zeros[True])} with "
+    "`LeakyReLU(0.2)`.",
+    f"- **The shipped PatchGAN:** {rf_ours.size}×{rf_ours.size} windows on "
+    f"{S}×{S} images, no batch statistics; it rates real photos "
+    f"{score['PatchGAN', 'real']['eval']:.3f} and "
     f"G's colours {score['PatchGAN', 'fake']['eval']:.3f}.",
     *lines[:-1], lines[-1])

@@ -48,7 +48,7 @@ from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, loss_term_gradients,
     plot_loss_terms, shipped_colorizations)
 from gan_course.lessons.report import say
-from gan_course.lessons.widgets import gallery_slider
+from gan_course.lessons.widgets import colorizer_explorer
 from gan_course.metrics import palette_fidelity
 from gan_course.pix2pix import Pix2PixObjective, colorize
 from gan_course.plots import format_table, show_image_rows
@@ -90,7 +90,8 @@ print(f"palette digits: {len(train_data)} train / {len(test_data)} test images "
       "(every digit in all five stroke colours; test digits are other digits)")
 five = train_data.float()[:5]  # one digit, its five paintings
 show_image_rows({"five paintings": five,
-                 "what G sees (L)": baseline_colorizations(five, five)["gray copy"]})
+                 "what G sees (L)":
+                 baseline_colorizations(five, five)["gray copy"]})
 
 # %% [markdown]
 # ## 3. The converged result
@@ -117,7 +118,8 @@ outputs |= baseline_colorizations(x_test, train_data.float())
 rows = colorizer_rows(outputs, x_test, palette=True, realism=True)
 rows.append({"method": "truth", **palette_fidelity(x_test, x_test),
              "PSNR": float("inf"), "colourfulness": 0.0, "realism acc.": 0.5})
-columns = ["method", "PSNR", "chroma", "ΔE to palette", "on palette", "realism acc."]
+columns = ["method", "PSNR", "chroma", "ΔE to palette", "on palette",
+           "realism acc."]
 print(format_table(rows, columns, decimals=2))
 
 # %%
@@ -136,18 +138,21 @@ vivid = [n for n in losses if by[n]["on palette"] > 0.5]
 dull = [n for n in losses if n != "L1" and by[n]["on palette"] < 0.1]
 best_psnr = max(losses, key=lambda n: by[n]["PSNR"])
 say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
-    f"{by['mean colour']['chroma']:.1f}; the palette: {by['truth']['chroma']:.1f}), "
+    f"{by['mean colour']['chroma']:.1f}; the palette: "
+    f"{by['truth']['chroma']:.1f}), "
     f"{100 * l1['on palette']:.0f} % of its pixels on the palette.",
     f"- **The adversarial term chooses**: with it, "
     f"{', '.join(vivid) or 'no generator'} put more than half of their pixels "
     f"on the palette (BCE + 100·L1: {100 * both['on palette']:.0f} %, chroma "
     f"{both['chroma']:.1f}); "
-    + (f"dull like L1: {', '.join(dull)}." if dull else "none stays as dull as L1."),
+    + (f"dull like L1: {', '.join(dull)}." if dull
+       else "none stays as dull as L1."),
     f"- **And pays in PSNR**: the best PSNR is {best_psnr}'s "
-    f"({by[best_psnr]['PSNR']:.2f} dB; BCE alone {bce['PSNR']:.2f} dB). A vivid colour "
-    "that is the wrong one of five costs more than the dull average: PSNR rewards the "
-    "hedge, the eye does not.",
-    f"- **Realism**: a fresh classifier tells L1's outputs from real paintings with "
+    f"({by[best_psnr]['PSNR']:.2f} dB; BCE alone {bce['PSNR']:.2f} dB). "
+    "A vivid colour that is the wrong one of five costs more than the dull "
+    "average: PSNR rewards the hedge, the eye does not.",
+    "- **Realism**: a fresh classifier tells L1's outputs from real "
+    "paintings with "
     f"accuracy {l1['realism acc.']:.2f}, BCE + 100·L1's with "
     f"{both['realism acc.']:.2f}, BCE alone's with {bce['realism acc.']:.2f}"
     + (": the adversarial term makes them harder to tell from real."
@@ -157,8 +162,7 @@ say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
 # ## 4. λ, the balance between the two terms
 #
 # Both terms were logged during training (every 10 steps). With λ = 100 the L1 term dominates the
-# loss; with λ = 1 the adversarial term does. The slider switches between the shipped models
-# (nothing is retrained); the static gallery below it shows all of them.
+# loss; with λ = 1 the adversarial term does.
 
 # %%
 lambda_rows = [
@@ -188,17 +192,17 @@ say(f"- By loss value λ·L1 is {by_value:.0f}× the adversarial term at λ = 10
     f"{g[100.0]:.2f}× as hard: "
     + ("about as hard as the adversarial term." if 0.5 < g[100.0] < 2 else
        "a different balance than the loss values suggest."),
-    f"- At λ = 1 the adversarial gradient is {1 / g[1.0]:.0f}× the L1 one: G follows D "
+    f"- At λ = 1 the adversarial gradient is {1 / g[1.0]:.0f}× the L1 one: "
+    "G follows D "
     f"almost alone (chroma {by['BCE + 1·L1']['chroma']:.1f}; BCE alone "
     f"{by['BCE']['chroma']:.1f}).")
 
-# %%
-gallery = {name: show_image_rows({"truth": x_test[show],
-                                  name: outputs[name][show]})
-           for name in losses}
+# %% [markdown]
+# Choose a loss and a test digit: the widget colorizes that digit live with the shipped model
+# (in the static book it shows its first setting; the gallery of section 3 shows all of them).
 
 # %% tags=["nbval-ignore-output"]
-gallery_slider(gallery, description="G's loss")
+colorizer_explorer({name: family[name].G for name in losses}, x_test)
 
 # %% [markdown]
 # ## 5. Real photos
@@ -219,8 +223,8 @@ real = shipped_colorizations(cifar, ["L1", "BCE + 100·L1"], photos)
 real |= baseline_colorizations(photos, load_dataset("photos", 32).float())
 real_rows = colorizer_rows(real, photos, realism=True)
 real_rows.append({"method": "truth", "PSNR": float("inf"), "SSIM": 1.0,
-                  "colourfulness": float(colorizer_rows({"t": photos}, photos)[0]
-                                         ["colourfulness"]),
+                  "colourfulness": float(colorizer_rows(
+                      {"t": photos}, photos)[0]["colourfulness"]),
                   "realism acc.": 0.5})
 print(format_table(real_rows,
                    ["method", "PSNR", "SSIM", "colourfulness", "realism acc."],
@@ -237,12 +241,14 @@ beats = {m: [metric for metric, higher in
                     for b in baselines)]
          for m in models}
 say(*(f"- **{m}** beats both baselines on {', '.join(beats[m]) or 'nothing'} "
-      f"(PSNR {pby[m]['PSNR']:.2f} dB, colourfulness {pby[m]['colourfulness']:.1f}, "
+      f"(PSNR {pby[m]['PSNR']:.2f} dB, "
+      f"colourfulness {pby[m]['colourfulness']:.1f}, "
       f"realism accuracy {pby[m]['realism acc.']:.2f})." for m in models),
     f"- Every method is far duller than the photos themselves (colourfulness "
     f"{pby['truth']['colourfulness']:.1f}; the most colourful colorizer: "
-    f"{max(pby[m]['colourfulness'] for m in models):.1f}): on photos unlike the ones it "
-    "learned, a colorizer hedges towards gray, and PSNR hardly tells them apart "
+    f"{max(pby[m]['colourfulness'] for m in models):.1f}): on photos unlike "
+    "the ones it learned, a colorizer hedges towards gray, and PSNR hardly "
+    "tells them apart "
     f"({min(pby[m]['PSNR'] for m in models + baselines):.2f}–"
     f"{max(pby[m]['PSNR'] for m in models + baselines):.2f} dB).")
 
@@ -254,16 +260,20 @@ say(*(f"- **{m}** beats both baselines on {', '.join(beats[m]) or 'nothing'} "
 crefs = load_shipped_references("colorizers-cifar10-32")["cifar10 test"]
 cifar_rows = [{"method": n, **cifar[n].scores["cifar10 test"]} for n in models]
 cifar_rows += [{"method": b, **crefs[b]} for b in baselines]
-print(format_table(cifar_rows, ["method", "PSNR", "SSIM", "colourfulness"], decimals=2))
+print(format_table(cifar_rows, ["method", "PSNR", "SSIM", "colourfulness"],
+                   decimals=2))
 cby = {r["method"]: r for r in cifar_rows}
 top = max(cby, key=lambda n: cby[n]["PSNR"])
 say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
     f"({cby[top]['PSNR']:.2f} dB)"
-    + (": the colour a colorizer adds costs more PSNR where it is wrong than it gains "
-       "where it is right, which is why colorization papers do not rank by PSNR."
+    + (": the colour a colorizer adds costs more PSNR where it is wrong "
+       "than it gains where it is right, which is why colorization papers "
+       "do not rank by PSNR."
        if top in baselines else "."),
-    f"- The colourfulness of BCE + 100·L1 is {cby['BCE + 100·L1']['colourfulness']:.1f}, "
-    f"of L1 {cby['L1']['colourfulness']:.1f}: the adversarial term adds colour here too.")
+    "- The colourfulness of BCE + 100·L1 is "
+    f"{cby['BCE + 100·L1']['colourfulness']:.1f}, "
+    f"of L1 {cby['L1']['colourfulness']:.1f}: the adversarial term adds "
+    "colour here too.")
 
 # %% [markdown]
 # ## 6. A short live run
@@ -321,11 +331,14 @@ check("generator_loss", generator_loss)
 # Written by code from the tables above.
 
 # %%
-say(f"- On a task where the gray image cannot tell five colours apart, **L1 alone "
-    f"averages** them into one dull colour ({100 * l1['on palette']:.0f} % on palette, "
-    f"chroma {l1['chroma']:.1f}), and the **adversarial term makes G choose** real "
+say("- On a task where the gray image cannot tell five colours apart, "
+    "**L1 alone averages** them into one dull colour "
+    f"({100 * l1['on palette']:.0f} % on palette, "
+    f"chroma {l1['chroma']:.1f}), and the **adversarial term makes G choose** "
+    "real "
     f"colours ({100 * both['on palette']:.0f} % on palette with BCE + 100·L1). "
-    f"Note 003's \"L1 alone is dull\" holds there; \"correct\" is another matter: "
+    "Note 003's \"L1 alone is dull\" holds there; \"correct\" is another "
+    "matter: "
     f"the highest PSNR is {best_psnr}'s.",
     f"- On real photos the losses differ less: L1 {pby['L1']['PSNR']:.2f} dB / "
     f"colourfulness {pby['L1']['colourfulness']:.1f}, BCE + 100·L1 "

@@ -301,3 +301,16 @@ def test_notebook_stores_the_package_answers():
                          ["upsampler", "w = 1", "w ~ U(0,1)", "w ~ U(-1,1)", "noise in, w ~ U(-1,1)"])
     assert table in text
     assert "✗" not in text and text.count("not answered yet") >= 2  # stubs, never answers
+
+
+def test_trained_upsampler_rows_score_each_stride_two_layer_against_fresh_weights():
+    from torch import nn
+
+    up = nn.ConvTranspose2d(3, 2, 4, 2, 1, bias=False)
+    with torch.no_grad():
+        up.weight.fill_(1.0)  # equal weights, k divisible by s: every output pixel gets 4 taps
+    G = nn.Sequential(nn.ConvTranspose2d(5, 3, 4, 1, 0), up)  # the stride-1 layer is skipped
+    rows = views.trained_upsampler_rows(G)
+    assert [r["weights"] for r in rows] == ["trained", "fresh N(0, 0.02)"]
+    assert rows[0]["layer"] == "1: 3→2, k4 s2" and rows[0]["max"] < 1e-12  # flat: no checkerboard
+    assert rows[1]["mean"] > 0.3  # random weights of the same shape: a strong one

@@ -319,3 +319,23 @@ def test_loss_term_gradients_measure_each_term_and_leave_the_weights_alone():
     A, _ = colorization_pair(x, "lab")
     grads = torch.autograd.grad(bce_logits(D.eval()(A, G(A)), 1.0), list(G.parameters()))
     assert rows[0]["‖∇ adv‖"] == pytest.approx(float(torch.cat([g.flatten() for g in grads]).norm()), rel=1e-5)
+
+
+def test_colorizer_explorer_colorizes_the_chosen_image_with_the_chosen_model(monkeypatch):
+    from gan_course.lessons import widgets
+    from gan_course.pix2pix import Pix2PixConfig
+
+    torch.manual_seed(0)
+    models = {name: Pix2PixConfig(space="lab", width_G=4).build()[0] for name in ("L1", "BCE")}
+    x = torch.rand(3, 3, 32, 32) * 2 - 1
+    drawn = []
+    monkeypatch.setattr(widgets, "plot_colorization", lambda G, img, space, title: drawn.append(
+        (G, img, space, title)) or "figure")
+    w = widgets.colorizer_explorer(models, x)
+    w.f(name="L1", index=2)
+    G, img, space, title = drawn[-1]
+    assert G is models["L1"] and torch.equal(img, x[2:3]) and (space, title) == ("lab", "L1")
+    from gan_course.lessons.colorization import plot_colorization
+
+    fig = plot_colorization(models["BCE"], x[:1], "lab", "BCE")
+    assert len(fig.axes) == 3 and fig.axes[1].get_title() == "BCE"

@@ -197,3 +197,15 @@ def test_unshown_figure_cells_finds_a_figure_nobody_sees():
     assert unshown_figure_cells(new_notebook(cells=cells)) == [3, 4, 5, 9]
     cells[7].outputs = []  # the slider lost its view: the gallery cell and the slider both fail
     assert unshown_figure_cells(new_notebook(cells=cells)) == [3, 4, 5, 6, 7, 9]
+
+
+@pytest.mark.parametrize("name", ["01_convolution", "02_unet", "03_patchgan", "04_l1_vs_bce"])
+def test_lesson_code_lines_fit_the_site(name):
+    """Code lines of the rebuilt lessons are ≤ 80 characters: the site shows them whole."""
+    import jupytext
+
+    from conftest import NOTEBOOKS
+
+    cells = jupytext.read(NOTEBOOKS / f"{name}.py").cells
+    long = [line for c in cells if c.cell_type == "code" for line in c.source.splitlines() if len(line) > 80]
+    assert not long, long

@@ -25,6 +25,7 @@ __all__ = [
     "colorizer_rows",
     "compare_colorizers",
     "loss_term_gradients",
+    "plot_colorization",
     "plot_loss_terms",
     "shipped_colorizations",
 ]
@@ -123,3 +124,18 @@ def loss_term_gradients(
         }
         for lam in lambdas
     ]
+
+
+def plot_colorization(G: torch.nn.Module, x: torch.Tensor, space: str, title: str) -> Figure:
+    """One image x (1, 3, H, W) in [-1, 1]: the gray input, G's colorization, the truth."""
+    gray = baseline_colorizations(x, x)["gray copy"]
+    y = colorize(G, x, space)
+    fig = Figure(figsize=(6, 2.3))
+    for ax, (label, img) in zip(fig.subplots(1, 3), (("gray input", gray), (title, y),
+                                                     ("truth", x))):
+        ax.imshow(((img[0].permute(1, 2, 0).clamp(-1, 1) + 1) / 2).numpy(),
+                  interpolation="nearest")
+        ax.set_title(label, fontsize=9)
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig

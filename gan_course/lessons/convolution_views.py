@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
@@ -503,3 +504,23 @@ def plot_edge_response(
         ax.set_xticks([]), ax.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def trained_upsampler_rows(G: nn.Module, n: int = 8, seed: int = 0) -> list[dict]:
+    """Does "kernel divisible by stride" keep a *trained* transposed convolution free of
+    checkerboards? For every stride-2 ``ConvTranspose2d`` of G: an all-ones (1, C_in, n, n) input
+    through the trained weights, and through the same layer with fresh DCGAN weights
+    (N(0, 0.02)); ``checkerboard_scores`` of every output channel (mean and max), 0 = flat."""
+    rows = []
+    g = torch.Generator().manual_seed(seed)
+    layers = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d) and m.stride == (2, 2)]
+    for i, layer in enumerate(layers):
+        ones = torch.ones(1, layer.in_channels, n, n)
+        fresh = torch.randn(layer.weight.shape, generator=g) * 0.02
+        for label, weight in (("trained", layer.weight.detach()), ("fresh N(0, 0.02)", fresh)):
+            y = F.conv_transpose2d(ones, weight, stride=2, padding=layer.padding)[0]  # (C, 2n, 2n)
+            scores = checkerboard_scores(y)  # (C,)
+            rows.append({"layer": f"{i + 1}: {layer.in_channels}→{layer.out_channels}, "
+                                  f"k{layer.kernel_size[0]} s2", "weights": label,
+                         "mean": float(scores.mean()), "max": float(scores.max())})
+    return rows

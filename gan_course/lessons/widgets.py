@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from ..inpainting import MASKS
+from .colorization import plot_colorization
 from .convolution_views import plot_conv_geometry
 from .inpainting_study import plot_inpainting
 
@@ -104,6 +105,24 @@ def gallery_slider(figures: Mapping[str, Any], description: str = "setting"):
         style={"description_width": "initial"},
     )
     return explorer(lambda choice: figures[choice], {"choice": control})
+
+
+def colorizer_explorer(models: Mapping[str, Any], x: Any, space: str = "lab"):
+    """Pick a colorizer (name → G, e.g. the shipped ones for each λ) and a test image: colorizes
+    that image live with that model, beside its truth and the gray input the model saw.
+    x: (N, 3, H, W) in [-1, 1]."""
+    import ipywidgets as w
+
+    names = list(models)
+    controls = {
+        "name": w.SelectionSlider(options=names, value=names[-1], description="G's loss",
+                                  continuous_update=False, style={"description_width": "initial"}),
+        **sliders({"index": (0, len(x) - 1, 0)}),
+    }
+    return explorer(
+        lambda name, index: plot_colorization(models[name], x[index : index + 1], space, name),
+        controls,
+    )
 
 
 def inpainting_explorer(
