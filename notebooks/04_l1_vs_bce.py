@@ -85,7 +85,8 @@ print(inspect.getsource(Pix2PixObjective.loss_G))
 # %%
 train_data = load_dataset("palette", 32)
 test_data = load_dataset("palette", 32, split="test")
-x_test = test_data.float()
+# the first 150 held-out digits, each in its five paintings
+x_test = test_data.float()[:750]
 print(f"palette digits: {len(train_data)} train / {len(test_data)} test images "
       "(every digit in all five stroke colours; test digits are other digits)")
 five = train_data.float()[:5]  # one digit, its five paintings
@@ -96,11 +97,11 @@ show_image_rows({"five paintings": five,
 # %% [markdown]
 # ## 3. The converged result
 #
-# Eight colorizers were trained once on these 7,500 images by `gan-course ship
+# The course's palette colorizers were trained once on these 7,500 images by `gan-course ship
 # colorizers-palette-32` (1,500 steps of batch 32 each, U-Net width 16, a PatchGAN D with 16×16
 # windows; the command, data hash, time and scores are in `data/manifest.json`) and ship with the
-# course. Here they colorize the held-out digits. Besides PSNR (closeness to the true colours),
-# three measures of *which* colours: **chroma** (how far from gray, in Lab units; the palette's
+# course. Here five of them colorize 750 held-out images (150 test digits, five paintings each).
+# Besides PSNR (closeness to the true colours), three measures of *which* colours: **chroma** (how far from gray, in Lab units; the palette's
 # colours have 40–102), **ΔE to palette** (the Lab distance from each pixel to the nearest colour
 # of the palette; below 20 counts as "on the palette") and the share of pixels **on palette**.
 # **Realism**: the held-out accuracy of a fresh small CNN trained to tell these outputs from the
@@ -278,24 +279,24 @@ say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
 # %% [markdown]
 # ## 6. A short live run
 #
-# The models above took minutes each. Here one trains for 200 steps from scratch, so you can see
+# The models above took minutes each. Here one trains for 150 steps from scratch, so you can see
 # the loop work and change a knob (try `lambda_l1=1.0`, or `adversarial=False`). Its numbers
 # depend on the machine; compare them with the converged row of the same loss in section 3.
 
 # %% tags=["nbval-ignore-output"]
 live_config = family["BCE + 10·L1"].config
 trainer = trainer_for(live_config,
-                      TrainConfig(steps=200, batch_size=32, sample_every=0,
+                      TrainConfig(steps=150, batch_size=32, sample_every=0,
                                   checkpoint_every=0),
                       train_data, device=device, progress=False)
 trainer.fit()
 live = colorize(trainer.G, x_test, "lab")
 live_scores = palette_fidelity(live, x_test)
-print(f"after 200 steps: {100 * live_scores['on palette']:.0f} % on palette, "
+print(f"after 150 steps: {100 * live_scores['on palette']:.0f} % on palette, "
       f"chroma {live_scores['chroma']:.1f} (converged, 1,500 steps: "
       f"{100 * by['BCE + 10·L1']['on palette']:.0f} %, "
       f"{by['BCE + 10·L1']['chroma']:.1f})")
-show_image_rows({"truth": x_test[show], "live, 200 steps": live[show]})
+show_image_rows({"truth": x_test[show], "live, 150 steps": live[show]})
 
 # %% [markdown]
 # ## 7. Exercises
