@@ -57,6 +57,19 @@ device = get_device()
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
+# **The idea in two pictures.** Left of each: the grid a kernel slides over; right: what comes out.
+# A stride-2 convolution halves a 6×6 input to 3×3 (deconstruct); a stride-2 transposed
+# convolution spreads 3×3 back out to 6×6 by inserting zeros between the pixels and sliding a
+# kernel over the result (reconstruct). Everything below measures what these two do.
+
+# %%
+views.plot_conv_geometry(in_size=6, kernel=4, stride=2, padding=1)
+
+# %%
+views.plot_conv_geometry(in_size=3, kernel=4, stride=2, padding=1,
+                         transposed=True)
+
+# %% [markdown]
 # ## 1. Note 003's example, solved
 #
 # A convolution slides the kernel over the input; each output pixel is the sum of the element-wise
