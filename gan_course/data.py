@@ -215,7 +215,7 @@ def load_dataset(
             data = _palette(image_size, split, seed)
         else:
             data = (_digits if name == "digits" else _faces)(image_size, split)
-        data = data.subset(_kept(len(data), n, seed))
+        data = data.subset(kept_indices(len(data), n, seed))
     else:
         data = _torchvision(name, image_size, split, root, download, n, seed)
     if channels is not None and channels != data.channels:
@@ -327,7 +327,7 @@ def _generator(seed: int, stream: int, index: int) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + index) * 8 + stream)
 
 
-def _kept(total: int, n: int | None, seed: int) -> torch.Tensor:
+def kept_indices(total: int, n: int | None, seed: int = 0) -> torch.Tensor:
     """Indices of the images kept: all of them, or ``n`` chosen by ``seed``, in their original
     order."""
     if n is None or n >= total:
@@ -553,7 +553,7 @@ def _torchvision(
             "A copy in ImageFolder layout (class folders of images) loads with "
             "name='imagefolder', root=PATH."
         ) from e
-    data = _materialise(dataset, _kept(len(dataset), n, seed), image_size, name)
+    data = _materialise(dataset, kept_indices(len(dataset), n, seed), image_size, name)
     atomic_save(
         cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])}
     )

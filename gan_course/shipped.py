@@ -53,7 +53,7 @@ import torch
 from .checkpoint import atomic_write, load_checkpoint, load_state, save_checkpoint
 from .color import baseline_colorizations
 from .compression import bicubic_roundtrip
-from .data import ImageSet, default_data_root, load_dataset
+from .data import ImageSet, default_data_root, kept_indices, load_dataset
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .encoder_decoder import EncoderDecoderConfig, reconstruct
 from .engine import Callback, GANTrainer, TrainConfig, trainer_for
@@ -158,9 +158,13 @@ def _digits() -> ImageSet:
     return load_dataset("digits", 32)
 
 
-def _build_featnet(ctx: BuildContext) -> Built:
-    digits, test = _digits(), load_dataset("digits", 32, split="test")
-    net = train_feature_net(digits.float(), digits.labels, 10, steps=FEATNET_STEPS, seed=0)
+def _feature_net_built(
+    train: ImageSet, test: ImageSet, steps: int, dataset: str, accuracy_key: str,
+    batch_size: int = 64, seed: int = 0,
+) -> Built:
+    """A ``FeatureNet`` trained on ``train``'s labels, with its accuracy on ``test``."""
+    net = train_feature_net(train.float(), train.labels, 10, steps=steps, batch_size=batch_size,
+                            seed=seed)
     _, predicted = embed(net, test.float())
     accuracy = float((predicted == test.labels).double().mean())
     state = {
@@ -168,16 +172,16 @@ def _build_featnet(ctx: BuildContext) -> Built:
         "channels": net.channels,
         "n_classes": net.n_classes,
         "image_size": 32,
-        "steps": FEATNET_STEPS,
+        "steps": steps,
         "weights": net.state_dict(),
     }
-    return Built(
-        state,
-        FEATNET_STEPS,
-        digits.name,
-        data_sha256(digits),
-        {"test accuracy": round(accuracy, 4)},
-    )
+    return Built(state, steps, dataset, data_sha256(train), {accuracy_key: round(accuracy, 4)})
+
+
+def _build_featnet(ctx: BuildContext) -> Built:
+    digits = _digits()
+    test = load_dataset("digits", 32, split="test")
+    return _feature_net_built(digits, test, FEATNET_STEPS, digits.name, "test accuracy")
 
 
 def _test_features(net: FeatureNet) -> torch.Tensor:
@@ -372,11 +376,9 @@ def _cifar10(split: str, ctx: BuildContext) -> ImageSet:
 
 def _recipe_data(spec: dict[str, Any], ctx: BuildContext) -> ImageSet:
     """The images a recipe names: {"name", "split", "n" (optional: a seeded subset)}."""
-    if spec["name"] == "cifar10":
+    if spec["name"] == "cifar10":  # the seeded subset load_dataset keeps
         data = _cifar10(spec["split"], ctx)
-        n = spec.get("n")
-        return data if n is None else data.subset(torch.randperm(
-            len(data), generator=torch.Generator().manual_seed(0))[:n])
+        return data.subset(kept_indices(len(data), spec.get("n")))
     return load_dataset(spec["name"], 32, split=spec["split"], n=spec.get("n"))
 
 
@@ -581,17 +583,10 @@ CIFAR10_DCGAN = {
 
 
 def _build_cifar10_featnet(ctx: BuildContext) -> Built:
-    recipe = ctx.recipe
-    data, test = _cifar10("train", ctx), _recipe_data(CIFAR10_TEST, ctx)
-    net = train_feature_net(data.float(), data.labels, 10, steps=recipe["steps"],
-                            batch_size=recipe["batch_size"], seed=recipe["seed"])
-    _, predicted = embed(net, test.float())
-    accuracy = float((predicted == test.labels).double().mean())
-    state = {"kind": "feature_net", "channels": 3, "n_classes": 10, "image_size": 32,
-             "steps": recipe["steps"], "weights": net.state_dict()}
-    return Built(state, recipe["steps"], _describe_data({"name": "cifar10", "split": "train"},
-                                                        data, ctx),
-                 data_sha256(data), {"test accuracy (1000 images)": round(accuracy, 4)})
+    recipe, data = ctx.recipe, _cifar10("train", ctx)
+    dataset = _describe_data({"name": "cifar10", "split": "train"}, data, ctx)
+    return _feature_net_built(data, _recipe_data(CIFAR10_TEST, ctx), recipe["steps"], dataset,
+                              "test accuracy (1000 images)", recipe["batch_size"], recipe["seed"])
 
 
 def _build_cifar10_dcgan(ctx: BuildContext) -> Built:

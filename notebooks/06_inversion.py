@@ -44,7 +44,7 @@ from gan_course.encoder_decoder import (
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.experiments import shipped_runs
 from gan_course.lessons.reconstruction import (
-    codec_rows, compare_inversions, pca_rows, rate_distortion_rows,
+    codec_rows, compare_inversions, rate_distortion_rows,
     reconstruction_metrics)
 from gan_course.lessons.exercises import check_answers
 from gan_course.lessons.report import say
@@ -117,8 +117,9 @@ rd_rows = (
     + rate_distortion_rows(shipped_runs(codecs, [f"L1 only, {c}" for c in sizes],
                                         "photos test"), x_test, "L1 autoencoder")
     + codec_rows(x_test, jpeg_budgets=(56, 200, 768),
-                 bicubic_factors=(2, 4, 8, 16, 32))
-    + pca_rows(x_test, load_dataset("photos", 32).float(), (12, 48, 192)))
+                 bicubic_factors=(2, 4, 8, 16, 32),
+                 pca_train=load_dataset("photos", 32).float(),
+                 pca_components=(12, 48, 192)))
 print(format_table(rd_rows, ["family", "method", "bytes", "PSNR", "SSIM"], decimals=2))
 plot_rate_distortion(rd_rows)
 

@@ -1,57 +1,14 @@
-"""Self-checking exercises for the notebooks: a question, how to compute its answer, and a checker.
-
-A notebook module keeps its own ``EXERCISES = {name: Exercise(...)}`` and exposes
-``check_exercise`` / ``check_exercises`` bound to it with ``checkers(EXERCISES)``. Answers are
-computed by the package when checked, never typed in.
+"""Self-checking exercises for the notebooks: ``check_answers`` for answers a student types in,
+``CodeExercise`` / ``check_code`` for functions a student writes (``code_exercises`` holds those of
+notebooks 01–04). Right answers are computed by the package when checked, never stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import torch
-
-
-@dataclass(frozen=True)
-class Exercise:
-    question: str
-    solution: Callable[[], object]
-    accept: Callable[[object], bool] | None = None  # when several answers are right
-    explain: str = ""
-
-
-def check_exercise(exercises: Mapping[str, Exercise], name: str, answer: object) -> bool:
-    """Print ✓ or ✗ for ``answer`` to ``exercises[name]`` (with the right answer when wrong)."""
-    ex = exercises[name]
-    expected = ex.solution()
-    ok = (
-        answer is not None
-        and answer is not Ellipsis
-        and (ex.accept(answer) if ex.accept else answer == expected)
-    )
-    print(f"{'✓' if ok else '✗'} {ex.question}\n  your answer: {answer}")
-    if not ok:
-        print(f"  right answer: {expected}" + (f" ({ex.explain})" if ex.explain else ""))
-    return ok
-
-
-def checkers(exercises: Mapping[str, Exercise]):
-    """``(check_exercise(name, answer) -> bool, check_exercises({name: answer}) -> None)`` for one
-    set.
-
-    ``check_exercises`` prints each check and a count, and returns None so that a notebook cell
-    ending with it shows only the printed lines.
-    """
-
-    def check_one(name: str, answer: object) -> bool:
-        return check_exercise(exercises, name, answer)
-
-    def check_all(answers: Mapping[str, object]) -> None:
-        right = sum(check_one(name, answer) for name, answer in answers.items())
-        print(f"{right} of {len(answers)} right")
-
-    return check_one, check_all
 
 
 def check_answers(checks: Sequence[tuple[object, object, str]]) -> None:

@@ -52,15 +52,26 @@ def rate_distortion_rows(
 
 
 def codec_rows(
-    x: torch.Tensor, jpeg_budgets: Sequence[int], bicubic_factors: Sequence[int] = (2, 4, 8)
+    x: torch.Tensor,
+    jpeg_budgets: Sequence[int],
+    bicubic_factors: Sequence[int] = (2, 4, 8),
+    *,
+    pca_train: torch.Tensor | None = None,
+    pca_components: Sequence[int] = (),
 ) -> list[dict]:
-    """Rate–distortion rows for the classic codecs on x: (N, C, S, S) in [-1, 1]: ``family``,
-    ``method``, ``bytes`` per image, ``PSNR`` (dB) and ``SSIM``, one row per setting."""
+    """Rate–distortion rows for the codecs that learned nothing on x: (N, C, S, S) in [-1, 1]
+    (bicubic, JPEG) and, with ``pca_train``, the best linear code learned from those images
+    (``compression.pca_roundtrip``, k components each): ``family``, ``method``, ``bytes`` per
+    image, ``PSNR`` (dB) and ``SSIM``, one row per setting."""
     rows = []
     settings = [
         ("bicubic", f"bicubic ÷{k}", lambda k=k: bicubic_roundtrip(x, k)) for k in bicubic_factors
     ]
     settings += [("JPEG", f"JPEG ≤ {b} B", lambda b=b: jpeg_roundtrip(x, b)) for b in jpeg_budgets]
+    settings += [
+        ("PCA", f"PCA, {k} components", lambda k=k: pca_roundtrip(x, pca_train, k))
+        for k in (pca_components if pca_train is not None else ())
+    ]
     for family, method, run in settings:
         x_hat, n_bytes = run()
         rows.append(
@@ -72,17 +83,6 @@ def codec_rows(
                 "SSIM": float(ssim(x_hat, x).mean()),
             }
         )
-    return rows
-
-
-def pca_rows(x: torch.Tensor, x_train: torch.Tensor, ks: Sequence[int]) -> list[dict]:
-    """``codec_rows``-style rows for the best linear code learned from x_train
-    (``compression.pca_roundtrip``), k components each, scored on the held-out x."""
-    rows = []
-    for k in ks:
-        x_hat, n_bytes = pca_roundtrip(x, x_train, k)
-        rows.append({"family": "PCA", "method": f"PCA, {k} components", "bytes": float(n_bytes),
-                     "PSNR": float(psnr(x_hat, x).mean()), "SSIM": float(ssim(x_hat, x).mean())})
     return rows
 
 
