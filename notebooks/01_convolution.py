@@ -274,11 +274,36 @@ fresh = min(r["mean"] for r in up_rows if r["weights"] != "trained")
 say(f"- Fresh weights make a checkerboard of a flat input in every layer (mean "
     f"{fresh:.2f} or more), k divisible by s or not.",
     f"- Trained, the hidden layers still do ({trained[0]['mean']:.2f}, "
-    f"{trained[1]['mean']:.2f}); the output layer learned to be flat "
-    f"({trained[-1]['mean']:.3f}).",
+    f"{trained[1]['mean']:.2f}); the output layer scores "
+    f"{trained[-1]['mean']:.3f}, the odd row (read on).",
     f"- So G's samples carry as little checkerboard energy as real digits "
     f"({on_samples:.4f} vs {on_digits:.4f}): training removed it where it "
     "shows, not the kernel size.")
+
+# %% [markdown]
+# **The odd row: the output layer scores 0.000.** Did it really learn a flat kernel? The score
+# divides the checkerboard energy by *all* the energy of the response, its average level
+# included. Look at what the output layer makes of a flat input, one pixel of each of the four
+# phases (the $2\times2$ positions a stride-2 transposed convolution cycles through), before and
+# after G's final `tanh`:
+
+# %%
+last = [m for m in G_dcgan.modules()
+        if isinstance(m, torch.nn.ConvTranspose2d)][-1]
+with torch.no_grad():  # a flat input, as in the table; interior pixels
+    phases = last(torch.ones(1, last.in_channels, 8, 8))[0, 0, 4:6, 4:6]
+level, spread = phases.mean(), phases.max() - phases.min()
+print("the four phases:", phases.flatten().numpy().round(3))
+print("after tanh:     ", phases.tanh().flatten().numpy().round(3))
+say(f"The four phases are *not* equal: they differ by {spread:.3f}. But "
+    f"they sit on a level of {level:.2f} (black after `tanh`: the digits' "
+    f"background), so the ripple is {spread / level.abs():.1%} of the "
+    f"level and {trained[-1]['mean']:.4f} of the energy, and after `tanh` "
+    "the phases "
+    f"differ by {float(phases.tanh().max() - phases.tanh().min()):.3f} on "
+    "a scale of 2. The output layer did not learn a flat kernel; it "
+    "learned a strong dark offset that drowns what is left of the "
+    "checkerboard. The score is a share, so read it with the level.")
 
 # %% [markdown]
 # ## 6. The note's edge kernel on a real photograph

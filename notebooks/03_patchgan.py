@@ -71,6 +71,20 @@ torch.set_num_threads(1)
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
+# **The idea in one picture.** The shipped colorizers' PatchGAN (section 4) judging a held-out
+# photo with its true colours. Each coloured square on the left is the window one output cell
+# sees; the grid on the right holds one verdict per window, the same cells outlined. A global
+# discriminator (right) would give the whole image a single number.
+
+# %%
+cifar = load_shipped_variants("colorizers-cifar10-32")
+patch, glob = cifar["BCE + 100·L1"], cifar["BCE + 100·L1, global D"]
+x_test = load_dataset("photos", 32, split="test").float()  # other photos
+A, B = colorization_pair(x_test, "lab")  # L (N, 1, H, W), ab (N, 2, H, W)
+pv.plot_patch_idea(patch.D, x_test[1], pv.score_maps(patch.D, A, B)[1],
+                   global_score=float(pv.score_maps(glob.D, A, B)[1, 0, 0]))
+
+# %% [markdown]
 # ## 1. The output grid, from real forward passes
 #
 # Every D below is fed a real input of the given size (`pv.output_grid` runs one forward pass). The
@@ -321,10 +335,6 @@ say(f"- With the note's ReLU, {sum(zeros[False]) / len(zeros[False]):.0%} of "
 # conditions with G's colours. Green = "real", red = "fake".
 
 # %%
-cifar = load_shipped_variants("colorizers-cifar10-32")
-patch, glob = cifar["BCE + 100·L1"], cifar["BCE + 100·L1, global D"]
-x_test = load_dataset("photos", 32, split="test").float()  # other photos
-A, B = colorization_pair(x_test, model.space)  # L (N, 1, H, W), ab (N, 2, H, W)
 B_fake = pv.generate(patch.G, A)  # G's ab, what D judges
 maps_real = pv.score_maps(patch.D, A, B)  # (N, 14, 14)
 maps_fake = pv.score_maps(patch.D, A, B_fake)

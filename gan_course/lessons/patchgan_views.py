@@ -11,7 +11,8 @@ discriminator (PatchGAN)"). Everything here *measures* a discriminator rather th
 - ``score_maps``: D's per-patch probabilities sigmoid(D(A, B)), one (h, w) map per image, in eval
   mode or with per-batch BatchNorm statistics as in training; ``mixed_batch_scores`` puts real and
   fake pairs in the same batches, to test whether D judges images or recognises batches;
-- figures (``plot_receptive_field``, ``plot_score_maps``), pure functions returning a ``Figure``;
+- figures (``plot_patch_idea``, ``plot_receptive_field``, ``plot_score_maps``), pure functions
+  returning a ``Figure``;
 - the notebook's exercises and their checks.
 
 Discriminators are either the course's conditional ones, called ``D(A, B)``, or a plain
@@ -467,4 +468,45 @@ def plot_score_maps(
         fig.colorbar(
             im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="D's probability 'real'"
         )
+    return fig
+
+
+def plot_patch_idea(
+    D: nn.Module,
+    image: torch.Tensor,
+    scores: torch.Tensor,
+    cells: Sequence[tuple[int, int]] = ((2, 2), (6, 9), (11, 4)),
+    global_score: float | None = None,
+) -> Figure:
+    """The idea of a PatchGAN in one picture: the image (C, H, W) in [-1, 1] with the windows of a
+    few ``cells`` of D drawn on it, and D's grid of verdicts ``scores`` (h, w) in [0, 1] with the
+    same cells outlined in the same colours; with ``global_score``, a third panel shows the single
+    verdict a global D gives the whole image."""
+    n_panels = 3 if global_score is not None else 2
+    fig = Figure(figsize=(3.6 * n_panels, 3.9))
+    axes = fig.subplots(1, n_panels, squeeze=False)[0]
+    H, W = image.shape[-2:]
+    h, w = scores.shape
+    ax_img, ax_map = axes[0], axes[1]
+    ax_img.imshow(_to_rgb(image), interpolation="nearest")
+    im = ax_map.imshow(scores.float().numpy(), cmap="RdYlGn", vmin=0, vmax=1,
+                       interpolation="nearest")
+    for cell, color in zip(cells, _WINDOW_COLORS):
+        window = cell_window(D, cell)
+        _square(ax_img, window, color, f"cell {cell[0]},{cell[1]}: {window.size}×{window.size}")
+        ax_map.add_patch(Rectangle((cell[1] - 0.5, cell[0] - 0.5), 1, 1, fill=False,
+                                   edgecolor=color, lw=2.5))
+    ax_img.set_xlim(-0.5, W - 0.5), ax_img.set_ylim(H - 0.5, -0.5)
+    ax_img.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), fontsize=8, frameon=False)
+    ax_img.set_title(f"the {H}×{W} image, three windows")
+    ax_map.set_title(f"D's {h}×{w} verdicts, one per window")
+    fig.colorbar(im, ax=ax_map, fraction=0.046, pad=0.04, label="probability 'real'")
+    for ax in axes:
+        ax.set_xticks([]), ax.set_yticks([])
+    if global_score is not None:
+        ax = axes[2]
+        ax.imshow([[global_score]], cmap="RdYlGn", vmin=0, vmax=1)
+        ax.text(0, 0, f"{global_score:.2f}", ha="center", va="center", fontsize=14)
+        ax.set_title("a global D: one verdict")
+    fig.tight_layout()
     return fig
