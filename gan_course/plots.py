@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .checkpoint import atomic_write
 from .engine import Callback, GANTrainer
@@ -92,6 +93,44 @@ def plot_history(history: Mapping[str, Sequence[float]], smooth: int = 1) -> Fig
     ax_d.set_ylim(0, 1)
     ax_loss.set_title("losses")
     ax_d.set_title("D(x) and D(G(z))")
+    fig.tight_layout()
+    return fig
+
+
+def plot_unet(trace: Sequence[tuple[str, tuple[int, ...]]]) -> Figure:
+    """A U-Net drawn from ``unet.unet_trace``: each feature map a box (height ∝ its side, labelled
+    C×H×W), down the encoder, up the decoder, and a dashed arrow for every skip, from the encoder
+    map it copies to the decoder level it is concatenated to (⊕)."""
+    steps = [(name, shape) for name, shape in trace if not name.startswith("  ")]
+    skips = [name.split("from ")[1] for name, _ in trace if name.startswith("  ")]
+    top = max(shape[-1] for _, shape in steps)
+    levels = {}  # name → (x, level); level = log2(top / side)
+    fig = Figure(figsize=(1.05 * len(steps) + 0.5, 4.0))
+    ax = fig.subplots()
+    for x, (name, shape) in enumerate(steps):
+        level = math.log2(top / shape[-1])
+        levels[name] = (x, level)
+        h = 1.3 * shape[-1] / top + 0.12
+        ax.add_patch(Rectangle((x - 0.22, -level - h / 2), 0.44, h, fc="#9ecae1", ec="k"))
+        ax.text(x, -level - h / 2 - 0.12, "×".join(map(str, shape)), ha="center", va="top",
+                fontsize=7)
+        ax.text(x, -level + h / 2 + 0.08, name, ha="center", va="bottom", fontsize=8)
+        if x:
+            (x0, l0) = levels[steps[x - 1][0]]
+            ax.annotate("", (x - 0.24, -level), (x0 + 0.24, -l0),
+                        arrowprops=dict(arrowstyle="->", color="0.3"))
+    ups = [name for name, _ in steps if name.startswith("up")]
+    for source, target in zip(skips, ups):
+        (x0, level), (x1, _) = levels[source], levels[target]
+        ax.annotate("", (x1 - 0.24, -level), (x0 + 0.24, -level),
+                    arrowprops=dict(arrowstyle="->", ls="--", color="#e6550d", lw=1.5))
+        ax.text((x0 + x1) / 2, -level + 0.05, "skip ⊕", color="#e6550d", ha="center",
+                va="bottom", fontsize=8)
+    deepest = max(level for _, level in levels.values())
+    ax.set_xlim(-0.6, len(steps) - 0.4), ax.set_ylim(-deepest - 1.0, 1.1)
+    ax.set_axis_off()
+    ax.set_title("encoder halves, decoder doubles; each skip hands a decoder level the encoder "
+                 "map of its size", fontsize=9)
     fig.tight_layout()
     return fig
 

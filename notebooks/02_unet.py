@@ -42,7 +42,7 @@ from gan_course.lessons.colorization import (
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.pix2pix import colorize
-from gan_course.plots import format_table, show_image_rows
+from gan_course.plots import format_table, plot_unet, show_image_rows
 from gan_course.runtime import (
     current_profile, describe_runtime, get_device, seed_everything)
 from gan_course.shipped import load_shipped_variants
@@ -52,6 +52,14 @@ profile = current_profile()
 seed_everything(0)
 device = get_device()
 print(describe_runtime(profile, device, seed=0))
+
+# %% [markdown]
+# **The idea in one picture**, drawn from the package's U-Net (the shapes come from a real
+# forward pass): the image goes down to a 6×6 bottleneck and back up; the dashed arrows are the
+# skips, which carry each encoder map straight across to the decoder level of the same size.
+
+# %%
+plot_unet(unet_trace(UNetGenerator(1, 3, depth=4, width=32), 96))
 
 # %% [markdown]
 # ## 1. The U, shape by shape

@@ -46,7 +46,7 @@ from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
 from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, loss_term_gradients,
-    plot_loss_terms, shipped_colorizations)
+    plot_loss_terms, plot_palette_idea, shipped_colorizations)
 from gan_course.lessons.report import say
 from gan_course.lessons.widgets import colorizer_explorer
 from gan_course.metrics import palette_fidelity
@@ -61,6 +61,16 @@ profile = current_profile()
 seed_everything(0)
 device = get_device()
 print(describe_runtime(profile, device, seed=0))
+
+# %% [markdown]
+# **The idea in one picture.** The five stroke colours of section 2's digits have the same
+# lightness, so the gray image cannot tell them apart. Plotted by their colour coordinates a and
+# b (Lab), with the single answer each plain loss is least at when all five are equally likely:
+# L1's per-channel median and L2's mean, both a dull colour no digit ever had. A discriminator
+# rejects such colours, so a generator trained against one has to answer one of the five.
+
+# %%
+plot_palette_idea()
 
 # %% [markdown]
 # ## 1. The two losses, in code

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from ..color import baseline_colorizations
-from ..data import ImageSet
+from ..color import baseline_colorizations, lab_to_rgb, rgb_to_lab
+from ..data import PALETTE_STROKES, ImageSet
 from ..engine import TrainConfig, trainer_for
 from ..metrics import colorization_metrics, palette_fidelity, realism_accuracy
 from ..losses import bce_logits
@@ -27,6 +27,7 @@ __all__ = [
     "loss_term_gradients",
     "plot_colorization",
     "plot_loss_terms",
+    "plot_palette_idea",
     "shipped_colorizations",
 ]
 
@@ -137,5 +138,35 @@ def plot_colorization(G: torch.nn.Module, x: torch.Tensor, space: str, title: st
                   interpolation="nearest")
         ax.set_title(label, fontsize=9)
         ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def plot_palette_idea() -> Figure:
+    """The idea of notebook 04 in one picture: the palette digits' five stroke colours (equal
+    lightness) in the a–b plane of Lab, with the answer each loss is least at when the gray image
+    cannot tell them apart — L1 at the per-channel median, L2 at the mean, both dull — and, as
+    swatches, the five colours beside those two answers. An adversarial loss must answer one of
+    the five."""
+    strokes = torch.tensor(PALETTE_STROKES, dtype=torch.float64)  # (5, 3) uint8 values
+    lab = rgb_to_lab((strokes / 127.5 - 1).T[None, :, :, None])[0, :, :, 0].T  # (5, 3)
+    answers = {"L1: median": lab.median(0).values, "L2: mean": lab.mean(0)}
+    swatches = torch.cat([lab, torch.stack(list(answers.values()))])  # (7, 3)
+    rgb = (lab_to_rgb(swatches.T[None, :, :, None])[0, :, :, 0].T + 1) / 2  # (7, 3) in [0, 1]
+    fig = Figure(figsize=(10, 4.2))
+    ax, ax_sw = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+    ax.scatter(lab[:, 1], lab[:, 2], c=rgb[:5].numpy(), s=260, edgecolors="k")
+    for (label, point), colour, marker in zip(answers.items(), rgb[5:], ("s", "D")):
+        ax.scatter(point[1], point[2], color=colour.numpy(), s=200, marker=marker,
+                   edgecolors="k", label=f"{label}: chroma {float(point[1:].norm()):.0f}")
+    ax.axhline(0, color="0.8", lw=0.8), ax.axvline(0, color="0.8", lw=0.8)
+    ax.set_xlabel("a (green → red)"), ax.set_ylabel("b (blue → yellow)")
+    ax.set_title(f"five stroke colours, all at L ≈ {float(lab[:, 0].mean()):.0f}")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    names = ["orange", "lime", "green", "blue", "magenta", *answers]
+    ax_sw.imshow(rgb[None].numpy(), interpolation="nearest")
+    ax_sw.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
+    ax_sw.set_yticks([])
+    ax_sw.set_title("the gray image allows any of the five; L1 and L2 answer neither")
     fig.tight_layout()
     return fig
