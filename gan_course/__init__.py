@@ -22,6 +22,7 @@ The GAN library, one concept per module (lower layers first; nothing here import
 - ``compression``     bicubic and JPEG round trips, 8-bit quantisation
 - ``inversion``       image → z for a pretrained G: optimisation, a learned encoder, hybrid
 - ``inpainting``      Yeh et al. semantic inpainting, Poisson blending, hole metrics (note 002)
+- ``classical_inpainting``  mean fill, biharmonic, Telea, Navier–Stokes; the comparison with Yeh's
 - ``plots``           figures, and ``SampleGrids``, the callback that draws during training
 - ``shipped``         the small trained weights in data/ (``gan-course ship`` rebuilds them)
 - ``cli``, ``benchmark``, ``book``  the ``gan-course`` command, its benchmarks, the site builder

@@ -10,7 +10,8 @@ is a lossy codec. Whether it learned anything is only clear beside codecs that l
   are left out: they are the same for every image of a given quality, so a codec for a dataset would
   share them — counting them would make JPEG look hopeless at these sizes.
 - ``pca_roundtrip``: the best *linear* code learned from example images: the first k principal
-  components of the training images, coefficients stored like f (8 bits each + 8 bytes of range).
+  components of the training images (``pca_fit``), coefficients stored like f (8 bits each + 8
+  bytes of range).
   A learned nonlinear code that loses to it on similar images has not learned enough yet.
 - ``quantize_uint8``: the learned side gets the same treatment: f rounded to 8 bits per value
   (per-image min and max kept as two float32 numbers, 8 bytes), so C·H·W + 8 bytes per image.
@@ -102,12 +103,39 @@ def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
     return (((flat - lo) / scale).round() * scale + lo).view_as(f)
 
 
+def pca_fit(x_train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean (d,), the first ``k`` principal components (k, d) as orthonormal rows), float64, of
+    x_train: (M, C, S, S) flattened to d = C·S·S. Computed from the smaller of the M×M Gram matrix
+    and the d×d covariance (one symmetric eigendecomposition, not a full SVD)."""
+    _check_images(x_train)
+    d = x_train[0].numel()
+    if not 1 <= k <= min(d, len(x_train)):
+        raise ValueError(f"k must be in [1, {min(d, len(x_train))}], got {k}")
+    flat = x_train.flatten(1).double()  # (M, d)
+    mean = flat.mean(0)
+    centred = flat - mean
+    if len(flat) < d:  # centred = U S Vᵀ: the Gram matrix is U S² Uᵀ, and V = centredᵀ U / S
+        eigvals, u = torch.linalg.eigh(centred @ centred.T)  # ascending
+        u, s = u[:, -k:].flip(1), eigvals[-k:].flip(0).clamp_min(1e-24).sqrt()
+        basis = (centred.T @ u / s).T  # (k, d)
+    else:
+        basis = torch.linalg.eigh(centred.T @ centred)[1][:, -k:].flip(1).T  # (k, d)
+    # one sign per component, independent of the solver: its largest entry positive
+    peak = basis.gather(1, basis.abs().argmax(1, keepdim=True))  # (k, 1)
+    return mean, basis * peak.sign()
+
+
 def pca_roundtrip(
-    x: torch.Tensor, x_train: torch.Tensor, k: int
+    x: torch.Tensor,
+    x_train: torch.Tensor,
+    k: int,
+    *,
+    fit: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, int]:
     """x: (N, C, S, S) in [-1, 1] → (reconstructions from the first ``k`` principal components of
     x_train (M, C, S, S), coefficients rounded with ``quantize_uint8``; bytes per image: k + 8).
-    The components are fitted on x_train only: x is held out."""
+    The components are fitted on x_train only: x is held out. ``fit``: ``pca_fit(x_train, K)``
+    for some K ≥ k, to fit once for several k."""
     _check_images(x)
     _check_images(x_train)
     if x.shape[1:] != x_train.shape[1:]:
@@ -117,10 +145,10 @@ def pca_roundtrip(
     d = x[0].numel()
     if not 1 <= k <= min(d, len(x_train)):
         raise ValueError(f"k must be in [1, {min(d, len(x_train))}], got {k}")
-    flat = x_train.flatten(1).double()  # (M, d)
-    mean = flat.mean(0)
-    _, _, v = torch.linalg.svd(flat - mean, full_matrices=False)  # rows of v: components
-    basis = v[:k]  # (k, d)
+    mean, basis = fit if fit is not None else pca_fit(x_train, k)
+    if len(basis) < k:
+        raise ValueError(f"the fit holds {len(basis)} components, fewer than k = {k}")
+    basis = basis[:k]  # (k, d)
     coeffs = quantize_uint8((x.flatten(1).double() - mean) @ basis.T)  # (N, k)
     x_hat = (coeffs @ basis + mean).view_as(x).clamp(-1, 1).to(x.dtype)
     return x_hat, k + 8

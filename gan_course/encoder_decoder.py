@@ -127,6 +127,30 @@ class EncoderDecoder(nn.Module):
         return {"f": math.prod(self.feature_shape(image_size)), "skips": skip_values}
 
 
+def encoder_decoder_trace(G: EncoderDecoder, image_size: int) -> list[tuple[str, tuple[int, ...]]]:
+    """The (C, H, W) shape after every encoder block, of f, and after every decoder block for one
+    (1, channels, S, S) input, with the concatenations skips add: the names ``plots.plot_unet``
+    draws ("down i", "up j", "  ⊕ skip from down i")."""
+    channels = G.encoder.blocks[0][0].in_channels
+    h = torch.zeros(1, channels, image_size, image_size)
+    with eval_mode(G), torch.no_grad():
+        rows, maps = [("input x", tuple(h.shape[1:]))], []
+        for i, block in enumerate(G.encoder.blocks):
+            h = block(h)  # (1, w, s/2, s/2)
+            maps.append(h)
+            rows.append((f"down {i + 1}", tuple(h.shape[1:])))
+        h = G.encoder.to_f(h)  # (1, C, h, h): f
+        rows.append(("f", tuple(h.shape[1:])))
+        for j, block in enumerate(G.decoder.blocks):
+            if G.decoder.skips:
+                h = torch.cat([h, maps[-1 - j]], 1)
+                rows.append((f"  ⊕ skip from down {len(maps) - j}", tuple(h.shape[1:])))
+            h = block(h)  # (1, out, 2s, 2s)
+            rows.append((f"up {j + 1}", tuple(h.shape[1:])))
+        rows.append(("output x̂", tuple(G.decoder.head(h).shape[1:])))
+    return rows
+
+
 def r1_penalty(D: nn.Module, x_real: torch.Tensor) -> torch.Tensor:
     """E‖∇ₓ D(x)‖² over real images (differentiable: create_graph=True, for D's update).
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -233,6 +234,64 @@ def inpaint(
         return _optimise_z(G, D, y, m, z_dim, config, seed)
 
 
+def inpainting_loss(
+    G: nn.Module,
+    D: nn.Module,
+    z: torch.Tensor,
+    y: torch.Tensor,
+    weights: torch.Tensor,
+    config: InpaintConfig,
+) -> torch.Tensor:
+    """Yeh's objective for each z: L_c(z) + λ·L_p(z), shape (B,). z: (B, z_dim); y, the corrupted
+    images, and weights W: (B, C, H, W) and (B, 1, H, W), one row per z."""
+    x_gen = G(z).float()  # (B, C, H, W) in [-1, 1]
+    perceptual = perceptual_loss(D(x_gen), config.perceptual)  # (B,): lower = more real to D
+    return contextual_loss(x_gen, y, weights) + config.lambda_perceptual * perceptual
+
+
+def search_z(
+    loss_fn: Callable[[torch.Tensor], torch.Tensor],
+    z: torch.Tensor,
+    config: InpaintConfig,
+    on_step: Callable[[int, torch.Tensor], None] | None = None,
+) -> tuple[torch.Tensor, list[float], int]:
+    """Yeh's search: Adam on z (B, z_dim) to lower ``loss_fn(z)``, one loss per z (B,), for
+    ``config.steps`` steps, z clipped to |z| ≤ ``config.z_clip``; stops early once every z's
+    gradient norm is below ``config.grad_tol``. ``on_step(step, z)`` sees z after each step.
+    Returns (ẑ, mean loss per step, steps taken)."""
+    z = z.detach().clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=config.lr)
+    history, steps = [], 0
+    for steps in range(1, config.steps + 1):
+        loss = loss_fn(z)  # (B,)
+        opt.zero_grad()
+        loss.sum().backward()  # each z gets its own image's gradient
+        grad_norm = z.grad.norm(dim=1).max()
+        opt.step()
+        if config.z_clip is not None:
+            with torch.no_grad():
+                z.clamp_(-config.z_clip, config.z_clip)  # stay where the prior has its mass
+        history.append(loss.detach().mean())  # stays on the device: no host sync per step
+        if on_step is not None:
+            on_step(steps, z.detach())
+        if config.grad_tol and grad_norm < config.grad_tol:  # the only sync, and only when asked
+            break
+    return z.detach(), (torch.stack(history).tolist() if history else []), steps
+
+
+def starting_z(n: int, k: int, z_dim: int, seed: int, z_clip: float | None = None) -> torch.Tensor:
+    """K restarts for each of n images: (n·K, z_dim) from N(0, 1), the K of image i together.
+
+    Restart j of every image is the j-th draw of n × z_dim, so restart 0 is exactly what K = 1
+    runs and more restarts can only lower the kept loss (Adam is per-element, D and G are in eval
+    mode). One draw per restart: a single randn(K, n, z_dim) would not start with K = 1's values
+    whenever n · z_dim is not a multiple of 16 (the CPU generator redraws a tensor's last 16
+    values then)."""
+    g = torch.Generator().manual_seed(seed)
+    z = torch.stack([torch.randn(n, z_dim, generator=g) for _ in range(k)], 1).reshape(n * k, z_dim)
+    return z if z_clip is None else z.clamp(-z_clip, z_clip)
+
+
 def _optimise_z(
     G: nn.Module,
     D: nn.Module,
@@ -242,60 +301,27 @@ def _optimise_z(
     config: InpaintConfig,
     seed: int,
 ) -> Inpainting:
-    """``inpaint``'s loop, for a checked float mask m and frozen G, D."""
+    """``inpaint``'s work, for a checked float mask m and frozen G, D: the restarts as one batch,
+    ``search_z`` on ``inpainting_loss``, the best restart kept, composited and blended."""
     device = next(G.parameters()).device
     y, m = y.to(device), m.to(device)
     n, k = y.shape[0], config.restarts
     weights = importance_weights(m, config.window) if config.weighting == "importance" else m
-    y_k, w_k = (
-        y.repeat_interleave(k, 0),
-        weights.repeat_interleave(k, 0),
-    )  # (N·K, C, H, W): restarts of image i together
-    g = torch.Generator().manual_seed(seed)
-    # restart j of every image: the j-th draw of N × z_dim, so restart 0 is exactly what K = 1 runs
-    # and more restarts can only lower the kept loss (Adam is per-element, D and G are in eval
-    # mode). One draw per restart: a single randn(K, N, z_dim) would not start with K = 1's values
-    # whenever N · z_dim is not a multiple of 16 (the CPU generator redraws a tensor's last 16
-    # values then)
-    z = (
-        torch.stack([torch.randn(n, z_dim, generator=g) for _ in range(k)], 1)
-        .reshape(n * k, z_dim)
-        .to(device)
-    )
-    if config.z_clip is not None:
-        z = z.clamp(-config.z_clip, config.z_clip)
-    z.requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=config.lr)
-
+    # (N·K, C, H, W): the restarts of image i together
+    y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)
+    z0 = starting_z(n, k, z_dim, seed, config.z_clip).to(device)  # (N·K, z_dim)
     bf16 = speed_switch(config.precision, device, on="bf16")
 
     def losses(z: torch.Tensor) -> torch.Tensor:
         with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
-            x_gen = G(z).float()  # (N·K, C, H, W)
-            perceptual = perceptual_loss(D(x_gen), config.perceptual)  # (N·K,)
-            loss = contextual_loss(x_gen, y_k, w_k) + config.lambda_perceptual * perceptual
+            loss = inpainting_loss(G, D, z, y_k, w_k, config)
         return loss.float()  # (N·K,)
 
-    history, steps = [], 0
-    for steps in range(1, config.steps + 1):
-        loss = losses(z)  # (N·K,)
-        opt.zero_grad()
-        loss.sum().backward()  # each z gets its own image's gradient
-        grad_norm = z.grad.norm(dim=1).max()
-        opt.step()
-        if config.z_clip is not None:
-            with torch.no_grad():
-                z.clamp_(-config.z_clip, config.z_clip)
-        history.append(loss.detach().mean())  # stays on the device: no host sync per step
-        if (
-            config.grad_tol and grad_norm < config.grad_tol
-        ):  # the only per-step sync, and only when asked
-            break
-    history = torch.stack(history).tolist() if history else []
+    z, history, steps = search_z(losses, z0, config)
     with torch.no_grad():
         final = losses(z).view(n, k)
         best = final.argmin(1)  # (N,)
-        z_best = z.detach().view(n, k, z_dim)[torch.arange(n, device=device), best]
+        z_best = z.view(n, k, z_dim)[torch.arange(n, device=device), best]
         x_gen = G(z_best).float()
         comp = composite(y, m, x_gen)
         blended = poisson_blend(x_gen, y, m) if config.blend else None
@@ -384,6 +410,28 @@ def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
 
 
+def inpainting_scores(
+    x_hat: torch.Tensor,
+    x: torch.Tensor,
+    mask: torch.Tensor,
+    classifier: nn.Module | None = None,
+    labels: torch.Tensor | None = None,
+) -> dict[str, torch.Tensor]:
+    """Per image, each (N,): ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` /
+    ``SSIM`` (whole image) and, with a classifier and labels, ``read``: 1.0 where the classifier
+    reads x̂ as its true label, else 0.0."""
+    out = {
+        "PSNR hole": hole_psnr(x_hat, x, mask),
+        "SSIM hole": hole_ssim(x_hat, x, mask),
+        "PSNR": psnr(x_hat, x),
+        "SSIM": ssim(x_hat, x),
+    }
+    if classifier is not None and labels is not None:
+        with torch.no_grad():
+            out["read"] = (classifier(x_hat).argmax(1) == labels).float()
+    return out
+
+
 def inpainting_metrics(
     x_hat: torch.Tensor,
     x: torch.Tensor,
@@ -391,15 +439,7 @@ def inpainting_metrics(
     classifier: nn.Module | None = None,
     labels: torch.Tensor | None = None,
 ) -> dict[str, float]:
-    """Means over images: ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` / ``SSIM``
-    (whole image) and, with a classifier and labels, ``accuracy`` of its predictions on x̂."""
-    out = {
-        "PSNR hole": float(hole_psnr(x_hat, x, mask).mean()),
-        "SSIM hole": float(hole_ssim(x_hat, x, mask).mean()),
-        "PSNR": float(psnr(x_hat, x).mean()),
-        "SSIM": float(ssim(x_hat, x).mean()),
-    }
-    if classifier is not None and labels is not None:
-        with torch.no_grad():
-            out["accuracy"] = float((classifier(x_hat).argmax(1) == labels).double().mean())
-    return out
+    """Means over images of ``inpainting_scores``, ``read`` named ``accuracy``: the share of
+    repaired digits the classifier reads right."""
+    scores = inpainting_scores(x_hat, x, mask, classifier, labels)
+    return {"accuracy" if k == "read" else k: float(v.double().mean()) for k, v in scores.items()}

@@ -31,6 +31,8 @@ Shipped now (``gan-course ship --list`` lists them with their state):
   L1-only control, and at one bottleneck the skip model, R1 and feature matching.
 - ``featnet-cifar10-32`` and ``dcgan-cifar10-32``: a CIFAR-10 classifier for scoring, and G of a
   DCGAN trained on CIFAR-10 (notebook 05).
+- ``inpainting-digits-32``: results, not weights: notebook 07's GAN vs classical inpainting on
+  every held-out digit, five masks, three seeds, per image; and the λ / restarts / weighting sweep.
 
 The CIFAR-10 artefacts read CIFAR-10 through torchvision (``gan-course ship --download`` fetches
 it) or from a copy in ImageFolder layout (``--cifar10-folder PATH``); only weights are shipped.
@@ -51,6 +53,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from .checkpoint import atomic_write, load_checkpoint, load_state, save_checkpoint
+from .classical_inpainting import CHUNK, chunk_seed, score_inpainters
 from .color import baseline_colorizations
 from .compression import bicubic_roundtrip
 from .data import ImageSet, default_data_root, kept_indices, load_dataset
@@ -66,9 +69,11 @@ from .evaluation import (
     stability,
     train_feature_net,
 )
+from .inpainting import MASKS, InpaintConfig, inpaint, inpainting_scores, make_mask
 from .inversion import LatentEncoder, train_latent_encoder
 from .metrics import colorization_metrics, image_quality, palette_fidelity
 from .pix2pix import Pix2PixConfig, colorize
+from .runtime import eval_mode
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 MANIFEST = "manifest.json"
@@ -358,6 +363,79 @@ def _build_sweep(ctx: BuildContext) -> Built:
     return Built(state, steps, digits.name, data_sha256(digits), metrics, resumed)
 
 
+# ------------------------------------------------------------------------------- failure modes
+# Notebook 05's gallery: the fast DCGAN trained with settings that make it fail, each in a way one
+# can read from the curves, beside a healthy run with the same steps. Every run keeps its history
+# and the samples of one fixed z at FAILURE_SNAPSHOTS (uint8), no weights.
+FAILURE_STEPS = 1500
+FAILURE_SNAPSHOTS = (0, 50, 200, 600, FAILURE_STEPS)
+FAILURE_RUNS: dict[str, dict[str, Any]] = {  # name (the cause) → TrainConfig overrides
+    "healthy": {},
+    "G too slow": {"lr_G": 1e-5, "lr_D": 2e-3},
+    "D too slow": {"lr_G": 2e-3, "lr_D": 2e-5},
+    "lr × 25, β1 0.9": {"lr_G": 5e-3, "lr_D": 5e-3, "beta1": 0.9},
+}
+FAILURES = {
+    "model": asdict(DCGANConfig.for_profile("fast")),
+    "train": {"steps": FAILURE_STEPS, "batch_size": 64},
+    "runs": FAILURE_RUNS,
+    "snapshots": list(FAILURE_SNAPSHOTS),
+    "scores": "500 samples vs 297 test digits",
+}
+
+
+class _KeepSamples(Callback):
+    """G(z) of a fixed z at the given steps, as uint8 (the trainer's G in eval mode for it)."""
+
+    def __init__(self, steps: Iterable[int], z: torch.Tensor):
+        self.steps, self.z, self.samples = set(steps), z, {}
+
+    def take(self, G: torch.nn.Module, step: int) -> None:
+        with torch.no_grad(), eval_mode(G):
+            x = G(self.z.to(next(G.parameters()).device)).float().cpu()
+        self.samples[step] = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if trainer.step in self.steps:
+            self.take(trainer.G, trainer.step)
+
+
+def _build_failures(ctx: BuildContext) -> Built:
+    digits = _digits()
+    net = load_shipped_feature_net(ctx.data_dir)
+    f_real = _test_features(net)
+    config = DCGANConfig(**ctx.recipe["model"])
+
+    def run_one(name: str) -> dict[str, Any]:
+        train = TrainConfig.for_profile(
+            "fast", **ctx.recipe["train"], **ctx.recipe["runs"][name], sample_every=0,
+            checkpoint_every=0,
+        )
+        z = torch.randn(16, config.z_dim, generator=torch.Generator().manual_seed(0))
+        keep = _KeepSamples(ctx.recipe["snapshots"], z)
+        trainer = trainer_for(config, train, digits, callbacks=[keep], progress=ctx.progress)
+        keep.take(trainer.G, 0)
+        start = time.perf_counter()
+        history = trainer.fit()
+        return {
+            "name": name,
+            "train": ctx.recipe["runs"][name],
+            "seconds": round(time.perf_counter() - start, 1),
+            "samples": [keep.samples[s] for s in ctx.recipe["snapshots"]],
+            "scores": _rounded(score_generator(trainer.G, config.z_dim, net, f_real, 500)),
+            "stability": _rounded(stability(history)),
+            "history": _history_every(history),
+        }
+
+    runs, resumed = _cached_runs(ctx, "dcgan-failures-digits-32", ctx.recipe["runs"], run_one)
+    metrics = {r["name"]: {k: r["scores"][k] for k in ("FID", "precision", "classes")}
+               for r in runs}
+    state = {"kind": "dcgan_failures", "snapshots": ctx.recipe["snapshots"], "history_every": 10,
+             "runs": runs}
+    steps = ctx.recipe["train"]["steps"] * len(runs)
+    return Built(state, steps, digits.name, data_sha256(digits), metrics, resumed)
+
+
 # ------------------------------------------------------------------------------------ variants
 # Families of models compared in one lesson, trained on the same data for the same steps: the
 # colorizers of notebooks 02–04 and the encoder–decoder codecs of notebook 06.
@@ -607,6 +685,120 @@ def _build_cifar10_dcgan(ctx: BuildContext) -> Built:
                  data_sha256(data), _rounded(scores))
 
 
+# ------------------------------------------------------------------------------- inpainting
+# Notebook 07's comparison: Yeh et al.'s inpainting with the shipped DCGAN against the classical
+# inpainters, every held-out digit under every mask, three seeds (masks and z), per-image scores;
+# and its settings (λ, restarts, weighting) on the centre mask. No weights: results only.
+INPAINTING = {
+    "images": {"name": "digits", "split": "test", "n": None},  # all 297
+    "masks": list(MASKS),
+    "seeds": [0, 1, 2],
+    "config": asdict(InpaintConfig(steps=300, lr=0.05, precision="fp32")),
+    "chunk": CHUNK,
+    "gallery": 8,  # the first images' repairs, kept as uint8 for the figures
+    "sweep": {
+        "mask": "center",
+        "n": 66,
+        "settings": {  # name → InpaintConfig overrides; every one without blending
+            "λ = 0": {"lambda_perceptual": 0.0},
+            "λ = 0.003 (paper)": {},
+            "λ = 0.1": {"lambda_perceptual": 0.1},
+            "λ = 1": {"lambda_perceptual": 1.0},
+            "λ = 10": {"lambda_perceptual": 10.0},
+            "3 restarts": {"restarts": 3},
+            "binary W = M": {"weighting": "binary"},
+        },
+    },
+}
+
+
+def _uint8(x: torch.Tensor) -> torch.Tensor:
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+def _build_inpainting(ctx: BuildContext) -> Built:
+    """Every (seed, mask) of the recipe by ``classical_inpainting.score_inpainters``, then every
+    (seed, setting) of its sweep, each kept in the cache as it finishes (``_cached_runs``)."""
+    recipe = ctx.recipe
+    G, D, g_config = load_shipped_dcgan(ctx.data_dir)
+    classifier = load_shipped_feature_net(ctx.data_dir)
+    images = recipe["images"]
+    test = load_dataset(images["name"], 32, split=images["split"], n=images["n"])
+    x, labels = test.float(), test.labels
+    config = InpaintConfig(**recipe["config"])
+    sweep = recipe["sweep"]
+    keys = [f"seed {s} {kind}" for s in recipe["seeds"] for kind in recipe["masks"]]
+    keys += [f"sweep seed {s} {name}" for s in recipe["seeds"] for name in sweep["settings"]]
+
+    def run_one(key: str) -> dict[str, Any]:
+        start = time.perf_counter()
+        if key.startswith("sweep"):
+            seed, name = int(key.split()[2]), key.split(" ", 3)[3]
+            cfg = replace(config, blend=False, **sweep["settings"][name])
+            xs, ys = x[: sweep["n"]], labels[: sweep["n"]]
+            m = make_mask(sweep["mask"], len(xs), 32, seed=seed)
+            parts = []
+            for c in range(-(-len(xs) // recipe["chunk"])):
+                part = slice(c * recipe["chunk"], (c + 1) * recipe["chunk"])
+                result = inpaint(G, D, xs[part] * m[part], m[part], g_config.z_dim, cfg,
+                                 seed=chunk_seed(seed, c))
+                kept = result.loss.gather(1, result.best[:, None])[:, 0]  # (n,)
+                scores = inpainting_scores(result.composite, xs[part], m[part], classifier,
+                                           ys[part])
+                parts.append({"loss": kept, **scores})
+            scores = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+            return {"key": key, "seconds": round(time.perf_counter() - start, 1),
+                    "scores": scores}
+        seed, kind = int(key.split()[1]), key.split()[2]
+        m = make_mask(kind, len(x), 32, seed=seed)
+        scores, fills = score_inpainters(G, D, x, m, g_config.z_dim, config, seed=seed,
+                                         classifier=classifier, labels=labels)
+        keep = recipe["gallery"]
+        gallery = {"corrupted": _uint8(x[:keep] * m[:keep])}
+        gallery |= {method: _uint8(f[:keep]) for method, f in fills.items()}
+        return {"key": key, "seconds": round(time.perf_counter() - start, 1), "scores": scores,
+                "gallery": gallery}
+
+    runs, resumed = _cached_runs(ctx, "inpainting-digits-32", keys, run_one)
+    by_key = {r["key"]: r for r in runs}
+    methods = list(by_key[keys[0]]["scores"])
+    metrics_names = list(by_key[keys[0]]["scores"][methods[0]])
+    scores = {  # metric → (seeds, masks, methods, N)
+        metric: torch.stack([torch.stack([torch.stack([
+            by_key[f"seed {s} {kind}"]["scores"][method][metric] for method in methods])
+            for kind in recipe["masks"]]) for s in recipe["seeds"]])
+        for metric in metrics_names
+    }
+    settings = list(sweep["settings"])
+    sweep_names = list(by_key[f"sweep seed {recipe['seeds'][0]} {settings[0]}"]["scores"])
+    sweep_scores = {  # metric → (seeds, settings, n)
+        metric: torch.stack([torch.stack([
+            by_key[f"sweep seed {s} {name}"]["scores"][metric] for name in settings])
+            for s in recipe["seeds"]])
+        for metric in sweep_names
+    }
+    first = recipe["seeds"][0]
+    state = {
+        "kind": "inpainting_results",
+        "seeds": recipe["seeds"],
+        "masks": recipe["masks"],
+        "methods": methods,
+        "labels": labels,
+        "scores": scores,
+        "sweep": {"mask": sweep["mask"], "settings": settings, "scores": sweep_scores},
+        "gallery": {kind: by_key[f"seed {first} {kind}"]["gallery"] for kind in recipe["masks"]},
+        "truth": _uint8(x[: recipe["gallery"]]),
+        "seconds": {r["key"]: r["seconds"] for r in runs},
+    }
+    metrics = {
+        f"{kind}: {method}": {"PSNR hole": round(float(scores["PSNR hole"][:, i, j].mean()), 3)}
+        for i, kind in enumerate(recipe["masks"]) for j, method in enumerate(methods)
+    }
+    steps = config.steps * len(x) * len(recipe["seeds"]) * len(recipe["masks"])
+    described = f"{images['name']} {images['split']}, {len(x)} images"
+    return Built(state, steps, described, data_sha256(test), metrics, resumed)
+
+
 ARTEFACTS: dict[str, Artefact] = {
     a.name: a
     for a in [
@@ -647,6 +839,13 @@ ARTEFACTS: dict[str, Artefact] = {
             ("featnet-digits-32",),
         ),
         Artefact(
+            "dcgan-failures-digits-32",
+            "notebook 05's failure modes: the fast DCGAN with settings that make it fail",
+            FAILURES,
+            _build_failures,
+            ("featnet-digits-32",),
+        ),
+        Artefact(
             "colorizers-palette-32",
             "notebooks 02–04's colorizers on the palette digits: losses, skips, D",
             PALETTE_COLORIZERS,
@@ -676,6 +875,13 @@ ARTEFACTS: dict[str, Artefact] = {
             CIFAR10_DCGAN,
             _build_cifar10_dcgan,
             ("featnet-cifar10-32",),
+        ),
+        Artefact(
+            "inpainting-digits-32",
+            "notebook 07's comparison: GAN vs classical inpainting, per image, three seeds",
+            INPAINTING,
+            _build_inpainting,
+            ("dcgan-digits-32", "featnet-digits-32"),
         ),
     ]
 }
@@ -921,6 +1127,16 @@ def load_shipped_dcgan(
     return G.eval(), D.eval(), config
 
 
+def load_shipped_inpainting(data_dir: Path | None = None) -> dict[str, Any]:
+    """The results of ``inpainting-digits-32``: ``scores`` (metric → (seeds, masks, methods, N)
+    per-image scores on the held-out digits; metrics as ``inpainting.inpainting_scores``),
+    ``seeds``, ``masks``, ``methods``, ``labels``; ``sweep`` (``mask``, ``settings``, ``scores``:
+    metric → (seeds, settings, n), with ``loss``, the kept restart's final loss); ``gallery``
+    (mask → method → uint8 (8, 1, 32, 32), seed 0's first images), ``truth`` and ``recipe``."""
+    state = load_artefact("inpainting-digits-32", data_dir, kind="inpainting_results")
+    return state | {"recipe": ARTEFACTS["inpainting-digits-32"].recipe}
+
+
 def load_shipped_latent_encoder(data_dir: Path | None = None) -> LatentEncoder:
     """E: x → z for the shipped DCGAN's G (1×32×32 digits → z of 100), in eval mode."""
     state = load_artefact("latent-encoder-digits-32", data_dir, kind="latent_encoder")
@@ -966,6 +1182,16 @@ def load_shipped_sweep(data_dir: Path | None = None) -> tuple[list[SweepGenerato
                 )
             )
     return generators, [{k: v for k, v in run.items() if k != "G"} for run in runs]
+
+
+def load_shipped_failures(data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The runs of ``dcgan-failures-digits-32``, each ``{"name", "train" (the overrides),
+    "samples" (uint8 (16, 1, 32, 32) of one fixed z at each of "snapshots"), "snapshots",
+    "history" (every "history_every" steps), "history_every", "scores", "stability",
+    "seconds"}``."""
+    state = load_artefact("dcgan-failures-digits-32", data_dir, kind="dcgan_failures")
+    return [{**run, "snapshots": state["snapshots"], "history_every": state["history_every"]}
+            for run in state["runs"]]
 
 
 @dataclass

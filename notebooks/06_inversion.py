@@ -15,18 +15,26 @@
 # %% [markdown]
 # # 06 · Deconstruct and reconstruct: the encoder–decoder GAN and GAN inversion
 #
-# Note 000 builds its own GAN that *deconstructs* an image into a feature tensor f ∈ ℝ^(C×H×W) with a
-# convolutional encoder and *reconstructs* it with a transposed-convolution decoder, trained with
-# adversarial BCE + L1 (+ optional feature matching), "stabilised by reduced discriminator capacity,
-# a gradient penalty and a lower generator learning rate", with "skip connections for stability".
-# It reports that the GAN "quickly captures coarse structure and colours". This notebook measures it
-# on models trained to convergence, beside an **L1-only autoencoder** of the same shape (the same
-# network without D): whatever the GAN does better or worse than that control is the adversarial
-# loss's doing.
+# **The question.** Can a network squeeze a photo into a small feature tensor f and rebuild the
+# photo from it, and does training it against a discriminator make the rebuilt photo better? And
+# from the other side: given a generator that has already learned to draw, can we find the z it
+# would need to draw a given image?
+#
+# > **Claim** (note 000): a GAN of its own *deconstructs* an image into a feature tensor
+# > f ∈ ℝ^(C×H×W) with a convolutional encoder and *reconstructs* it with a transposed-convolution
+# > decoder, trained with adversarial BCE + L1 (+ optional feature matching), "stabilised by
+# > reduced discriminator capacity, a gradient penalty and a lower generator learning rate", with
+# > "skip connections for stability". It "quickly captures coarse structure and colours", with
+# > "some blurring".
+#
+# This notebook measures that on models trained to convergence, beside an **L1-only autoencoder**
+# of the same shape (the same network without D): whatever the GAN does better or worse than that
+# control is the adversarial loss's doing.
 #
 # **You will learn**
-# - how much a learned bottleneck keeps, judged against codecs that learned nothing (bicubic down/up,
-#   JPEG) at the *same number of bytes*;
+# - how much a learned bottleneck keeps, judged against codecs that learned nothing (bicubic
+#   down/up, JPEG) at the *same number of bytes*;
+# - whether the GAN's output is blurred, as the note says, or something else;
 # - whether skip connections from encoder to decoder make the bottleneck meaningless;
 # - what a gradient penalty and feature matching change, in stability statistics and quality;
 # - three ways to invert a *pretrained* generator (find z with G(z) ≈ x) and what each costs.
@@ -40,13 +48,15 @@ import torch
 from gan_course.compression import bicubic_roundtrip
 from gan_course.data import load_dataset
 from gan_course.encoder_decoder import (
-    EncoderDecoder, EncoderDecoderObjective, reconstruct)
+    EncoderDecoder, EncoderDecoderObjective, FeatureDecoder, FeatureEncoder,
+    encoder_decoder_trace, reconstruct)
 from gan_course.engine import TrainConfig, trainer_for
+from gan_course.inversion import invert_by_optimization
+from gan_course.lessons.code_exercises import check
 from gan_course.lessons.experiments import shipped_runs
 from gan_course.lessons.reconstruction import (
-    codec_rows, compare_inversions, rate_distortion_rows,
-    reconstruction_metrics)
-from gan_course.lessons.exercises import check_answers
+    codec_rows, compare_inversions, plot_codec_idea, plot_codec_shapes,
+    plot_inversion_losses, rate_distortion_rows, reconstruction_metrics)
 from gan_course.lessons.report import say
 from gan_course.metrics import detail_verdict
 from gan_course.plots import (
@@ -54,8 +64,8 @@ from gan_course.plots import (
 from gan_course.runtime import (
     current_profile, describe_runtime, get_device, seed_everything)
 from gan_course.shipped import (
-    load_shipped_dcgan, load_shipped_latent_encoder, load_shipped_references,
-    load_shipped_variants, read_manifest)
+    load_shipped_dcgan, load_shipped_latent_encoder,
+    load_shipped_references, load_shipped_variants, read_manifest)
 
 profile = current_profile()
 seed_everything(0)
@@ -63,39 +73,74 @@ device = get_device()
 print(describe_runtime(profile, device, seed=0))
 
 # %% [markdown]
-# ## 1. The model: image → f → image
-#
-# Note 000's encoder has 4 downsampling blocks (4×4 convolutions of stride 2, BatchNorm,
-# LeakyReLU), so a 32×32 image becomes f of C×2×2; a 1×1 convolution sets C. The decoder mirrors
-# it with transposed convolutions and ends in Tanh. D is a DCGAN discriminator of half the
-# encoder's width (the note's "reduced capacity"). The forward pass and G's loss, from the
-# package:
+# **The idea in one picture**, computed by the shipped models on three held-out photos: the
+# encoder turns each 32×32 photo (3,072 numbers) into f, 12 channels of 2×2 (48 numbers; blue
+# below zero, red above), and the decoder has to rebuild the photo from those 48 numbers alone.
+# Beside it: the same network trained with L1 only, and bicubic down/up, which keeps 48 bytes of
+# the photo and learned nothing.
 
 # %%
+codecs = load_shipped_variants("codecs-cifar10-32")
+x_test = load_dataset("photos", 32, split="test").float()
+plot_codec_idea({name: codecs[name].G
+                 for name in ("GAN, C 12", "L1 only, C 12")}, x_test[[1, 6, 8]])
+
+# %% [markdown]
+# ## 1. The model: image → f → image, in code
+#
+# Note 000's encoder has 4 downsampling blocks (4×4 convolutions of stride 2, BatchNorm,
+# LeakyReLU), so a 32×32 image becomes a 2×2 map; a 1×1 convolution then sets f's channels C. The
+# decoder mirrors it with transposed convolutions and ends in Tanh. D is a DCGAN discriminator of
+# half the encoder's width (the note's "reduced capacity"). The shapes, traced through the shipped
+# C = 12 model:
+
+# %%
+G = codecs["GAN, C 12"].G
+for name, shape in encoder_decoder_trace(G, 32):
+    print(f"{name:10} {' × '.join(map(str, shape))}")
+count = lambda m: f"{sum(p.numel() for p in m.parameters()):,}"  # noqa: E731
+print(f"parameters: encoder {count(G.encoder)}, decoder {count(G.decoder)}")
+plot_codec_shapes(G, 32)
+
+# %% [markdown]
+# The encoder and decoder's forward passes, and G's forward pass that joins them (with the two
+# switches section 3 and the byte count use: `zero_bottleneck` and `quantize`). Without skips the
+# decoder sees nothing of the image but f.
+
+# %%
+print(inspect.getsource(FeatureEncoder.forward))
+print(inspect.getsource(FeatureDecoder.forward))
 print(inspect.getsource(EncoderDecoder.forward))
+
+# %% [markdown]
+# The losses every model below was trained with. D sees the real image x and G's reconstruction
+# x̂ = G(x) and learns to tell them apart (plus, with `r1_gamma`, a gradient penalty on reals);
+# G minimises `adv + λ·L1`, where `adv` is "D should call my reconstruction real".
+# `adversarial=False` drops `adv`: that is the L1-only control.
+
+# %%
+print(inspect.getsource(EncoderDecoderObjective.loss_D))
 print(inspect.getsource(EncoderDecoderObjective.loss_G))
 
 # %% [markdown]
 # The models that ship with the course (`gan-course ship codecs-cifar10-32`) were trained on
 # CIFAR-10's 50,000 photos (the weights ship, the images do not): the GAN and the L1-only control
 # at three sizes of f, C = 3, 12 and 48 channels, and at C = 12 the skip model and the two
-# stabilisers. They are scored on crops of three photos none of them saw.
+# stabilisers. They are scored on 512 crops of three photos none of them saw (scikit-image's
+# coffee, flower and Grace Hopper).
 
 # %%
-codecs = load_shipped_variants("codecs-cifar10-32")
 entry = read_manifest()["codecs-cifar10-32"]
 train = entry["recipe"]["train"]
-print(f"{len(codecs)} models, {train['steps']:,} steps of batch {train['batch_size']} each "
-      f"(lr_G {train['lr_G']:g}, lr_D {train['lr_D']:g}), "
-      f"{entry['wall_time_s'] / 60:.0f} min in all on {entry['machine']['device']}")
-x_test = load_dataset("photos", 32, split="test").float()
-G = codecs["GAN, C 12"].G
+print(f"{len(codecs)} models, {train['steps']:,} steps of batch "
+      f"{train['batch_size']} each (lr_G {train['lr_G']:g}, "
+      f"lr_D {train['lr_D']:g}), {entry['wall_time_s'] / 60:.0f} min in all "
+      f"on {entry['machine']['device']}")
 with torch.no_grad():
     f, skip_maps = G.encoder(x_test[:2])  # (2, C, H, W) and the 4 blocks' maps
-print(f"x {tuple(x_test.shape[1:])} → f {tuple(f.shape[1:])}: {f[0].numel()} numbers for "
+print(f"{len(x_test)} test crops; x {tuple(x_test.shape[1:])} → "
+      f"f {tuple(f.shape[1:])}: {f[0].numel()} numbers for "
       f"{x_test[0].numel()} pixel values")
-count = lambda m: f"{sum(p.numel() for p in m.parameters()):,}"  # noqa: E731
-print(f"parameters: encoder {count(G.encoder)}, decoder {count(G.decoder)}")
 
 # %% [markdown]
 # ## 2. How much does the bottleneck keep?
@@ -111,29 +156,44 @@ print(f"parameters: encoder {count(G.encoder)}, decoder {count(G.decoder)}")
 
 # %%
 sizes = [f"C {c}" for c in (3, 12, 48)]
-rd_rows = (
-    rate_distortion_rows(shipped_runs(codecs, [f"GAN, {c}" for c in sizes],
-                                      "photos test"), x_test, "GAN")
-    + rate_distortion_rows(shipped_runs(codecs, [f"L1 only, {c}" for c in sizes],
-                                        "photos test"), x_test, "L1 autoencoder")
-    + codec_rows(x_test, jpeg_budgets=(56, 200, 768),
-                 bicubic_factors=(2, 4, 8, 16, 32),
-                 pca_train=load_dataset("photos", 32).float(),
-                 pca_components=(12, 48, 192)))
-print(format_table(rd_rows, ["family", "method", "bytes", "PSNR", "SSIM"], decimals=2))
+
+
+def learned_rows(kind, family):
+    runs = shipped_runs(codecs, [f"{kind}, {c}" for c in sizes], "photos test")
+    return rate_distortion_rows(runs, x_test, family)
+
+
+rd_rows = (learned_rows("GAN", "GAN")
+           + learned_rows("L1 only", "L1 autoencoder")
+           + codec_rows(x_test, jpeg_budgets=(56, 200, 768),
+                        bicubic_factors=(2, 4, 8, 16, 32),
+                        pca_train=load_dataset("photos", 32).float(),
+                        pca_components=(12, 48, 192)))
+print(format_table(rd_rows, ["family", "method", "bytes", "PSNR", "SSIM"],
+                   decimals=2))
 plot_rate_distortion(rd_rows)
 
+# %% [markdown]
+# Ten test crops through the two C = 12 codecs and bicubic at about the same bytes (48 B), then
+# the C = 48 GAN beside bicubic at 192 B:
+
 # %%
-show_image_rows({"original": x_test[:10],
-                 **{name: reconstruct(codecs[name].G, x_test[:10])
-                    for name in ("GAN, C 12", "L1 only, C 12")},
-                 "bicubic ÷8 (48 B)": bicubic_roundtrip(x_test[:10], 8)[0],
-                 "GAN, C 48": reconstruct(codecs["GAN, C 48"].G, x_test[:10]),
-                 "bicubic ÷4 (192 B)": bicubic_roundtrip(x_test[:10], 4)[0]})
+show_image_rows({
+    "original": x_test[:10],
+    **{name: reconstruct(codecs[name].G, x_test[:10])
+       for name in ("GAN, C 12", "L1 only, C 12")},
+    "bicubic ÷8 (48 B)": bicubic_roundtrip(x_test[:10], 8)[0],
+    "GAN, C 48": reconstruct(codecs["GAN, C 48"].G, x_test[:10]),
+    "bicubic ÷4 (192 B)": bicubic_roundtrip(x_test[:10], 4)[0]})
 
 # %%
 def family(name):
-    return sorted((r["bytes"], r["PSNR"]) for r in rd_rows if r["family"] == name)
+    return sorted((r["bytes"], r["PSNR"]) for r in rd_rows
+                  if r["family"] == name)
+
+
+def dbs(points):
+    return ", ".join(f"{p:.2f}" for _, p in points)
 
 
 gan, l1, jpeg = family("GAN"), family("L1 autoencoder"), family("JPEG")
@@ -143,25 +203,26 @@ lead = [(b[1] - g[1], b[1] - a[1]) for g, a, b in zip(gan, l1, bicubic)]
 mean_colour = next(r["PSNR"] for r in rd_rows if r["method"] == "bicubic ÷32")
 gan_wins = [f"{g[0]:.0f} B" for g, (d, _) in zip(gan, lead) if d < 0]
 l1_wins = [f"{a[0]:.0f} B" for a, (_, d) in zip(l1, lead) if d < 0]
-say(f"- **GAN** at {', '.join(f'{b:.0f}' for b, _ in gan)} bytes: "
-    + ", ".join(f"{p:.2f}" for _, p in gan) + " dB; **L1 autoencoder**: "
-    + ", ".join(f"{p:.2f}" for _, p in l1) + " dB; **bicubic** at 12, 48, 192 "
-    "bytes: " + ", ".join(f"{p:.2f}" for _, p in bicubic) + " dB.",
-    f"- The GAN codec beats bicubic at {', '.join(gan_wins) or 'no budget'}; the "
-    f"L1 autoencoder at {', '.join(l1_wins) or 'no budget'}. JPEG, at "
-    f"{jpeg[0][0]:.0f} bytes, reaches {jpeg[0][1]:.2f} dB. Below the 3-byte mean colour "
-    f"({mean_colour:.2f} dB): "
-    + (", ".join(f"{name} at {b:.0f} B" for name, points in (("the GAN", gan), ("L1", l1))
-                 for b, p in points if p < mean_colour) or "nothing") + ".",
-    "- PCA, learned from other photos, scores "
-    + ", ".join(f"{p:.2f}" for _, p in pca) + " dB with the same bytes as f: "
+below = [f"{name} at {b:.0f} B" for name, points in (("the GAN", gan),
+                                                     ("L1", l1))
+         for b, p in points if p < mean_colour]
+l1_always = all(a[1] > g[1] for g, a in zip(gan, l1))
+say(f"- **GAN** at {', '.join(f'{b:.0f}' for b, _ in gan)} bytes: {dbs(gan)} "
+    f"dB; **L1 autoencoder**: {dbs(l1)} dB; **bicubic** at 12, 48, 192 "
+    f"bytes: {dbs(bicubic)} dB.",
+    f"- The GAN codec beats bicubic at {', '.join(gan_wins) or 'no budget'}; "
+    f"the L1 autoencoder at {', '.join(l1_wins) or 'no budget'}. JPEG, at "
+    f"{jpeg[0][0]:.0f} bytes, reaches {jpeg[0][1]:.2f} dB. Below the 3-byte "
+    f"mean colour ({mean_colour:.2f} dB): {', '.join(below) or 'nothing'}.",
+    f"- PCA, learned from other photos, scores {dbs(pca)} dB with the same "
+    "bytes as f: "
     + ("a learned code *can* beat bicubic on these photos"
-       if any(p[1] > b[1] for p, b in zip(pca, bicubic)) else "even it loses to bicubic")
-    + ".",
-    f"- At every size the L1 control scores "
-    f"{'higher' if all(a[1] > g[1] for g, a in zip(gan, l1)) else 'not always higher'} "
-    "than the GAN on PSNR: the adversarial term trades pixel accuracy for something "
-    "else. The next table says what.")
+       if any(p[1] > b[1] for p, b in zip(pca, bicubic))
+       else "even it loses to bicubic") + ".",
+    "- At every size the L1 control scores "
+    f"{'higher' if l1_always else 'not always higher'} than the GAN on PSNR: "
+    "the adversarial term trades pixel accuracy for something else. "
+    "Section 2b says what.")
 
 # %% [markdown]
 # The crops above come from three photos; CIFAR-10's held-out test images come from the same
@@ -170,54 +231,92 @@ say(f"- **GAN** at {', '.join(f'{b:.0f}' for b, _ in gan)} bytes: "
 
 # %%
 refs = load_shipped_references("codecs-cifar10-32")["cifar10 test"]
-cifar_rows = [{"method": f"{kind}, {c}", "bytes": b, "PSNR": codecs[f"{kind}, {c}"]
-               .scores["cifar10 test"]["PSNR"]}
-              for kind in ("GAN", "L1 only") for c, b in zip(sizes, (20, 56, 200))]
+cifar_rows = [
+    {"method": f"{kind}, {c}", "bytes": b,
+     "PSNR": codecs[f"{kind}, {c}"].scores["cifar10 test"]["PSNR"]}
+    for kind in ("GAN", "L1 only") for c, b in zip(sizes, (20, 56, 200))]
 cifar_rows += [{"method": m, "bytes": b, "PSNR": refs[m]["PSNR"]}
-               for m, b in (("bicubic ÷16", 12), ("bicubic ÷8", 48), ("bicubic ÷4", 192),
-                            ("bicubic ÷32", 3))]
+               for m, b in (("bicubic ÷16", 12), ("bicubic ÷8", 48),
+                            ("bicubic ÷4", 192), ("bicubic ÷32", 3))]
 print(format_table(cifar_rows, ["method", "bytes", "PSNR"], decimals=2))
 
 # %%
-bic = {b: refs[m]["PSNR"] for m, b in (("bicubic ÷16", 20), ("bicubic ÷8", 56),
-                                       ("bicubic ÷4", 200))}
+same_bytes = (("bicubic ÷16", 20), ("bicubic ÷8", 56), ("bicubic ÷4", 200))
+bic = {b: refs[m]["PSNR"] for m, b in same_bytes}
 cifar_wins = {kind: [f"{r['bytes']} B" for r in cifar_rows
-                     if r["method"].startswith(kind + ",") and r["PSNR"] > bic[r["bytes"]]]
+                     if r["method"].startswith(kind + ",")
+                     and r["PSNR"] > bic[r["bytes"]]]
               for kind in ("GAN", "L1 only")}
 say(f"- On held-out **CIFAR-10** images the GAN codec beats bicubic at "
     f"{', '.join(cifar_wins['GAN']) or 'no budget'}, the L1 autoencoder at "
-    f"{', '.join(cifar_wins['L1 only']) or 'no budget'}; on the embedded **photos** the "
-    f"GAN at {', '.join(gan_wins) or 'no budget'}, the L1 autoencoder at "
-    f"{', '.join(l1_wins) or 'no budget'}.",
+    f"{', '.join(cifar_wins['L1 only']) or 'no budget'}; on the embedded "
+    f"**photos** the GAN at {', '.join(gan_wins) or 'no budget'}, the L1 "
+    f"autoencoder at {', '.join(l1_wins) or 'no budget'}.",
     "- A learned code is worth its bytes on the kind of image it learned"
     + (" and loses that edge on other photos: it learned CIFAR-10, not images."
        if len(cifar_wins["L1 only"]) > len(l1_wins) else "."))
 
+# %% [markdown]
+# ### 2b. Blurred, or something else?
+#
+# PSNR cannot tell a blurred reconstruction from a noisy one: both miss the truth. Two more
+# measures can (`gan_course.metrics`): **sharpness**, the output's high-frequency energy over the
+# truth's (1 = as detailed, below 0.9 blurred, above 1.1 more detail than the truth has), and
+# **edge fidelity**, how well the output's edges line up with the truth's (1 = the same edges,
+# ≈ 0 unrelated ones; a blur keeps it positive). `detail_verdict` puts the pair into words.
+
 # %%
-detail_rows = [{"model": name, **reconstruction_metrics(
-    reconstruct(codecs[name].G, x_test), x_test)}
-    for name in [f"{kind}, {c}" for c in sizes for kind in ("GAN", "L1 only")]]
-print(format_table(detail_rows, ["model", "PSNR", "sharpness", "edge fidelity"],
-                   decimals=2))
-dby = {r["model"]: r for r in detail_rows}
+dby = {r["model"]: r for r in rd_rows if "model" in r}  # section 2's scores
+detail_rows = [dby[f"{kind}, {c}"]
+               for c in sizes for kind in ("GAN", "L1 only")]
+print(format_table(detail_rows, ["model", "PSNR", "sharpness",
+                                 "edge fidelity"], decimals=2))
+
+# %%
 
 
 def looks(name):
     return detail_verdict(dby[name]["sharpness"], dby[name]["edge fidelity"])
 
 
+blurred = {kind: [c for c in sizes if looks(f"{kind}, {c}").startswith("blur")]
+           for kind in ("GAN", "L1 only")}
+
+
+def where(kind):
+    if len(blurred[kind]) == len(sizes):
+        return "at every size"
+    return "at " + ", ".join(blurred[kind]) if blurred[kind] else "at no size"
+
+
 say(*(f"- **{c}**: the GAN's output is {looks('GAN, ' + c)} (sharpness "
       f"{dby['GAN, ' + c]['sharpness']:.2f}), the L1 control's "
       f"{looks('L1 only, ' + c)} ({dby['L1 only, ' + c]['sharpness']:.2f})."
-      for c in sizes))
+      for c in sizes),
+    f"- Note 000's \"some blurring\": the GAN's output is blurred "
+    f"{where('GAN')}, the L1 control's {where('L1 only')}. "
+    + ("The blur is the L1 loss's; the adversarial term replaces it with "
+       "high-frequency detail of its own."
+       if not blurred["GAN"] and blurred["L1 only"] else
+       "The GAN blurs too, so the note's description holds for it."
+       if blurred["GAN"] else
+       "Neither model blurs at this budget."))
 
 # %% [markdown]
 # ## 3. Do skip connections bypass the bottleneck?
 #
 # Note 000 adds skip connections "for stability". In a U-Net (notebook 02) skips carry the input's
 # detail to the output — which is exactly what an image → f → image model must *not* do if f is to
-# be the representation. Test: replace f by zeros at test time. Without skips the output cannot
-# depend on the image any more; with skips it may survive.
+# be the representation. The skip model's shapes: before each decoder block, the encoder map of
+# the same size is concatenated (⊕) to what the decoder has so far, starting with f itself.
+
+# %%
+for name, shape in encoder_decoder_trace(codecs["GAN + skips, C 12"].G, 32):
+    print(f"{name:22} {' × '.join(map(str, shape))}")
+
+# %% [markdown]
+# Test: replace f by zeros at test time. Without skips the output cannot depend on the image any
+# more; with skips it may survive.
 
 # %%
 rows = []
@@ -225,7 +324,8 @@ for name in ("GAN, C 12", "GAN + skips, C 12"):
     G = codecs[name].G
     counts = G.values_to_decoder(32)
     intact = reconstruction_metrics(reconstruct(G, x_test), x_test)
-    zeroed = reconstruction_metrics(reconstruct(G, x_test, zero_bottleneck=True), x_test)
+    zeroed = reconstruction_metrics(
+        reconstruct(G, x_test, zero_bottleneck=True), x_test)
     rows.append({"model": name, "numbers via f": counts["f"],
                  "via skips": counts["skips"], "PSNR": intact["PSNR"],
                  "PSNR, f = 0": zeroed["PSNR"], "SSIM, f = 0": zeroed["SSIM"]})
@@ -236,17 +336,19 @@ print(f"(the image itself is {x_test[0].numel()} numbers)")
 plain, skipped = rows
 unchanged = abs(skipped["PSNR, f = 0"] - skipped["PSNR"]) < 0.5
 destroyed = plain["PSNR"] - plain["PSNR, f = 0"] > 3
+size = x_test[0].numel()
 say(f"- With skips the model reconstructs at {skipped['PSNR']:.1f} dB, against "
-    f"{plain['PSNR']:.1f} without — and at {skipped['PSNR, f = 0']:.1f} dB with f "
-    f"replaced by zeros ({'unchanged' if unchanged else 'a change'}): "
+    f"{plain['PSNR']:.1f} without — and at {skipped['PSNR, f = 0']:.1f} dB "
+    f"with f replaced by zeros ({'unchanged' if unchanged else 'a change'}): "
     f"{skipped['via skips']:,} numbers flow through the skips, "
-    f"{'more' if skipped['via skips'] > x_test[0].numel() else 'fewer'} than the "
-    f"image's own {x_test[0].numel():,}.",
+    f"{'more' if skipped['via skips'] > size else 'fewer'} than the "
+    f"image's own {size:,}.",
     f"- Without skips, zeroing f takes PSNR from {plain['PSNR']:.1f} to "
-    f"{plain['PSNR, f = 0']:.1f} dB{': it destroys the output' if destroyed else ''}.",
-    "- So note 000's \"skip connections for stability\" undo its \"deconstruction\": the "
-    "image never has to pass through f." if unchanged and destroyed else
-    "- The skips do not bypass f entirely.")
+    f"{plain['PSNR, f = 0']:.1f} dB"
+    f"{': it destroys the output' if destroyed else ''}.",
+    "- So note 000's \"skip connections for stability\" undo its "
+    "\"deconstruction\": the image never has to pass through f."
+    if unchanged and destroyed else "- The skips do not bypass f entirely.")
 
 # %%
 skip_G, plain_G = codecs["GAN + skips, C 12"].G, codecs["GAN, C 12"].G
@@ -261,34 +363,39 @@ show_image_rows({"original": x_test[:10],
 # ## 4. Gradient penalty and feature matching
 #
 # The note's stabilisers, each switched on, at C = 12. The penalty is R1 (Mescheder et al. 2018):
-# γ/2 · E‖∇ₓD(x)‖² on real images, the zero-centred penalty that suits the BCE loss. Feature
-# matching adds ‖mean D-features(x) − mean D-features(x̂)‖² to G's loss. Stability statistics come
-# from the shipped loss histories (second half of training): loss variances, loss_G spikes
-# (> 3 running standard deviations) and the gap D(x) − D(x̂).
+# γ/2 · E‖∇ₓD(x)‖² on real images, the zero-centred penalty that suits the BCE loss (the `r1`
+# branch of `loss_D` above). Feature matching adds ‖mean D-features(x) − mean D-features(x̂)‖² to
+# G's loss (the `fm` branch of `loss_G`). Stability statistics come from the shipped loss
+# histories (second half of training): loss variances, loss_G spikes (> 3 running standard
+# deviations) and the gap D(x) − D(x̂).
 
 # %%
 stabilised = {"neither": "GAN, C 12", "R1 γ=1": "GAN + R1, C 12",
               "feature matching": "GAN + feature matching, C 12"}
 stab_rows = [{"stabiliser": label,
-              **reconstruction_metrics(reconstruct(codecs[name].G, x_test), x_test),
+              **reconstruction_metrics(reconstruct(codecs[name].G, x_test),
+                                       x_test),
               **codecs[name].stability}
              for label, name in stabilised.items()]
 print(format_table(stab_rows, ["stabiliser", "PSNR", "SSIM", "sharpness",
-                               "edge fidelity", "var_loss_D", "var_loss_G", "spikes",
-                               "gap_D"], decimals=3))
+                               "edge fidelity", "var_loss_D", "var_loss_G",
+                               "spikes", "gap_D"], decimals=3))
 
 # %%
 by = {r["stabiliser"]: r for r in stab_rows}
 none, r1, fm = by["neither"], by["R1 γ=1"], by["feature matching"]
 psnr_change = max(abs(r["PSNR"] - none["PSNR"]) for r in stab_rows[1:])
-say(f"- **R1** {'lowers' if r1['var_loss_D'] < none['var_loss_D'] else 'does not lower'} "
-    f"the variance of loss_D ({none['var_loss_D']:.3f} → {r1['var_loss_D']:.3f}) and "
-    f"{'narrows' if r1['gap_D'] < none['gap_D'] else 'does not narrow'} D's "
-    f"real-vs-reconstructed gap ({none['gap_D']:.2f} → {r1['gap_D']:.2f}).",
+lowers = r1["var_loss_D"] < none["var_loss_D"]
+narrows = r1["gap_D"] < none["gap_D"]
+fm_looks = detail_verdict(fm["sharpness"], fm["edge fidelity"])
+say(f"- **R1** {'lowers' if lowers else 'does not lower'} the variance of "
+    f"loss_D ({none['var_loss_D']:.3f} → {r1['var_loss_D']:.3f}) and "
+    f"{'narrows' if narrows else 'does not narrow'} D's real-vs-reconstructed "
+    f"gap ({none['gap_D']:.2f} → {r1['gap_D']:.2f}).",
     f"- **Feature matching** makes G's loss "
     f"{fm['var_loss_G'] / none['var_loss_G']:.1f}× as variable; its output is "
-    f"{detail_verdict(fm['sharpness'], fm['edge fidelity'])} (sharpness "
-    f"{fm['sharpness']:.2f}, edge fidelity {fm['edge fidelity']:.2f}).",
+    f"{fm_looks} (sharpness {fm['sharpness']:.2f}, edge fidelity "
+    f"{fm['edge fidelity']:.2f}).",
     f"- Either stabiliser moves PSNR by at most {psnr_change:.2f} dB.")
 
 # %%
@@ -300,92 +407,143 @@ plot_history(codecs["GAN + R1, C 12"].history, smooth=5)
 # %% [markdown]
 # ### A short live run
 #
-# The shipped models trained for minutes on 50,000 photos. Here the C = 12 GAN trains for 150
-# steps on crops of the embedded photos, so you can see the loop work; try the note's "lower
+# The shipped models trained for minutes on 50,000 photos. Here the C = 12 GAN trains for 100
+# steps of batch 32 on crops of the embedded photos, so you can see the loop work; try the note's "lower
 # learning rate for the generator" (`lr_G=1e-4`) or `r1_gamma=1.0`. Its numbers depend on the
 # machine.
 
 # %% tags=["nbval-ignore-output"]
 live = trainer_for(codecs["GAN, C 12"].config,
-                   TrainConfig(steps=150, batch_size=64, lr_G=5e-4, lr_D=2e-4,
+                   TrainConfig(steps=100, batch_size=32, lr_G=5e-4, lr_D=2e-4,
                                sample_every=0, checkpoint_every=0),
                    load_dataset("photos", 32), device=device, progress=False)
 live_history = live.fit()
 live_scores = reconstruction_metrics(reconstruct(live.G, x_test), x_test)
-print(f"after 150 steps: {live_scores['PSNR']:.2f} dB "
+print(f"after 100 steps: {live_scores['PSNR']:.2f} dB "
       f"(shipped, {train['steps']:,} steps: {none['PSNR']:.2f} dB)")
 plot_history(live_history, smooth=10)
 
 # %% [markdown]
 # ## 5. Inverting a pretrained generator
 #
-# The other road from an image to a representation: take a trained unconditional G (the shipped digits
-# DCGAN of notebook 05) and search for the z with G(z) ≈ x. Three ways, on the same images:
+# The other road from an image to a representation: take a trained unconditional G (the shipped
+# digits DCGAN of notebook 05) and search for the z with G(z) ≈ x. Three ways, on the same images:
 #
 # - **optimise z**: Adam on z for the pixel MSE, from a random start;
-# - **encoder**: a network E: x → z trained on G's own samples (shipped in `data/`; its training is a
-#   one-off cost, paid by `gan-course ship`), one forward pass;
+# - **encoder**: a network E: x → z trained on G's own samples (shipped in `data/`; its training is
+#   a one-off cost, paid by `gan-course ship`), one forward pass;
 # - **hybrid**: start from E(x), then optimise.
 #
-# Targets are G's own samples (a z that reproduces them exactly exists) and real held-out digits (it
-# may not). Times are wall-clock per image with the whole batch processed at once.
+# The optimisation is the whole method: G's weights are frozen and only z moves.
+
+# %%
+print(inspect.getsource(invert_by_optimization))
+
+# %% [markdown]
+# Targets are G's own samples (a z that reproduces them exactly exists) and real held-out digits
+# (it may not). Times are wall-clock per image with the whole batch processed at once.
 
 # %%
 G_dcgan, _, dcgan_config = load_shipped_dcgan()
 E = load_shipped_latent_encoder()
-inv_knobs = dict(fast=dict(n=32, steps=100, hybrid_steps=50),
+inv_knobs = dict(fast=dict(n=16, steps=100, hybrid_steps=50),
                  full=dict(n=256, steps=1000, hybrid_steps=300))[profile]
+n = inv_knobs["n"]
 with torch.no_grad():
-    z = torch.randn(inv_knobs["n"], dcgan_config.z_dim, generator=torch.Generator().manual_seed(7))
+    z = torch.randn(n, dcgan_config.z_dim,
+                    generator=torch.Generator().manual_seed(7))
     samples = G_dcgan(z)
-digits = load_dataset("digits", dcgan_config.image_size, split="test", channels=1).float()
-digits = digits[:inv_knobs["n"]]
+digits = load_dataset("digits", dcgan_config.image_size, split="test",
+                      channels=1).float()[:n]
 targets = {"G's samples": samples, "real digits": digits}
+print(f"{n} targets of each kind; optimise z: {inv_knobs['steps']} steps, "
+      f"hybrid: {inv_knobs['hybrid_steps']}")
 
 # %% tags=["nbval-ignore-output"]
 inversions, inversion_rows = {}, []
 for target, x in targets.items():
-    rows, inversions[target] = compare_inversions(G_dcgan, E, x, steps=inv_knobs["steps"],
-                                                  hybrid_steps=inv_knobs["hybrid_steps"])
+    rows, inversions[target] = compare_inversions(
+        G_dcgan, E, x, steps=inv_knobs["steps"],
+        hybrid_steps=inv_knobs["hybrid_steps"])
     inversion_rows += [{"target": target, **row} for row in rows]
-print(format_table(inversion_rows, ["target", "method", "steps", "PSNR", "MSE", "ms/image"],
-                   decimals=4))
+print(format_table(inversion_rows, ["target", "method", "steps", "PSNR",
+                                    "MSE", "ms/image"], decimals=4))
+
+# %% [markdown]
+# The optimisation loop at work: the mean error per Adam step, from a random z and from the
+# encoder's guess (the dashed line is the encoder alone).
 
 # %%
-inversion_rows_shown = {}  # one figure, both targets: the target row, then each method's G(z)
-for target, x in targets.items():
-    inversion_rows_shown[target] = x[:10]
-    for method, inv in inversions[target].items():
-        inversion_rows_shown[f"{target}: {method}"] = inv.x_hat[:10]
-show_image_rows(inversion_rows_shown)
+plot_inversion_losses(inversions)
+
+# %% [markdown]
+# What the three methods make of the first eight targets, G's own samples first (each row's PSNR
+# is over all the targets):
+
+# %%
+psnr_of = {(r["target"], r["method"]): r["PSNR"] for r in inversion_rows}
+
+
+def inversion_gallery(target):
+    return {target: targets[target][:8],
+            **{f"{method} ({psnr_of[target, method]:.1f} dB)": inv.x_hat[:8]
+               for method, inv in inversions[target].items()}}
+
+
+show_image_rows(inversion_gallery("G's samples"))
+
+# %%
+show_image_rows(inversion_gallery("real digits"))
 
 # %%
 methods = ("optimise z", "encoder", "hybrid")
-psnr_of = {(r["target"], r["method"]): r["PSNR"] for r in inversion_rows}
 ranking = {t: sorted(methods, key=lambda m: -psnr_of[t, m]) for t in targets}
-harder = [m for m in methods if psnr_of["real digits", m] < psnr_of["G's samples", m]]
-say([f"- {t}: best PSNR **{ranking[t][0]}** ({psnr_of[t, ranking[t][0]]:.1f} dB), worst "
-     f"**{ranking[t][-1]}** ({psnr_of[t, ranking[t][-1]]:.1f} dB)." for t in targets],
-    f"- Real digits are harder to reach than G's own samples for {len(harder)} of {len(methods)} "
-    "methods" + (": G cannot make every real digit." if len(harder) == len(methods) else "."))
+harder = [m for m in methods
+          if psnr_of["real digits", m] < psnr_of["G's samples", m]]
+say([f"- {t}: best PSNR **{ranking[t][0]}** ({psnr_of[t, ranking[t][0]]:.1f} "
+     f"dB), worst **{ranking[t][-1]}** ({psnr_of[t, ranking[t][-1]]:.1f} dB)."
+     for t in targets],
+    f"- Real digits are harder to reach than G's own samples for "
+    f"{len(harder)} of {len(methods)} methods"
+    + (": G cannot make every real digit." if len(harder) == len(methods)
+       else "."))
 
 # %% [markdown]
 # ## 6. Exercises
 #
-# 1. How many numbers does f hold in the C = 48 model?
-# 2. With skips, how many numbers reach the decoder in all (through f and the skips)? More or fewer
-#    than the image's own 3,072?
+# Write each function in its cell and run the cell: the check under it prints ✓ when every case
+# is right, or ✗ with the first case it got wrong and a hint. The cases come from the package and
+# PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
+#
+# 1. `f_bytes(bottleneck, image_size, depth)`: the bytes section 2 charges the codec for one
+#    image: f's values at one byte each, plus 8 bytes for f's minimum and maximum. `depth` is the
+#    number of stride-2 blocks of section 1's encoder.
+# 2. `bicubic_bytes(image_size, channels, factor)`: the bytes bicubic ÷`factor` keeps of one
+#    image. Which factor matches f's bytes at C = 12?
+# 3. `optimise_z(G, x, z0, steps, lr)`: section 5's loop, written by you: starting from `z0`
+#    (N, z_dim), take `steps` Adam steps on z (learning rate `lr`) for each image's mean squared
+#    error ‖G(z) − x‖², and return the final z. G's weights do not move.
 
 # %%
-answer_1 = ...
-answer_2 = ...
+def f_bytes(bottleneck, image_size, depth):
+    return ...  # your code
+
+
+check("f_bytes", f_bytes)
 
 # %%
-checks = [(answer_1, codecs["GAN, C 48"].G.values_to_decoder(32)["f"],
-           "C × 2 × 2"),
-          (answer_2, sum(codecs["GAN + skips, C 12"].G.values_to_decoder(32).values()),
-           "the two number columns of section 3's table, added")]
-check_answers(checks)
+def bicubic_bytes(image_size, channels, factor):
+    return ...  # your code
+
+
+check("bicubic_bytes", bicubic_bytes)
+
+# %%
+def optimise_z(G, x, z0, steps, lr):
+    return ...  # your code
+
+
+check("optimise_z", optimise_z)
 
 # %% [markdown]
 # ## Summary
@@ -393,29 +551,33 @@ check_answers(checks)
 # Written by code from the tables above.
 
 # %%
-say(f"- **The learned bottleneck against codecs that learned nothing:** on held-out CIFAR-10 "
-    f"images the GAN codec beats bicubic at {', '.join(cifar_wins['GAN']) or 'no budget'}, "
-    f"the L1-only control at {', '.join(cifar_wins['L1 only']) or 'no budget'}; on other "
-    f"photos the GAN at {', '.join(gan_wins) or 'no budget'}, the L1 control at "
-    f"{', '.join(l1_wins) or 'no budget'}. At every size the GAN is less accurate than the "
-    "L1 control: the adversarial term buys texture, not fidelity."
-    if all(a[1] > g[1] for g, a in zip(gan, l1)) else
-    f"- **The learned bottleneck against codecs that learned nothing:** on held-out CIFAR-10 "
-    f"images the GAN codec beats bicubic at {', '.join(cifar_wins['GAN']) or 'no budget'}, "
-    f"on other photos at {', '.join(gan_wins) or 'no budget'}.",
-    f"- **Skips:** {skipped['PSNR']:.1f} dB with skips, {skipped['PSNR, f = 0']:.1f} dB with "
-    f"f = 0; without skips {plain['PSNR']:.1f} → {plain['PSNR, f = 0']:.1f} dB"
-    + (": with skips the bottleneck is decoration." if unchanged and destroyed else "."),
+say("- **The learned bottleneck against codecs that learned nothing:** on "
+    "held-out CIFAR-10 images the GAN codec beats bicubic at "
+    f"{', '.join(cifar_wins['GAN']) or 'no budget'}, the L1-only control at "
+    f"{', '.join(cifar_wins['L1 only']) or 'no budget'}; on other photos the "
+    f"GAN at {', '.join(gan_wins) or 'no budget'}, the L1 control at "
+    f"{', '.join(l1_wins) or 'no budget'}. "
+    + ("At every size the GAN is less accurate than the L1 control."
+       if l1_always else "The L1 control is not always more accurate."),
+    "- **Blur or noise?** Note 000 reports \"some blurring\": the GAN's "
+    f"output is blurred {where('GAN')}, the L1 control's "
+    f"{where('L1 only')}. At C = 12 the GAN is {looks('GAN, C 12')}; the "
+    f"L1 control {looks('L1 only, C 12')}.",
+    f"- **Skips:** {skipped['PSNR']:.1f} dB with skips, "
+    f"{skipped['PSNR, f = 0']:.1f} dB with f = 0; without skips "
+    f"{plain['PSNR']:.1f} → {plain['PSNR, f = 0']:.1f} dB"
+    + (": with skips the bottleneck is decoration." if unchanged and destroyed
+       else "."),
     f"- **R1** takes the variance of loss_D from {none['var_loss_D']:.3f} to "
     f"{r1['var_loss_D']:.3f}; R1 or feature matching move PSNR by at most "
     f"{psnr_change:.2f} dB. **Feature matching** leaves the output "
-    f"{detail_verdict(fm['sharpness'], fm['edge fidelity'])}.",
-    "- **Blur or noise?** Note 000 reports \"some blurring\". At C = 12 the GAN is "
-    f"{looks('GAN, C 12')}, the L1 control {looks('L1 only, C 12')}.")
+    f"{fm_looks}.")
 
 # %% tags=["nbval-ignore-output"]
 ms = {(r["target"], r["method"]): r["ms/image"] for r in inversion_rows}
-speedup = min(ms[t, m] / ms[t, "encoder"] for t in targets for m in ("optimise z", "hybrid"))
-say(f"- **Inverting a pretrained G:** the encoder is at least {speedup:.0f}× faster than the "
-    f"optimising methods and ranks {ranking['real digits'].index('encoder') + 1} of "
-    f"{len(methods)} on real digits; {ranking['real digits'][0]} is the most accurate.")
+speedup = min(ms[t, m] / ms[t, "encoder"]
+              for t in targets for m in ("optimise z", "hybrid"))
+say(f"- **Inverting a pretrained G:** the encoder is at least {speedup:.0f}× "
+    "faster than the optimising methods and ranks "
+    f"{ranking['real digits'].index('encoder') + 1} of {len(methods)} on real "
+    f"digits; {ranking['real digits'][0]} is the most accurate.")

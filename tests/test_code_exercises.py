@@ -1,4 +1,4 @@
-"""The code exercises of notebooks 01–04: every check passes the reference solution, fails a wrong
+"""The code exercises of notebooks 01–07: every check passes the reference solution, fails a wrong
 answer with its hint, calls an untouched stub 'not answered yet', survives a crash, and every
 notebook hands the student a stub, never an answer."""
 import math
@@ -13,6 +13,17 @@ from gan_course.lessons.code_exercises import EXERCISES, check
 
 from conftest import NOTEBOOKS
 
+
+def optimise_z_without_zero_grad(G, x, z0, steps, lr):
+    """optimise_z with a classic mistake: the gradients of all earlier steps pile up in z.grad."""
+    z = z0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    for _ in range(steps):
+        (G(z) - x).pow(2).flatten(1).mean(1).sum().backward()
+        opt.step()
+    return z.detach()
+
+
 WRONG = {  # a plausible mistake for each exercise
     "conv_output_size": lambda n, k, s, p: (n + 2 * p - k) / s + 1,  # no floor
     "transposed_output_size": lambda n, k, s, p: n * s,  # forgets the kernel and the padding
@@ -24,11 +35,30 @@ WRONG = {  # a plausible mistake for each exercise
     "generator_loss": lambda d, fake, real, lam: (
         F.binary_cross_entropy_with_logits(d, torch.zeros_like(d)) + lam * (fake - real).abs().mean()),
     "best_constant": lambda values, loss: sum(values) / len(values),  # the mean for L1 too
+    "discriminator_loss": lambda r, f, label: (  # forgets the smoothing
+        F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+        + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))),
+    "nonsaturating_loss": lambda d: torch.log1p(-torch.sigmoid(d)).mean(),  # the saturating one
+    "interpolate_z": lambda z0, z1, n: torch.stack(  # leaves out the end z1
+        [z0 + (z1 - z0) * k / n for k in range(n)]),
+    "f_bytes": lambda bottleneck, size, depth: bottleneck * (size // 2 ** depth) ** 2,  # no range
+    "bicubic_bytes": lambda size, channels, factor: channels * size * size // factor,  # k, not k²
+    "optimise_z": optimise_z_without_zero_grad,
+    "composite": lambda y, mask, x_gen: mask * x_gen + (1 - mask) * y,  # the hole from y
+    "importance_weights": lambda mask, window: F.avg_pool2d(  # weights inside the hole too
+        1 - mask, window, stride=1, padding=window // 2, count_include_pad=False),
+    "hole_psnr": lambda x_hat, x, mask: 10 * torch.log10(  # MSE over the whole image
+        4 / (x_hat - x).pow(2).flatten(1).mean(1)),
 }
 NOTEBOOK_OF = {"conv_output_size": "01_convolution", "transposed_output_size": "01_convolution",
                "conv2d_by_hand": "01_convolution", "bottleneck_numbers": "02_unet", "psnr": "02_unet",
                "receptive_field_of": "03_patchgan", "patch_grid_side": "03_patchgan",
-               "generator_loss": "04_l1_vs_bce", "best_constant": "04_l1_vs_bce"}
+               "generator_loss": "04_l1_vs_bce", "best_constant": "04_l1_vs_bce",
+               "discriminator_loss": "05_dcgan", "nonsaturating_loss": "05_dcgan",
+               "interpolate_z": "05_dcgan",
+               "f_bytes": "06_inversion", "bicubic_bytes": "06_inversion", "optimise_z": "06_inversion",
+               "composite": "07_inpainting", "importance_weights": "07_inpainting",
+               "hole_psnr": "07_inpainting"}
 
 
 @pytest.mark.parametrize("name", EXERCISES)

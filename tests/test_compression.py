@@ -78,3 +78,20 @@ def test_pca_code_is_exact_at_full_rank_and_beats_a_constant_at_low_rank():
         pca_roundtrip(held_out, x_train, 0)
     with pytest.raises(ValueError, match="share C, H, W"):
         pca_roundtrip(held_out[:, :, :16, :16], x_train, 3)
+
+
+def test_pca_fit_gives_the_svd_components_from_either_side():
+    from gan_course.compression import pca_fit, pca_roundtrip
+
+    photos = load_dataset("photos", 8, n=120).float()  # d = 3·8·8 = 192
+    for x_train in (photos[:60], photos):  # fewer images than dimensions, then more
+        centred = x_train.flatten(1).double() - x_train.flatten(1).double().mean(0)
+        v = torch.linalg.svd(centred, full_matrices=False)[2][:10]
+        mean, basis = pca_fit(x_train, 10)
+        assert torch.allclose(mean, x_train.flatten(1).double().mean(0))
+        assert torch.allclose((basis * v).sum(1).abs(), torch.ones(10, dtype=torch.float64),
+                              atol=1e-6)  # the same components, up to sign
+    # one fit serves every k, as a fresh fit would
+    fit = pca_fit(photos, 10)
+    assert torch.allclose(pca_roundtrip(photos[:4], photos, 5, fit=fit)[0],
+                          pca_roundtrip(photos[:4], photos, 5)[0], atol=1e-5)

@@ -126,6 +126,21 @@ def test_counts_of_numbers_reaching_the_decoder():
     assert EncoderDecoder(depth=2, bottleneck=12).values_to_decoder(32) == {"f": 768, "skips": 0}
 
 
+@pytest.mark.parametrize("skips", [False, True])
+def test_trace_walks_the_real_shapes(skips):
+    from gan_course.encoder_decoder import encoder_decoder_trace
+
+    G = EncoderDecoder(channels=3, width=16, depth=4, bottleneck=12, skips=skips)
+    trace = dict(encoder_decoder_trace(G, 32))
+    assert trace["input x"] == (3, 32, 32) and trace["down 4"] == (128, 2, 2)
+    assert trace["f"] == (12, 2, 2) and trace["output x̂"] == (3, 32, 32)
+    assert trace["up 1"] == (64, 4, 4) and trace["up 4"] == (16, 32, 32)
+    joins = {k: v for k, v in trace.items() if "skip" in k}
+    assert joins == ({"  ⊕ skip from down 4": (140, 2, 2), "  ⊕ skip from down 3": (128, 4, 4),
+                      "  ⊕ skip from down 2": (64, 8, 8), "  ⊕ skip from down 1": (32, 16, 16)}
+                     if skips else {})
+
+
 def test_trained_models_feed_rate_distortion_rows_without_changing_them():
     from gan_course.encoder_decoder import EncoderDecoderConfig, reconstruct
     from gan_course.engine import trainer_for
@@ -190,3 +205,29 @@ def test_notebook_06_verdicts_follow_the_numbers():
     assert "(unchanged)" in text and "more than the image's own 3,072" in text and "never has to pass" in text
     skip_rows[1]["PSNR, f = 0"] = 15.0
     assert "The skips do not bypass f entirely" in run_cell("06_inversion", "unchanged = abs(", ns)
+
+
+def test_notebook_06_blur_verdict_follows_the_detail_table():
+    """Section 2b says where note 000's "some blurring" holds, from detail_verdict's words."""
+    from gan_course.lessons.report import say
+    from gan_course.metrics import detail_verdict
+
+    from conftest import run_cell
+
+    sizes = ["C 3", "C 12", "C 48"]
+
+    def verdict(gan_sharpness, l1_sharpness):
+        dby = {f"{kind}, {c}": {"sharpness": s, "edge fidelity": 0.6}
+               for kind, values in (("GAN", gan_sharpness), ("L1 only", l1_sharpness))
+               for c, s in zip(sizes, values)}
+        ns = dict(say=say, detail_verdict=detail_verdict, dby=dby, sizes=sizes)
+        return run_cell("06_inversion", "blurred = {", ns)
+
+    text = verdict((1.1, 1.3, 1.6), (0.1, 0.2, 0.3))
+    assert "the GAN's output is blurred at no size, the L1 control's at every size" in text
+    assert "The blur is the L1 loss's" in text
+    text = verdict((0.5, 1.3, 1.6), (0.1, 0.2, 1.0))
+    assert "blurred at C 3, the L1 control's at C 3, C 12" in text
+    assert "The GAN blurs too" in text
+    text = verdict((1.0, 1.3, 1.6), (1.0, 1.0, 1.0))
+    assert "Neither model blurs at this budget." in text

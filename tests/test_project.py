@@ -199,7 +199,8 @@ def test_unshown_figure_cells_finds_a_figure_nobody_sees():
     assert unshown_figure_cells(new_notebook(cells=cells)) == [3, 4, 5, 6, 7, 9]
 
 
-@pytest.mark.parametrize("name", ["01_convolution", "02_unet", "03_patchgan", "04_l1_vs_bce"])
+@pytest.mark.parametrize("name", ["01_convolution", "02_unet", "03_patchgan", "04_l1_vs_bce",
+                                  "06_inversion"])
 def test_lesson_code_lines_fit_the_site(name):
     """Code lines of the rebuilt lessons are ≤ 80 characters: the site shows them whole."""
     import jupytext

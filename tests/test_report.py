@@ -70,58 +70,36 @@ def run_cells(sources: list[str], namespace: dict) -> str:
     return str(value)
 
 
-def dcgan_sweep_verdict(steps: dict, precision: dict, offset: dict, seeds=(0,),
-                        profile="fast") -> str:
-    """Notebook 05's summary on made-up sweep runs: FID = 50 + offset + 1000 / step + seed, so it
-    falls with steps (the last checkpoint is the best); precision is per configuration."""
-    import statistics
-    from types import SimpleNamespace
-
+def dcgan_sweep_verdict(fid: dict) -> str:
+    """Notebook 05's verdict on note 001's sweep (the cell defining ``ranked``) on made-up scores:
+    ``fid[comparison][config]`` lists one FID per seed."""
+    from conftest import run_cell
     from gan_course.shipped import NOTE_001_GRID
-    from gan_course.plots import format_table
 
-    def run(name, seed):
-        fid = lambda step: 50.0 + offset[name] + 1000 / step + seed  # noqa: E731
-        return SimpleNamespace(
-            name=name, seed=seed, steps=steps[name], stability={"spikes": 1.0},
-            scores={"FID": fid(steps[name]), "precision": precision[name], "classes": 10.0},
-            checkpoints=[{"step": s, "FID": fid(s), "precision": precision[name]}
-                         for s in (steps[name] * k // 4 for k in (1, 2, 3, 4))])
-
-    runs = [run(name, seed) for name in NOTE_001_GRID for seed in seeds]
-    namespace = dict(runs=runs, NOTE_001_GRID=NOTE_001_GRID, knobs=dict(epochs=3, seeds=seeds),
-                     floor={"FID": 4.5}, profile=profile, format_table=format_table, say=say,
-                     statistics=statistics)
-    return run_cells(summary_cells("05_dcgan"), namespace)
+    converged = {(name, comparison): [{"FID": float(f), "classes": 10.0} for f in fids[name]]
+                 for comparison, fids in fid.items() for name in NOTE_001_GRID}
+    runs = [{"config": n, "equal_steps": 1500, "equal_epochs": e}
+            for n, e in zip(NOTE_001_GRID, (3000, 1500, 750))]
+    namespace = dict(converged=converged, NOTE_001_GRID=NOTE_001_GRID, shipped_runs=runs,
+                     floor={"FID": 4.1}, torch=torch, say=say)
+    return run_cell("05_dcgan", "def ranked(", namespace)
 
 
-def test_notebook_05_verdict_follows_the_sweep():
-    """Unequal, short, single-seed runs settle nothing and a generator that makes no digits is
-    not called collapsed; equal runs over three seeds are ranked only beyond their spread."""
-    names = ("b16 z50", "b32 z100", "b64 z200")
-    short = dcgan_sweep_verdict(dict(zip(names, (280, 140, 70))), dict(zip(names, (0.9, 0.0, 0.0))),
-                                dict.fromkeys(names, 0.0))
-    assert "**Unequal training.** 3 epochs gave these optimiser steps: 280 to b16 z50" in short
-    assert "**Final FID follows the step count**" in short
-    assert "**Not collapse: not trained yet.** b32 z100 and b64 z200 end with precision" in short
-    assert "unequal step counts, a single seed and runs that make no digits yet cannot" in short
-    assert "ranking" not in short and "picks the last scored checkpoint of every run" in short
-    equal, trained = dict.fromkeys(names, 400), dict.fromkeys(names, 0.9)
-    apart = dcgan_sweep_verdict(equal, trained, dict(zip(names, (0.0, 10.0, 20.0))),
-                                seeds=(0, 1, 2), profile="full")
-    assert "**Equal training**: 400 optimiser steps each (means of 3 seeds)" in apart
-    assert "Unequal" not in apart and "collapse" not in apart and "more chances" not in apart
-    assert ("lowest first: b16 z50 53.5, b32 z100 63.5 and b64 z200 73.5 (standard deviation "
-            "over seeds 1.0, 1.0 and 1.0): every gap is wider than the spread, so this is a "
-            "ranking") in apart
-    close = dcgan_sweep_verdict(equal, trained, dict(zip(names, (0.0, 0.5, 20.0))),
-                                seeds=(0, 1, 2), profile="full")
-    assert "some gaps are within the spread, so this is no ranking" in close
-
-
-def test_check_answers_says_unanswered_right_or_wrong_with_a_hint(capsys):
-    from gan_course.lessons.exercises import check_answers
-
-    check_answers([(..., 4, "count"), (4, 4, "count"), (5, 4, "count the cells")])
-    assert capsys.readouterr().out.splitlines() == [
-        "exercise 1: not answered yet", "exercise 2: ✓", "exercise 3: ✗ hint: count the cells"]
+def test_notebook_05_verdict_on_note_001s_claim_follows_the_seeds_spread():
+    close = {"equal_steps": {"b16 z50": [14, 16, 15], "b32 z100": [13, 15, 14],
+                             "b64 z200": [12, 13, 11]},
+             "equal_epochs": {"b16 z50": [11, 12, 13], "b32 z100": [13, 15, 14],
+                              "b64 z200": [20, 25, 22]}}
+    text = dcgan_sweep_verdict(close)
+    assert "At equal steps: mean FID b64 z200 12.0, b32 z100 14.0, b16 z50 15.0 (floor 4.1); " \
+        "**no clear order**" in text
+    assert "a smaller batch wins there because it trains longer" in text
+    assert "(b32 z100) is best **is not supported** by these numbers: b64 z200 leads at equal " \
+        "steps and b16 z50 at equal epochs" in text
+    medium = {c: {"b16 z50": [30, 31, 30], "b32 z100": [10, 11, 10], "b64 z200": [20, 21, 20]}
+              for c in ("equal_steps", "equal_epochs")}
+    text = dcgan_sweep_verdict(medium)
+    assert "**a clear order**" in text and "best **holds**" in text
+    small = {c: {"b16 z50": [10, 10.5, 10], "b32 z100": [20, 20.5, 20], "b64 z200": [30, 31, 30]}
+             for c in ("equal_steps", "equal_epochs")}
+    assert "**does not hold**: at equal steps b16 z50 is clearly better" in dcgan_sweep_verdict(small)

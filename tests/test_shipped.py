@@ -82,6 +82,12 @@ def tiny_ship(tmp_path, monkeypatch):
         tiny[name] = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 64},
                       "evaluate": [{**t, "n": 24} for t in r["evaluate"]]}
     tiny["featnet-cifar10-32"] = {**shipped.CIFAR10_FEATNET, "steps": 2}
+    tiny["dcgan-failures-digits-32"] = {**shipped.FAILURES, "train": {"steps": 4, "batch_size": 8},
+                                        "snapshots": [0, 2, 4]}
+    tiny["inpainting-digits-32"] = {**shipped.INPAINTING, "images": {"name": "digits",
+                                    "split": "test", "n": 5}, "seeds": [0, 1], "gallery": 2,
+                                    "config": {**shipped.INPAINTING["config"], "steps": 2},
+                                    "sweep": {**shipped.INPAINTING["sweep"], "n": 3}}
     tiny["dcgan-cifar10-32"] = {**shipped.CIFAR10_DCGAN,
                                 "train": {**shipped.CIFAR10_DCGAN["train"], "steps": 2}}
     for name, r in tiny.items():
@@ -144,6 +150,15 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     assert {g.step for g in generators if g.seed == 0 and g.config == "b16 z50"} == {1, 3, 4}
     assert all(g.G(torch.zeros(2, g.z_dim)).shape == (2, 1, 32, 32) for g in generators)
     assert all(len(r["history"]["loss_D"]) == r["steps"] // 10 and "spikes" in r["stability"] for r in runs)
+    failures = shipped.load_shipped_failures(out)
+    assert [r["name"] for r in failures] == list(shipped.FAILURE_RUNS)
+    assert all(len(r["samples"]) == 3 and r["samples"][0].shape == (16, 1, 32, 32)
+               and r["samples"][0].dtype == torch.uint8 and "FID" in r["scores"] for r in failures)
+
+    inpainting = shipped.load_shipped_inpainting(out)
+    assert inpainting["scores"]["PSNR hole"].shape == (2, 5, 6, 5)  # seeds, masks, methods, images
+    assert inpainting["sweep"]["scores"]["loss"].shape == (2, 7, 3)  # seeds, settings, images
+    assert inpainting["gallery"]["strokes"]["GAN + Poisson"].shape == (2, 1, 32, 32)
 
 
 def family_scores(shipped, out, name):
@@ -222,8 +237,28 @@ def test_every_shipped_artefact_matches_its_manifest_and_produces_outputs():
     G, config = shipped.load_shipped_cifar10_dcgan()
     assert G(torch.zeros(1, config.z_dim)).shape == (1, 3, 32, 32)
     assert shipped.load_shipped_feature_net(name="featnet-cifar10-32").channels == 3
+    inpainting = shipped.load_shipped_inpainting()  # 3 seeds, 5 masks, 6 methods, 297 digits
+    assert inpainting["scores"]["PSNR hole"].shape == (3, 5, 6, 297)
+    assert inpainting["methods"][:2] == ["GAN", "GAN + Poisson"]
     with pytest.raises(ValueError, match="unknown feature network"):
         shipped.load_shipped_feature_net(name="featnet-mnist")
+
+
+def test_the_shipped_failure_runs_each_show_their_failure():
+    """The healthy run makes digits of every class; each other run is worse by far, and
+    gan_views.read_failures finds its sign in the curves or samples."""
+    import gan_course.shipped as shipped
+    from gan_course.data import load_dataset
+    from gan_course.lessons.gan_views import failure_rows, read_failures
+
+    rows = failure_rows(shipped.load_shipped_failures(), load_dataset("digits", 32, split="test").float())
+    healthy, real = rows[0], rows[-1]
+    assert healthy["run"] == "healthy" and healthy["classes"] == 10 and healthy["FID"] < 30
+    lines = read_failures(rows)
+    for row, line in zip(rows[1:-1], lines[1:]):
+        assert row["FID"] > 5 * healthy["FID"], row
+        assert "no clear sign" not in line, line
+    assert real["checkerboard"] < 0.01
 
 
 def test_every_shipped_digits_dcgan_covers_all_ten_classes():

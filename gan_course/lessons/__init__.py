@@ -7,13 +7,15 @@ here answers "how does notebook NN measure and show it".
 - ``convolution_views``  notebook 01: checkerboards, photographs, figures
 - ``patchgan_views``     notebook 03: receptive fields, score maps, figures
 - ``colorization``       notebooks 02–04: shipped colorizers' tables, loss terms and gradients
-- ``sweep``              notebook 05: the batch × latent sweep, checkpoints by metric, projections
+- ``gan_views``          notebook 05: G's two losses, layer tables, failure modes, latent walks
+- ``sweep``              notebook 05: the batch × latent sweep, trained live in the full profile
 - ``reconstruction``     notebook 06: the GAN codec against bicubic, JPEG and PCA, inversions
-- ``inpainting_study``   notebook 07: classical baselines, the comparison, the settings sweep
+- ``inpainting_study``   notebook 07: tables from the shipped comparison, the search over z and
+  importance-weight figures, the live one-image inpainting
 - ``experiments``        every variant × every seed on the same data, summarised over seeds
 - ``widgets``            ipywidgets that recompute, and galleries of precomputed figures
-- ``exercises``          checks that say what is right or wrong, with a hint
-- ``code_exercises``     notebooks 01–04: functions the student writes, checked by the package
+- ``exercises``          the check of a function a student writes: right, or wrong with a hint
+- ``code_exercises``     notebooks 01–07: functions the student writes, checked by the package
 - ``solutions``          the reference solutions of those, kept out of the notebooks
 - ``report``             verdicts written by code from a measured table
 """

@@ -1,25 +1,14 @@
-"""Self-checking exercises for the notebooks: ``check_answers`` for answers a student types in,
-``CodeExercise`` / ``check_code`` for functions a student writes (``code_exercises`` holds those of
-notebooks 01–04). Right answers are computed by the package when checked, never stored.
+"""Self-checking exercises for the notebooks: ``CodeExercise`` / ``check_code`` for functions a
+student writes (``code_exercises`` holds those of notebooks 01–07). Right answers are computed by
+the package when checked, never stored.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
-
-
-def check_answers(checks: Sequence[tuple[object, object, str]]) -> None:
-    """Print, for each (the student's answer, the right one, a hint): ``not answered yet`` while
-    the answer is still ``...``, ✓ when it is right, else ✗ with the hint (not the answer)."""
-    for k, (given, right, hint) in enumerate(checks, 1):
-        if given is Ellipsis:
-            verdict = "not answered yet"
-        else:
-            verdict = "✓" if given == right else f"✗ hint: {hint}"
-        print(f"exercise {k}: {verdict}")
 
 
 @dataclass(frozen=True)

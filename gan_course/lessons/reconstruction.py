@@ -1,15 +1,18 @@
-"""Notebook 06's comparisons: the encoder–decoder GAN as a codec against bicubic and JPEG at equal
-bytes per image, and three inversions of a pretrained G (optimise z, an encoder, both)."""
+"""Notebook 06's comparisons and figures: the encoder–decoder GAN as a codec against bicubic and
+JPEG at equal bytes per image, and three inversions of a pretrained G (optimise z, an encoder,
+both)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
+import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch import nn
 
-from ..compression import bicubic_roundtrip, jpeg_roundtrip, pca_roundtrip
-from ..encoder_decoder import reconstruct
+from ..compression import bicubic_roundtrip, jpeg_roundtrip, pca_fit, pca_roundtrip
+from ..encoder_decoder import EncoderDecoder, encoder_decoder_trace, reconstruct
 from ..inversion import (
     Inversion,
     LatentEncoder,
@@ -18,7 +21,8 @@ from ..inversion import (
     invert_hybrid,
 )
 from ..metrics import image_quality, psnr, ssim
-from ..runtime import timed
+from ..plots import image_grid, plot_unet
+from ..runtime import eval_mode, timed
 from .experiments import Run
 
 
@@ -31,9 +35,10 @@ def reconstruction_metrics(x_hat: torch.Tensor, x: torch.Tensor) -> dict[str, fl
 def rate_distortion_rows(
     runs: Sequence[Run], x: torch.Tensor, family: str = "GAN encoder–decoder"
 ) -> list[dict]:
-    """``compression.codec_rows``-style rows for trained encoder–decoders (``experiments.Run``s):
-    bytes = C·H·W values of f at 8 bits + 8 bytes of per-image range; reconstructions from the
-    quantised f."""
+    """``codec_rows``-style rows for trained encoder–decoders (``experiments.Run``s): bytes = C·H·W
+    values of f at 8 bits + 8 bytes of per-image range; reconstructions from the quantised f,
+    scored by ``reconstruction_metrics`` (so also ``sharpness`` and ``edge fidelity``), and the
+    run's name as ``model``."""
     rows = []
     for run in runs:
         shape = "×".join(map(str, run.G.feature_shape(x.shape[-1])))
@@ -44,8 +49,8 @@ def rate_distortion_rows(
                 "family": family,
                 "method": f"{run.name} (f {shape})",
                 "bytes": float(n_bytes),
-                "PSNR": scores["PSNR"],
-                "SSIM": scores["SSIM"],
+                "model": run.name,
+                **scores,  # PSNR, SSIM, sharpness, edge fidelity
             }
         )
     return rows
@@ -68,10 +73,12 @@ def codec_rows(
         ("bicubic", f"bicubic ÷{k}", lambda k=k: bicubic_roundtrip(x, k)) for k in bicubic_factors
     ]
     settings += [("JPEG", f"JPEG ≤ {b} B", lambda b=b: jpeg_roundtrip(x, b)) for b in jpeg_budgets]
-    settings += [
-        ("PCA", f"PCA, {k} components", lambda k=k: pca_roundtrip(x, pca_train, k))
-        for k in (pca_components if pca_train is not None else ())
-    ]
+    if pca_train is not None and pca_components:
+        fit = pca_fit(pca_train, max(pca_components))  # one fit serves every k
+        settings += [
+            ("PCA", f"PCA, {k} components", lambda k=k: pca_roundtrip(x, pca_train, k, fit=fit))
+            for k in pca_components
+        ]
     for family, method, run in settings:
         x_hat, n_bytes = run()
         rows.append(
@@ -119,3 +126,94 @@ def compare_inversions(
             }
         )
     return rows, results
+
+
+def plot_codec_idea(
+    codecs: Mapping[str, EncoderDecoder], x: torch.Tensor, bicubic_factor: int = 8
+) -> Figure:
+    """Notebook 06's idea in one picture, computed: each image of x: (N, 3, S, S) in [-1, 1]
+    (one row each), the feature tensor f the first codec's encoder makes of it (its C channels of
+    H×W as tiles, blue < 0 < red), what each codec's decoder makes of its own 8-bit f, and bicubic
+    at the bytes nearest f's."""
+    first = next(iter(codecs.values()))
+    c, h, w = first.feature_shape(x.shape[-1])
+    with torch.no_grad(), eval_mode(first):
+        f = first.encoder(x)[0]  # (N, C, H, W)
+    outputs = {name: reconstruct(G, x) for name, G in codecs.items()}
+    small, n_bytes = bicubic_roundtrip(x, bicubic_factor)
+    columns = len(outputs) + 3
+    fig = Figure(figsize=(2.0 * columns, 2.1 * len(x) + 0.4))
+    axes = fig.subplots(len(x), columns, squeeze=False)
+    tiles = int(np.ceil(np.sqrt(c)))  # f's channels, ``tiles`` to a row
+    lines = -(-c // tiles)
+    for i, row in enumerate(axes):
+        grid = np.full((lines * (h + 1) - 1, tiles * (w + 1) - 1), np.nan)
+        for k in range(c):
+            r, q = divmod(k, tiles)
+            grid[r * (h + 1) : r * (h + 1) + h, q * (w + 1) : q * (w + 1) + w] = f[i, k].numpy()
+        scale = float(np.nanmax(np.abs(grid)))
+        panels = [("x", image_grid(x[i : i + 1], pad=0), None)]
+        panels.append((f"f = encoder(x)\n{c}×{h}×{w} = {c * h * w} values", grid, scale))
+        panels += [
+            (f"decoder(f): {name}", image_grid(y[i : i + 1], pad=0), None)
+            for name, y in outputs.items()
+        ]
+        panels.append(
+            (
+                f"bicubic ÷{bicubic_factor}\n{n_bytes:.0f} bytes",
+                image_grid(small[i : i + 1], pad=0),
+                None,
+            )
+        )
+        for ax, (title, image, scale) in zip(row, panels):
+            if scale is None:
+                ax.imshow(image, interpolation="nearest")
+            else:
+                ax.imshow(image, cmap="coolwarm", vmin=-scale, vmax=scale, interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(title, fontsize=9)
+    size = x[0].numel()
+    fig.suptitle(
+        f"image ({size:,} values) → f ({c * h * w} values, {c * h * w + 8} bytes "
+        "at 8 bits + range) → image",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_codec_shapes(G: EncoderDecoder, image_size: int) -> Figure:
+    """An encoder–decoder without skips drawn from its real shapes (``encoder_decoder_trace``,
+    drawn by ``plots.plot_unet``) for image_size × image_size inputs."""
+    if G.decoder.skips:
+        raise ValueError("plot_codec_shapes draws models without skips (print the trace instead)")
+    fig = plot_unet(encoder_decoder_trace(G, image_size))
+    title = (
+        f"the encoder halves the side {len(G.encoder.widths)} times and a 1×1 convolution makes "
+        "f; the decoder doubles it back"
+    )
+    fig.axes[0].set_title(title, fontsize=9)
+    return fig
+
+
+def plot_inversion_losses(inversions: Mapping[str, Mapping[str, Inversion]]) -> Figure:
+    """The mean per-image MSE ‖G(z) − x‖² against the optimisation step, one panel per target
+    (``{target: {method: Inversion}}``, as ``compare_inversions`` returns per target): optimising
+    z from a random start and from the encoder's guess, with the encoder alone as a line."""
+    fig = Figure(figsize=(5 * len(inversions), 3.3))
+    axes = fig.subplots(1, len(inversions), squeeze=False)[0]
+    for ax, (target, by_method) in zip(axes, inversions.items()):
+        for method, inv in by_method.items():
+            if inv.history:
+                ax.plot(range(1, len(inv.history) + 1), inv.history, label=method)
+            else:
+                ax.axhline(float(inv.loss.mean()), color="0.4", ls="--", label=method)
+        ax.set_yscale("log")
+        ax.set_xlabel("Adam step on z")
+        ax.set_ylabel("mean MSE ‖G(z) − x‖²")
+        ax.set_title(target)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -62,3 +62,58 @@ def best_constant(values: list[float], loss: str) -> float:
     if loss == "l2":
         return math.fsum(values) / len(values)
     return ordered[(len(ordered) - 1) // 2]  # the middle value (a median; odd counts here)
+
+
+def discriminator_loss(
+    d_real: torch.Tensor, d_fake: torch.Tensor, real_label: float
+) -> torch.Tensor:
+    real = F.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, real_label))
+    fake = F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+    return real + fake
+
+
+def nonsaturating_loss(d_fake: torch.Tensor) -> torch.Tensor:
+    return -F.logsigmoid(d_fake).mean()
+
+
+def interpolate_z(z0: torch.Tensor, z1: torch.Tensor, n: int) -> torch.Tensor:
+    t = torch.linspace(0, 1, n)[:, None]  # (n, 1)
+    return (1 - t) * z0 + t * z1  # (n, z_dim)
+
+
+def f_bytes(bottleneck: int, image_size: int, depth: int) -> int:
+    side = image_size // 2**depth
+    return bottleneck * side * side + 8  # one byte a value + the min and max (two float32)
+
+
+def bicubic_bytes(image_size: int, channels: int, factor: int) -> int:
+    return channels * (image_size // factor) ** 2
+
+
+def composite(y: torch.Tensor, mask: torch.Tensor, x_gen: torch.Tensor) -> torch.Tensor:
+    return mask * y + (1 - mask) * x_gen
+
+
+def importance_weights(mask: torch.Tensor, window: int) -> torch.Tensor:
+    missing_share = F.avg_pool2d(1 - mask, window, stride=1, padding=window // 2,
+                                 count_include_pad=False)  # share of each window that is missing
+    return mask * missing_share  # 0 on the missing pixels themselves
+
+
+def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    hole = (1 - mask).expand_as(x)
+    mse = ((x_hat - x) ** 2 * hole).flatten(1).sum(1) / hole.flatten(1).sum(1)
+    return 10 * torch.log10(2.0**2 / mse)
+
+
+def optimise_z(
+    G: torch.nn.Module, x: torch.Tensor, z0: torch.Tensor, steps: int, lr: float
+) -> torch.Tensor:
+    z = z0.clone().requires_grad_(True)  # (N, z_dim): the only thing that moves
+    opt = torch.optim.Adam([z], lr=lr)
+    for _ in range(steps):
+        loss = (G(z) - x).pow(2).flatten(1).mean(1).sum()  # per-image MSE, summed over images
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return z.detach()

@@ -20,7 +20,8 @@ from typing import Any, Callable, Mapping
 from ..inpainting import MASKS
 from .colorization import plot_colorization
 from .convolution_views import plot_conv_geometry
-from .inpainting_study import plot_inpainting
+from .gan_views import latent_directions, plot_latent_walk
+from .inpainting_study import plot_one_inpainting
 
 Range = tuple[int, int, int]  # (min, max, value), step 1
 
@@ -126,18 +127,37 @@ def colorizer_explorer(models: Mapping[str, Any], x: Any, space: str = "lab"):
 
 
 def inpainting_explorer(
-    G, D, x, z_dim: int, config=None, lambdas: tuple[float, ...] = (0.0, 0.003, 0.03, 0.3, 3.0)
+    G, D, x, z_dim: int, config=None, lambdas: tuple[float, ...] = (0.0, 0.003, 0.1, 1.0, 10.0)
 ):
-    """Mask type, λ and restarts for ``inpainting_study.plot_inpainting`` on images x, every other
-    setting from ``config`` (an ``InpaintConfig``; default the fast profile's). Keep x to a few
-    images: every change re-runs the optimisation."""
+    """Pick a held-out image (its index in x: (N, C, H, W) in [-1, 1]), a mask kind, λ and the
+    number of restarts: ``inpainting_study.plot_one_inpainting`` inpaints that image live under the
+    mask the shipped table gave it, every other setting from ``config`` (an ``InpaintConfig``;
+    default the fast profile's)."""
     import ipywidgets as w
 
     controls = {
+        **sliders({"index": (0, len(x) - 1, 0)}),
         "mask": w.Dropdown(options=MASKS, value="center", description="mask"),
         "lambda_perceptual": w.SelectionSlider(
             options=list(lambdas), value=0.003, description="λ", continuous_update=False
         ),
         **sliders({"restarts": (1, 8, 1)}),
     }
-    return explorer(plot_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, config=config)
+    controls["index"].description = "image"
+    return explorer(plot_one_inpainting, controls, G=G, D=D, x=x, z_dim=z_dim, config=config)
+
+
+def latent_explorer(G: Any, z_dim: int, n_samples: int = 16, n_directions: int = 8, seed: int = 0):
+    """Walk G's latent space live: pick a sample (a fixed z), one of ``n_directions`` random
+    orthonormal directions and how far to go; draws ``gan_views.plot_latent_walk``."""
+    import torch
+
+    z = torch.randn(n_samples, z_dim, generator=torch.Generator().manual_seed(seed))
+    directions = latent_directions(z_dim, n_directions, seed)
+    controls = sliders({"sample": (0, n_samples - 1, 0), "direction": (0, n_directions - 1, 0),
+                        "reach": (1, 6, 3)})
+    return explorer(
+        lambda sample, direction, reach: plot_latent_walk(G, z[sample], directions[direction],
+                                                          float(reach)),
+        controls,
+    )
