@@ -289,24 +289,26 @@ say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
 # %% [markdown]
 # ## 6. A short live run
 #
-# The models above took minutes each. Here one trains for 150 steps from scratch, so you can see
+# The models above took minutes each. Here one trains for 100 steps from scratch, so you can see
 # the loop work and change a knob (try `lambda_l1=1.0`, or `adversarial=False`). Its numbers
 # depend on the machine; compare them with the converged row of the same loss in section 3.
 
 # %% tags=["nbval-ignore-output"]
-live_config = family["BCE + 10·L1"].config
+live_config, live_steps = family["BCE + 10·L1"].config, 100
 trainer = trainer_for(live_config,
-                      TrainConfig(steps=150, batch_size=32, sample_every=0,
+                      TrainConfig(steps=live_steps, batch_size=32, sample_every=0,
                                   checkpoint_every=0),
                       train_data, device=device, progress=False)
 trainer.fit()
 live = colorize(trainer.G, x_test, "lab")
 live_scores = palette_fidelity(live, x_test)
-print(f"after 150 steps: {100 * live_scores['on palette']:.0f} % on palette, "
+print(f"after {live_steps} steps: "
+      f"{100 * live_scores['on palette']:.0f} % on palette, "
       f"chroma {live_scores['chroma']:.1f} (converged, 1,500 steps: "
       f"{100 * by['BCE + 10·L1']['on palette']:.0f} %, "
       f"{by['BCE + 10·L1']['chroma']:.1f})")
-show_image_rows({"truth": x_test[show], "live, 150 steps": live[show]})
+show_image_rows({"truth": x_test[show],
+                 f"live, {live_steps} steps": live[show]})
 
 # %% [markdown]
 # ## 7. Exercises
