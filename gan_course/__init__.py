@@ -6,6 +6,7 @@ The GAN library, one concept per module (lower layers first; nothing here import
   ``seeded``
 - ``distributed``     torchrun: process group, ranks, barriers
 - ``checkpoint``      atomic, ``weights_only`` checkpoints
+- ``checks``          input checks: images, features, options; one clear error each
 - ``data``            embedded offline datasets and torchvision ones, batches in [-1, 1]
 - ``color``           gray and Lab views for colorization
 - ``convolution``     convolution and transposed convolution by hand, output sizes, the adjoint

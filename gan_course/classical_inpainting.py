@@ -1,5 +1,6 @@
 """Classical inpainting: what a learned inpainter has to beat. Each fills the holes of images
-y: (N, C, H, W) in [-1, 1] with a mask (N, 1, H, W), 1 = known, and keeps the known pixels exactly:
+y: (N, C, H, W) in [-1, 1] with a mask (N, 1, H, W), 1 = known, and keeps the known pixels exactly
+(what the holes of y hold is never read: NaN there is fine):
 
 - ``mean fill``: the mean of each image's known pixels, per channel;
 - ``biharmonic``: scikit-image's ``inpaint_biharmonic`` (a smooth surface through the rim);
@@ -19,8 +20,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_images, check_int, check_tensor
 from .data import to_uint8, to_unit_range
-from .inpainting import InpaintConfig, check_mask, composite, inpaint, inpainting_scores
+from .inpainting import (
+    InpaintConfig,
+    check_mask,
+    composite,
+    inpaint,
+    inpainting_scores,
+    known_pixels,
+)
 
 
 def _per_image(fill: Callable[[np.ndarray, np.ndarray], np.ndarray]):
@@ -28,7 +37,12 @@ def _per_image(fill: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     (1 = missing)."""
 
     def run(y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        m = check_mask(mask, y)
+        y, m = known_pixels(y, mask)
+        if y.shape[1] not in (1, 3):  # what OpenCV's inpainting takes
+            raise ValueError(
+                f"y must have 1 (gray) or 3 (RGB) channels, got shape {tuple(y.shape)}"
+            )
+        y, m = y.cpu(), m.cpu()
         images = to_uint8(y).permute(0, 2, 3, 1).numpy()  # (N, H, W, C)
         holes = (m[:, 0] == 0).numpy().astype(np.uint8)  # (N, H, W)
         out = np.stack([fill(img, hole).reshape(img.shape) for img, hole in zip(images, holes)])
@@ -58,7 +72,7 @@ def _opencv(flag_name: str):
 
 def mean_fill(y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Each image's hole filled with the mean of its known pixels, per channel."""
-    m = check_mask(mask, y)
+    y, m = known_pixels(y, mask)
     mean = (m * y).sum((2, 3), keepdim=True) / m.sum((2, 3), keepdim=True)  # (N, C, 1, 1)
     return composite(y, m, mean.expand_as(y))
 
@@ -117,6 +131,14 @@ def score_inpainters(
     each chunk with z seed ``chunk_seed(seed, chunk)`` (the first ``chunks`` only, if given: a
     prefix repeats the full run's numbers exactly). Returns the per-image ``inpainting_scores``
     by method and metric, each (n,), and the repaired images by method."""
+    check_images(x, "x")
+    check_mask(mask, x)
+    if labels is not None:
+        check_tensor(labels, "labels")
+        if labels.shape != (len(x),):
+            raise ValueError(f"labels must be ({len(x)},), got shape {tuple(labels.shape)}")
+    if chunks is not None:
+        chunks = check_int(chunks, "chunks", 1, -(-len(x) // CHUNK))
     scores: dict[str, dict[str, list[torch.Tensor]]] = {}
     fills: dict[str, list[torch.Tensor]] = {}
     n_chunks = -(-len(x) // CHUNK) if chunks is None else chunks

@@ -16,13 +16,23 @@ Every field of the model config (``DCGANConfig``, ``Pix2PixConfig``) and of ``Tr
 option of the same name (``z_dim`` → ``--z-dim``); options not given keep the profile's value. A run
 folder holds ``config.json``, ``checkpoints/``, ``samples/``, ``loss_curves.png`` and
 ``metrics.json``.
+
+Nothing is lost: every option, the device and the data are checked before the run folder is
+touched; ``--overwrite`` then moves the old run's own files (``RUN_FILES``) into ``previous-N/``,
+never deletes them nor a file of yours; an empty ``--out`` or a folder holding other things is
+refused; one process at a time writes a folder (``checkpoint.folder_lock``); temporary files of an
+interrupted save are removed on the next start; ``--resume`` refuses options the checkpoint fixes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import math
+import os
+import re
 import sys
 import time
 import typing
@@ -31,15 +41,55 @@ from typing import Any, Callable, Sequence
 
 from . import benchmark, distributed
 from .book import build_book
-from .checkpoint import CheckpointError
+from .checkpoint import (
+    LOCK_NAME,
+    TEMPORARY,
+    CheckpointError,
+    FolderInUseError,
+    atomic_write,
+    folder_lock,
+    remove_temporaries,
+)
 from .data import DATASETS, load_dataset
 from .dcgan import DCGANConfig
 from .encoder_decoder import EncoderDecoderConfig
-from .engine import COMPILE_BACKENDS, TrainConfig, trainer_for
+from .engine import COMPILE_BACKENDS, NonFiniteLossError, TrainConfig, checkpoint_steps, trainer_for
 from .pix2pix import Pix2PixConfig
 from .plots import SampleGrids
 from .runtime import DeviceUnavailableError, current_profile, get_device, seed_everything
 from .shipped import ARTEFACTS, describe, ship
+
+
+def _positive_int(text: str) -> int:
+    """argparse type of a model's sizes (widths, depths, layers): an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    """argparse type of every float option: a finite number (no nan, no inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _run_folder(text: str) -> Path:
+    """argparse type of ``--out``: a folder name, not an empty string (an unset shell variable
+    would otherwise put the run into the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected a folder name, got {text!r} (an unset shell variable?)"
+        )
+    return Path(text)
 
 
 def _add_dataclass_options(
@@ -47,7 +97,8 @@ def _add_dataclass_options(
 ) -> None:
     """One ``--field-name`` option per dataclass field, with the help written beside the field
     (``Annotated[type, "help"]``), the choices of a ``Literal`` type, and default None (= keep the
-    profile's value)."""
+    profile's value). A model config's integers (sizes) must be >= 1 and floats finite; its own
+    ``__post_init__`` checks the rest."""
     group = parser.add_argument_group(f"{cls.__name__} fields (default: the profile's value)")
     hints = typing.get_type_hints(cls, include_extras=True)
     fast, full = cls.for_profile("fast"), cls.for_profile("full")
@@ -77,10 +128,11 @@ def _add_dataclass_options(
         elif f.name == "dataset":
             group.add_argument(flag, dest=f.name, choices=DATASETS, default=None, help=help_text)
         else:
+            sizes = kind is int and cls is not TrainConfig  # TrainConfig checks its own ranges
             group.add_argument(
                 flag,
                 dest=f.name,
-                type=kind,
+                type=_positive_int if sizes else _finite_float if kind is float else kind,
                 default=None,
                 metavar=kind.__name__.upper(),
                 help=help_text,
@@ -131,9 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--out",
-            type=Path,
+            type=_run_folder,
             default=None,
-            help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken)",
+            help=f"run folder (default: runs/{name}-DATASET-SIZE, or -2, -3, ... if taken); an "
+            "existing folder must be a run's or empty",
+        )
+        p.add_argument(
+            "--into-existing-folder",
+            action="store_true",
+            help="let --out be an existing folder that holds other files but no run (they are "
+            "left alone; none may have a name the run writes)",
         )
         p.add_argument(
             "--resume",
@@ -144,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--overwrite",
             action="store_true",
-            help="start afresh in --out: its old checkpoints and sample grids are deleted",
+            help="start afresh in --out: once the new run's options, device and data are checked, "
+            "the old run's files are moved into --out/previous-N/ (nothing is deleted)",
         )
         p.add_argument(
             "--device", default=None, help="cpu, cuda, cuda:1, mps (default: the best available)"
@@ -288,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the profile the notebooks run in (default fast: what CI and nbval compare)",
     )
     nb.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    nb.add_argument(
+        "--discard-ipynb-edits",
+        action="store_true",
+        help="run from the .py even where the .ipynb was edited after it (that edit is lost; "
+        "without this flag such a notebook is refused: `jupytext --sync` it first)",
+    )
     return parser
 
 
@@ -310,13 +376,122 @@ def _fresh_run_dir(base: Path, resume: bool) -> Path:
     return Path(f"{base}-{n}")
 
 
+# What a run writes into its folder (this command, the trainer, plots.SampleGrids), by exact name:
+# only these are a run's own; --overwrite moves exactly these aside (not a user's step_best.pt).
+RUN_FILES = re.compile(
+    r"config\.json|metrics\.json|loss_curves\.png"
+    r"|checkpoints/step_[0-9]+\.pt|samples/step_[0-9]+\.png"
+)
+RUN_NAMES = ("config.json", "metrics.json", "loss_curves.png", "checkpoints", "samples")
+
+
+class RunFolderError(ValueError):
+    """``--out`` names a folder this run must not write into, as asked."""
+
+
+def _run_files(out: Path) -> list[Path]:
+    """The files of ``out`` that a run wrote (``RUN_FILES``), not links, nothing else."""
+    found = [out / "config.json", out / "metrics.json", out / "loss_curves.png"]
+    for sub, pattern in (("checkpoints", "step_*.pt"), ("samples", "step_*.png")):
+        if (out / sub).is_dir() and not (out / sub).is_symlink():
+            found += sorted((out / sub).glob(pattern))
+    return [
+        p
+        for p in found
+        if RUN_FILES.fullmatch(p.relative_to(out).as_posix()) and p.is_file() and not p.is_symlink()
+    ]
+
+
+def _is_run(out: Path) -> bool:
+    """``out/config.json`` is a gan-course run's (its model and train sections)."""
+    try:
+        config = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and config.get("model") in MODELS and "train" in config
+
+
+def _check_out(out: Path, args: argparse.Namespace) -> None:
+    """Refuse, before anything is written, a folder the run must not write as asked."""
+    if args.resume and args.overwrite:
+        raise RunFolderError(
+            "--resume continues a run and --overwrite starts it again; pass one of them"
+        )
+    if out.exists() and not out.is_dir():
+        raise RunFolderError(f"--out {out} is a file; expected a folder")
+    ours = lambda p: p.name == LOCK_NAME or TEMPORARY.fullmatch(p.name)
+    others = [p for p in out.iterdir() if not ours(p)] if out.is_dir() else []
+    if others and not _is_run(out):
+        if not args.into_existing_folder:
+            raise RunFolderError(
+                f"{out} holds other files but no gan-course run (no run config.json); choose "
+                "another --out, or pass --into-existing-folder to write the run beside them"
+            )
+        clash = [name for name in RUN_NAMES if (out / name).exists()]
+        if clash:
+            raise RunFolderError(
+                f"{out} already holds {', '.join(clash)}, which the run would write over; "
+                "choose another --out"
+            )
+    has_checkpoints = bool(checkpoint_steps(out))
+    if has_checkpoints and not (args.resume or args.overwrite):
+        raise RunFolderError(
+            f"{out} already holds checkpoints; pass --resume to continue that run, "
+            "--overwrite to start again, or --out to choose another folder"
+        )
+    if _is_run(out) and not (args.resume or args.overwrite):
+        raise RunFolderError(
+            f"{out} already holds a run (its config.json, no checkpoint yet); pass --overwrite "
+            "to start again, or --out to choose another folder"
+        )
+    if args.resume and not has_checkpoints:
+        raise RunFolderError(
+            f"--resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint"
+        )
+
+
+def _move_aside(out: Path) -> tuple[Path, int] | None:
+    """Move the old run's own files (``RUN_FILES``) into ``out/previous-N/``, the first free N,
+    keeping their layout; return that folder and the count, or None if there were none."""
+    files = _run_files(out)
+    if not files:
+        return None
+    n = 1
+    while (out / f"previous-{n}").exists():
+        n += 1
+    aside = out / f"previous-{n}"
+    for f in files:
+        target = aside / f.relative_to(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, target)  # a rename in one file system: nothing copied, nothing lost
+    return aside, len(files)
+
+
+@contextlib.contextmanager
+def _locked(out: Path, place: distributed.DistInfo, device: Any, say: Callable[..., None]):
+    """Rank 0 holds ``out``'s lock for the block; if it cannot, every rank stops."""
+    with contextlib.ExitStack() as stack:
+        error: Exception | None = None
+        if place.is_main:
+            try:
+                stack.enter_context(folder_lock(out, note=say))
+            except FolderInUseError as e:
+                error = e
+        if distributed.any_rank(error is not None, device):
+            raise error or FolderInUseError(f"rank 0 could not lock {out}")
+        yield
+
+
 def train_command(args: argparse.Namespace) -> Path:
     """Train ``args.model`` with the profile's configs overridden by the options given; return the
-    run folder."""
+    run folder.
+
+    Options, device and data are all checked, and the networks built, before the run folder is
+    touched: a run that cannot start leaves an old run as it was."""
     place, dist_device = distributed.setup(
         args.device
     )  # torchrun: join the group; else one process
-    say = print if place.is_main else (lambda *a, **k: None)
+    say = _print if place.is_main else (lambda *a, **k: None)
     config_cls, _ = MODELS[args.model]
     profile = current_profile(args.profile)
     model_over, train_over = _overrides(args, config_cls), _overrides(args, TrainConfig)
@@ -329,29 +504,7 @@ def train_command(args: argparse.Namespace) -> Path:
     train = TrainConfig.for_profile(profile, **train_over)
     base = Path("runs") / f"{args.model}-{config.dataset}-{config.image_size}"
     out = args.out or _fresh_run_dir(base, args.resume)
-    has_checkpoints = any((out / "checkpoints").glob("step_*.pt"))
-    distributed.barrier()  # every rank chose the same folder before rank 0 creates it
-    if args.resume and args.overwrite:
-        raise SystemExit(
-            "error: --resume continues a run and --overwrite starts it again; pass one of them"
-        )
-    if has_checkpoints and not (args.resume or args.overwrite):
-        raise SystemExit(
-            f"error: {out} already holds checkpoints; pass --resume to continue that run, "
-            "--overwrite to start again, or --out to choose another folder"
-        )
-    if args.resume and not has_checkpoints:
-        raise SystemExit(
-            f"error: --resume given but {out / 'checkpoints'} holds no step_*.pt checkpoint"
-        )
-    if (
-        args.overwrite and place.is_main
-    ):  # start again: a later --resume must not find the old run's steps
-        for old in [
-            *(out / "checkpoints").glob("step_*.pt"),
-            *(out / "samples").glob("step_*.png"),
-        ]:
-            old.unlink()
+    _check_out(out, args)  # the cheap refusals first
 
     device = dist_device or get_device(args.device)
     seed_everything(train.seed)
@@ -365,10 +518,28 @@ def train_command(args: argparse.Namespace) -> Path:
     )
     if hasattr(config, "channels"):
         config = dataclasses.replace(config, channels=data.channels)
-    if place.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(
-            json.dumps(
+    grids = [SampleGrids(out, train.sample_every)] if train.sample_every and place.is_main else []
+    trainer = trainer_for(  # checks the data against the model and builds G and D: nothing written
+        config, train, data, device=device, out_dir=out, callbacks=grids, progress=args.progress
+    )
+    distributed.barrier()  # every rank chose the same folder before rank 0 creates it
+    with _locked(out, place, device, say):
+        _check_out(out, args)  # again, under the lock: another run may have written meanwhile
+        if place.is_main:
+            removed = remove_temporaries(out, out / "checkpoints", out / "samples")
+            if removed:
+                say(
+                    f"removed {len(removed)} temporary file(s) an interrupted save left in {out}: "
+                    + ", ".join(p.name for p in removed)
+                )
+        if args.resume:  # refuses a damaged or non-finite checkpoint and changed options
+            say(f"resuming from {trainer.resume()} (step {trainer.step})")
+        elif args.overwrite and place.is_main:  # start again: --resume must not find old steps
+            moved = _move_aside(out)
+            if moved:
+                say(f"--overwrite: moved the old run's {moved[1]} files into {moved[0]}")
+        if place.is_main:
+            text = json.dumps(
                 {
                     "profile": profile,
                     "model": args.model,
@@ -379,37 +550,46 @@ def train_command(args: argparse.Namespace) -> Path:
                 },
                 indent=2,
             )
-            + "\n"
+            atomic_write(out / "config.json", lambda f: f.write((text + "\n").encode()))
+        ranks = (
+            f" on {place.world_size} ranks (batch {train.batch_size} each)"
+            if place.world_size > 1
+            else ""
         )
-    grids = [SampleGrids(out, train.sample_every)] if train.sample_every and place.is_main else []
-    trainer = trainer_for(
-        config, train, data, device=device, out_dir=out, callbacks=grids, progress=args.progress
-    )
-    if args.resume:
-        say(f"resuming from {trainer.resume()} (step {trainer.step})")
-    ranks = (
-        f" on {place.world_size} ranks (batch {train.batch_size} each)"
-        if place.world_size > 1
-        else ""
-    )
-    say(
-        f"training {args.model} on {data.name} "
-        f"({len(data)} images, {data.channels}×{config.image_size}²) "
-        f"for {train.steps} steps, profile={profile}, device={device}{ranks}"
-    )
-    on = [name for name, value in trainer.switches.items() if value is True]
-    say(
-        f"speed switches: {', '.join(on) or 'none (exact fp32)'}; torch.compile: "
-        f"{'off' if train.compile == 'off' else 'on the first step'}"
-    )
-    start = time.perf_counter()
-    history = trainer.fit()
-    say(
-        f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
-        f"loss_D={history['loss_D'][-1]:.3f}, loss_G={history['loss_G'][-1]:.3f}; run folder {out}"
-    )
+        say(
+            f"training {args.model} on {data.name} "
+            f"({len(data)} images, {data.channels}×{config.image_size}²) "
+            f"for {train.steps} steps, profile={profile}, device={device}{ranks}"
+        )
+        on = [name for name, value in trainer.switches.items() if value is True]
+        say(
+            f"speed switches: {', '.join(on) or 'none (exact fp32)'}; torch.compile: "
+            f"{'off' if train.compile == 'off' else 'on the first step'}"
+        )
+        start = time.perf_counter()
+        history = trainer.fit()  # raises on a non-finite loss or state: never "done" then
+        say(
+            f"done in {time.perf_counter() - start:.1f} s: step {trainer.step}, "
+            f"loss_D={history['loss_D'][-1]:.3f}, loss_G={history['loss_G'][-1]:.3f}; "
+            f"run folder {out}"
+        )
     distributed.teardown()
     return out
+
+
+def _print(*args: Any, **kwargs: Any) -> None:
+    """``print`` and flush; if the reader has gone (``gan-course ... | head``), send the rest of
+    the output to /dev/null instead of failing with BrokenPipeError: a run goes on."""
+    try:
+        print(*args, **kwargs, flush=True)
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, quietly
+    os.close(devnull)
 
 
 def bench_command(args: argparse.Namespace) -> str:
@@ -482,6 +662,30 @@ def _notebook_client(nb: Any, timeout: int, path: Path) -> Any:
     )
 
 
+def _pair_cells(nb: Any) -> list[tuple[str, str, list[str]]]:
+    """What a jupytext pair must agree on: each cell's type, source and tags."""
+    return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
+
+
+def _check_pair(path: Path, discard_ipynb_edits: bool) -> None:
+    """Refuse to run notebook ``path`` (.ipynb) from its .py when the .ipynb is the newer of the two
+    and its cells differ: it was edited in Jupyter, and writing the outputs would discard the edit
+    (the rule jupytext's own sync follows: the newer file is the reference)."""
+    import jupytext
+
+    text = path.with_suffix(".py")
+    if not text.is_file():
+        raise FileNotFoundError(f"{path}: no paired {text.name}; run `jupytext --sync {path}`")
+    if discard_ipynb_edits or not path.is_file() or path.stat().st_mtime <= text.stat().st_mtime:
+        return
+    if _pair_cells(jupytext.read(path)) != _pair_cells(jupytext.read(text)):
+        raise ValueError(
+            f"{path} was edited after {text.name} and their cells differ: running from the .py "
+            f"would discard that edit. Run `jupytext --sync {path}` to copy it into the .py, or "
+            "pass --discard-ipynb-edits to drop it"
+        )
+
+
 def execute_notebooks_command(args: argparse.Namespace) -> None:
     """Execute each notebook from its .py text (the source of truth), store outputs, keep the pair
     in sync.
@@ -489,14 +693,16 @@ def execute_notebooks_command(args: argparse.Namespace) -> None:
     One thread and the fast profile by default, so stored outputs are what strict nbval in CI
     reproduces.
     """
-    import os
-
     import jupytext
 
-    os.environ.update(OMP_NUM_THREADS="1", GAN_COURSE_PROFILE=args.profile)
-    paths = args.paths or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [
+        Path(p).with_suffix(".ipynb")
+        for p in args.paths or sorted(Path("notebooks").glob("[0-9][0-9]_*.ipynb"))
+    ]
+    for path in paths:  # all checked before any runs
+        _check_pair(path, args.discard_ipynb_edits)
+    os.environ.update(OMP_NUM_THREADS="1", GAN_COURSE_THREADS="1", GAN_COURSE_PROFILE=args.profile)
     for path in paths:
-        path = Path(path).with_suffix(".ipynb")
         nb = jupytext.read(path.with_suffix(".py"))
         start = time.perf_counter()
         _notebook_client(nb, args.timeout, path).execute()
@@ -512,7 +718,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             train_command(args)
         elif args.command == "ship":
             if args.list:
-                print(describe(args.out))
+                _print(describe(args.out))
             else:
                 ship(
                     args.names or None,
@@ -523,12 +729,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     jobs=args.jobs,
                 )
         elif args.command == "bench":
-            print(bench_command(args))
+            _print(bench_command(args))
         elif args.command == "book":
             start = time.perf_counter()
             html = build_book(args.dir)
             pages = len([p for p in html.rglob("*.html") if "_static" not in p.parts])
-            print(
+            _print(
                 f"built {pages} pages in {time.perf_counter() - start:.1f} s: {html / 'index.html'}"
             )
         elif args.command == "notebooks":
@@ -538,9 +744,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         FileNotFoundError,
         CheckpointError,
         DeviceUnavailableError,
+        FolderInUseError,
+        NonFiniteLossError,
     ) as e:  # one line, no traceback
         print(f"gan-course: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # a print deeper down, after the reader of stdout went (| head)
+        _drop_stdout()
+        return 141  # what a shell reports for a command stopped by SIGPIPE
     return 0
 
 

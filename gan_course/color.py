@@ -16,6 +16,8 @@ from typing import Literal, get_args
 
 import torch
 
+from .checks import check_finite, check_images, check_tensor
+
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601
 _RGB_TO_XYZ = torch.tensor(
     [
@@ -35,8 +37,18 @@ Space = Literal["gray", "lab"]  # what a colorizer predicts: RGB from gray, or a
 SPACES: tuple[str, ...] = get_args(Space)
 
 
-def _check(x: torch.Tensor, channels: int, what: str) -> None:
-    """Raise a ValueError unless x is a floating-point (B, channels, H, W) tensor."""
+def _check(
+    x: torch.Tensor,
+    channels: int,
+    what: str,
+    *,
+    finite: bool = True,
+    unit_range: bool = False,
+    warn_01: bool = True,
+) -> None:
+    """Raise a ValueError unless x is a floating-point (B, channels, H, W) tensor, with ``finite``
+    all finite, with ``unit_range`` in [-1, 1] (each a device sync)."""
+    check_tensor(x, what)
     if x.dim() != 4 or x.shape[1] != channels:
         raise ValueError(f"{what} must have shape (B, {channels}, H, W), got {tuple(x.shape)}")
     if not x.is_floating_point():
@@ -44,11 +56,22 @@ def _check(x: torch.Tensor, channels: int, what: str) -> None:
             f"{what} must be a float tensor, got {x.dtype} "
             "(uint8 images in [0, 255] become [-1, 1] with gan_course.data.to_unit_range)"
         )
+    if x.shape[0] == 0:
+        raise ValueError(f"{what} must hold at least 1 image, got shape {tuple(x.shape)}")
+    if unit_range:
+        check_images(x, what, channels=channels, warn_01=warn_01)
+    elif finite:
+        check_finite(x, what)
 
 
 def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
     """x: (B, 3, H, W) in [-1, 1] → luma (B, 1, H, W) in [-1, 1]."""
-    _check(x, 3, "rgb_to_gray input")
+    _check(x, 3, "rgb_to_gray input", unit_range=True)
+    return _gray(x)
+
+
+def _gray(x: torch.Tensor) -> torch.Tensor:
+    """``rgb_to_gray`` unchecked."""
     w = x.new_tensor(LUMA).view(1, 3, 1, 1)
     return (x * w).sum(1, keepdim=True)
 
@@ -56,14 +79,19 @@ def rgb_to_gray(x: torch.Tensor) -> torch.Tensor:
 def gray_to_rgb(g: torch.Tensor) -> torch.Tensor:
     """g: (B, 1, H, W) in [-1, 1] → (B, 3, H, W), the gray value in each channel
     (an expanded view)."""
-    _check(g, 1, "gray_to_rgb input")
+    _check(g, 1, "gray_to_rgb input", unit_range=True)
     return g.expand(-1, 3, -1, -1)
 
 
 def rgb_to_lab(x: torch.Tensor) -> torch.Tensor:
     """x: (B, 3, H, W) sRGB in [-1, 1] → Lab (B, 3, H, W): L in [0, 100], a, b in about
     [-128, 127]."""
-    _check(x, 3, "rgb_to_lab input")
+    _check(x, 3, "rgb_to_lab input", unit_range=True)
+    return _lab(x)
+
+
+def _lab(x: torch.Tensor) -> torch.Tensor:
+    """``rgb_to_lab`` unchecked."""
     rgb = ((x + 1) / 2).clamp(0, 1)
     linear = torch.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
     xyz = torch.einsum("ij,bjhw->bihw", _RGB_TO_XYZ.to(x), linear) / _WHITE.to(x).view(1, 3, 1, 1)
@@ -77,6 +105,11 @@ def rgb_to_lab(x: torch.Tensor) -> torch.Tensor:
 def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """Lab (B, 3, H, W) → sRGB (B, 3, H, W) in [-1, 1] (out-of-gamut colours clipped)."""
     _check(lab, 3, "lab_to_rgb input")
+    if lab.numel() and float(lab.abs().max()) > 1000:
+        raise ValueError(
+            f"lab_to_rgb input must be Lab (L in [0, 100], a, b about ±128; out-of-gamut colours "
+            f"are clipped), got values up to {float(lab.abs().max()):.3g} in magnitude"
+        )
     fy = (lab[:, 0] + 16) / 116
     f = torch.stack(
         [fy + lab[:, 1] / 500, fy, (fy - lab[:, 2] / 200).clamp_min(0)], 1
@@ -93,6 +126,11 @@ def normalize_lab(lab: torch.Tensor) -> torch.Tensor:
     """Lab (B, 3, H, W) → (L/50 − 1, a/110, b/110), each in about [-1, 1] (the pix2pix colorization
     scaling)."""
     _check(lab, 3, "normalize_lab input")
+    return _normalize(lab)
+
+
+def _normalize(lab: torch.Tensor) -> torch.Tensor:
+    """``normalize_lab`` unchecked."""
     return torch.cat([lab[:, :1] / 50 - 1, lab[:, 1:] / 110], 1)
 
 
@@ -116,20 +154,13 @@ def colorization_pair(
     lightness differences far below that (the palette digits' five colours differ by < 0.6 in L).
     """
     _check_space(space)
-    _check(x, 3, "colorization input")
-    lo, hi = (
-        torch.stack(x.aminmax()).tolist() if check_range and x.numel() else (0.0, 0.0)
-    )  # one device sync
-    if lo < -1.001 or hi > 1.001:
-        raise ValueError(
-            f"colorization input must be in [-1, 1], got values in [{lo:.3g}, {hi:.3g}] "
-            "(uint8 images: use gan_course.data.to_unit_range)"
-        )
+    # finite and in [-1, 1]: one device sync, skipped with check_range=False
+    _check(x, 3, "colorization input", finite=check_range, unit_range=check_range)
     if space == "gray":
-        return ((rgb_to_gray(x) + 1) * 127.5).round() / 127.5 - 1, x  # luma in 256 levels
-    lab = rgb_to_lab(x)  # (B, 3, H, W)
+        return ((_gray(x) + 1) * 127.5).round() / 127.5 - 1, x  # luma in 256 levels
+    lab = _lab(x)  # (B, 3, H, W)
     lab = torch.cat([lab[:, :1].round(), lab[:, 1:]], 1)  # L in whole units
-    lab = normalize_lab(lab)
+    lab = _normalize(lab)
     return lab[:, :1], lab[:, 1:]
 
 
@@ -140,7 +171,7 @@ def colorization_to_rgb(A: torch.Tensor, B: torch.Tensor, space: str = "gray") -
     (B, 2, H, W).
     """
     _check_space(space)
-    _check(A, 1, "condition A")
+    _check(A, 1, "condition A", unit_range=True, warn_01=False)  # L or luma: [0, 1] is bright
     _check(B, TARGET_CHANNELS[space], f"target B ({space} space)")
     if A.shape[0] != B.shape[0] or A.shape[2:] != B.shape[2:]:
         raise ValueError(
@@ -165,9 +196,11 @@ def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, 
     ``gray copy``: the gray image in all three channels. ``mean colour``: each pixel keeps its own
     lightness L and gets the training set's mean chroma (a, b).
     """
+    check_images(x, "x", channels=3)
+    check_images(x_train, "x_train", channels=3)
     lab = rgb_to_lab(x)  # (N, 3, H, W)
     # the training set's mean (a, b), summed in chunks: CIFAR-10's 50,000 images fit either way
-    total = sum(rgb_to_lab(chunk).sum((0, 2, 3)) for chunk in x_train.split(4096))
+    total = sum(_lab(chunk).sum((0, 2, 3)) for chunk in x_train.split(4096))
     mean_ab = (total / (len(x_train) * x_train.shape[2] * x_train.shape[3]))[1:]  # (2,)
     lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
     return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}

@@ -25,21 +25,22 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .checks import check_images, check_int, check_tensor
 from .data import to_uint8, to_unit_range
 
 
-def _check_images(x: torch.Tensor) -> None:
-    if x.dim() != 4 or x.shape[1] not in (1, 3):
-        raise ValueError(f"images must be (N, 1 or 3, H, W) in [-1, 1], got {tuple(x.shape)}")
+def _check_images(x: torch.Tensor, name: str = "x") -> None:
+    check_images(x, name, channels=(1, 3))
 
 
 def bicubic_roundtrip(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int]:
     """x: (N, C, S, S) in [-1, 1] → (bicubic down by ``factor`` (antialiased), stored as uint8,
     bicubic up again, (N, C, S, S) in [-1, 1]; bytes kept per image)."""
     _check_images(x)
-    if factor < 1 or x.shape[-1] % factor:
+    factor = check_int(factor, "factor", 1)
+    if x.shape[-1] % factor or x.shape[-2] % factor:
         raise ValueError(
-            f"factor must be >= 1 and divide the image side {x.shape[-1]}, got {factor}"
+            f"factor must divide the image sides of x {tuple(x.shape[-2:])}, got {factor}"
         )
     small = F.interpolate(
         x.float(), scale_factor=1 / factor, mode="bicubic", antialias=True, align_corners=False
@@ -77,6 +78,7 @@ def jpeg_roundtrip(x: torch.Tensor, max_bytes: int) -> tuple[torch.Tensor, float
     from PIL import Image
 
     _check_images(x)
+    max_bytes = check_int(max_bytes, "max_bytes", 1)
     out, used = [], []
     for img in to_uint8(x).permute(0, 2, 3, 1).numpy():  # (S, S, C) uint8
         pil = Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img)
@@ -96,7 +98,11 @@ def jpeg_roundtrip(x: torch.Tensor, max_bytes: int) -> tuple[torch.Tensor, float
 
 def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
     """f: (N, ...) → f rounded to 256 levels between each sample's min and max, same shape and
-    dtype."""
+    dtype. No value check (a device sync): it runs inside training steps."""
+    check_tensor(f, "f")
+    if f.dim() < 2 or f.shape[0] == 0 or f[0].numel() == 0 or not f.is_floating_point():
+        raise ValueError(f"f must be a float (N, ...) tensor with N >= 1 values per sample, got "
+                         f"{f.dtype} {tuple(f.shape)}")
     flat = f.flatten(1)
     lo, hi = flat.min(1, keepdim=True).values, flat.max(1, keepdim=True).values
     scale = (hi - lo).clamp_min(1e-12) / 255
@@ -107,10 +113,14 @@ def pca_fit(x_train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean (d,), the first ``k`` principal components (k, d) as orthonormal rows), float64, of
     x_train: (M, C, S, S) flattened to d = C·S·S. Computed from the smaller of the M×M Gram matrix
     and the d×d covariance (one symmetric eigendecomposition, not a full SVD)."""
-    _check_images(x_train)
+    _check_images(x_train, "x_train")
     d = x_train[0].numel()
+    k = check_int(k, "k")
     if not 1 <= k <= min(d, len(x_train)):
-        raise ValueError(f"k must be in [1, {min(d, len(x_train))}], got {k}")
+        raise ValueError(
+            f"k must be in [1, {min(d, len(x_train))}] (at most the values per image and the "
+            f"images of x_train), got {k}"
+        )
     flat = x_train.flatten(1).double()  # (M, d)
     mean = flat.mean(0)
     centred = flat - mean
@@ -137,14 +147,24 @@ def pca_roundtrip(
     The components are fitted on x_train only: x is held out. ``fit``: ``pca_fit(x_train, K)``
     for some K ≥ k, to fit once for several k."""
     _check_images(x)
-    _check_images(x_train)
+    _check_images(x_train, "x_train")
     if x.shape[1:] != x_train.shape[1:]:
         raise ValueError(
             f"x {tuple(x.shape[1:])} and x_train {tuple(x_train.shape[1:])} must share C, H, W"
         )
     d = x[0].numel()
+    k = check_int(k, "k")
     if not 1 <= k <= min(d, len(x_train)):
-        raise ValueError(f"k must be in [1, {min(d, len(x_train))}], got {k}")
+        raise ValueError(
+            f"k must be in [1, {min(d, len(x_train))}] (at most the values per image and the "
+            f"images of x_train), got {k}"
+        )
+    if fit is not None and (
+        not isinstance(fit, tuple) or len(fit) != 2
+        or not all(isinstance(t, torch.Tensor) for t in fit)
+        or fit[0].shape != (d,) or fit[1].dim() != 2 or fit[1].shape[1] != d
+    ):
+        raise ValueError(f"fit must be pca_fit(x_train, K): (mean ({d},), components (K, {d}))")
     mean, basis = fit if fit is not None else pca_fit(x_train, k)
     if len(basis) < k:
         raise ValueError(f"the fit holds {len(basis)} components, fewer than k = {k}")

@@ -28,7 +28,17 @@ Real datasets keep torchvision's own loading code and download only when asked (
 ``svhn``, and ``imagefolder`` (any folder in ImageFolder layout, e.g. the CIFAR-10 JPEG copy with
 ``train/<class>/`` and ``test/<class>/``). Their resized tensors are cached as ``.pt`` files
 (``<root>/cache/``; for ``imagefolder`` under ``default_data_root()/cache/``) so a second load takes
-a moment; delete the cache folder to rebuild it.
+a moment; delete the cache folder to rebuild it. An image folder's cache is keyed on the name, size
+and modification time of every image in it, so a changed folder is read again; an unreadable cache
+file is rebuilt.
+
+Image folders: every file in a class folder (and its sub-folders) must be an image
+(``IMAGE_EXTENSIONS``); hidden files and folders (``.name``) and OS metadata (``SKIPPED_NAMES``)
+are skipped; links are followed, a link back to a folder already read is refused. Each image becomes
+8-bit RGB: gray, palette, CMYK and YCbCr images are converted, an alpha channel is dropped, 16-bit
+images are scaled to 8 bits (v / 257), the EXIF orientation is applied. Anything else — a corrupt
+or truncated file, a float or other unusual mode, a stray file, an empty class folder, images
+outside class folders — is refused with an error naming the file or folder.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -45,6 +56,7 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import atomic_save
+from .checks import check_int
 from .color import LUMA
 
 EMBEDDED_DATASETS = ("digits", "photos", "faces", "palette")
@@ -74,6 +86,15 @@ EXPECTED_FILES = {
     "identity_CelebA.txt, list_bbox_celeba.txt, list_landmarks_align_celeba.txt)",
     "svhn": "train_32x32.mat, test_32x32.mat, extra_32x32.mat",
 }
+
+MAX_IMAGE_SIZE = 1024
+MAX_BYTES = 8 * 2**30  # the most memory one loaded set may take (uint8 images)
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+SKIPPED_NAMES = ("Thumbs.db", "desktop.ini", "__MACOSX")  # OS metadata, skipped like hidden files
+FOLDER_FORMAT = 2  # bump when image-folder decoding changes: old caches are then not read
+# PIL modes an image folder reads (converted to 8-bit RGB); 16-bit ones are scaled by 1/257
+_RGB_MODES = ("1", "L", "P", "RGB", "RGBA", "RGBX", "RGBa", "LA", "La", "PA", "CMYK", "YCbCr")
+_16BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
 TEST_PHOTOS = ("coffee", "flower", "grace_hopper")  # whole photos held out for photos' test split
 PHOTO_SCALES = 6  # crop sides per photo, geometric from image_size to half the short side
@@ -196,20 +217,34 @@ def load_dataset(
     ``root`` is the dataset's folder (default ``default_data_root() / name``; required for
     ``imagefolder``); ``download=True`` lets torchvision fetch a missing dataset.
     """
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names: {', '.join(DATASETS)}")
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8:
         raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
-    if split not in SPLITS[name]:
+    check_int(image_size, "image_size", 8, MAX_IMAGE_SIZE)
+    if not isinstance(split, str) or split not in SPLITS[name]:
         raise ValueError(
             f"unknown split {split!r} for {name}; valid splits: {', '.join(SPLITS[name])}"
         )
     if channels not in (None, 1, 3):
         raise ValueError(f"channels must be 1, 3 or None (the dataset's own), got {channels!r}")
-    if n is not None and n < 1:
-        raise ValueError(f"n must be >= 1 or None (all images), got {n}")
+    if n is not None:
+        check_int(n, "n", 1)
+    check_int(seed, "seed", 0)
+    if not isinstance(download, bool):
+        raise TypeError(f"download must be True or False, got {download!r}")
+    if root is not None and (
+        not isinstance(root, (str, os.PathLike)) or str(root).strip() == "" or "\0" in str(root)
+    ):
+        raise ValueError(f"root must be a folder path (str or Path, not empty), got {root!r}")
     if name == "photos":
-        data = _photos(image_size, split, n or (2048 if split == "train" else 512), seed)
+        n = n or (2048 if split == "train" else 512)
+        if n * 3 * image_size**2 > MAX_BYTES:
+            raise ValueError(
+                f"n = {n} photo crops of {image_size}² would take "
+                f"{n * 3 * image_size**2 / 2**30:.1f} GiB; keep it under {MAX_BYTES // 2**30} GiB"
+            )
+        data = _photos(image_size, split, n, seed)
     elif name in ("digits", "faces", "palette"):
         if name == "palette":
             data = _palette(image_size, split, seed)
@@ -497,26 +532,12 @@ def _torchvision(
     file."""
     key = f"{split}-{image_size}" + ("" if n is None else f"-n{n}-seed{seed}")
     if name == "imagefolder":
-        if root is None:
-            raise ValueError(
-                "dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
-                "or of train/<class>/ and test/<class>/)"
-            )
-        folder = _image_folder(Path(root).expanduser(), split)
-        classes = _folder_classes(Path(root).expanduser())
-        # the cache sits outside the folder (a cache/ there would read as a class) and its name
-        # changes when the folder moves or a class folder gains or loses files
-        stamp = [(d.name, d.stat().st_mtime_ns) for d in sorted(folder.iterdir()) if d.is_dir()]
-        digest = hashlib.sha1(repr((str(folder.resolve()), stamp, classes)).encode()).hexdigest()[
-            :12
-        ]
-        cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
-    else:
-        root = Path(root).expanduser() if root is not None else default_data_root() / name
-        cache = root / "cache" / f"{name}-{key}.pt"
-    if cache.is_file():
-        state = torch.load(cache, weights_only=True)
-        return ImageSet(state["images"], state["labels"], tuple(state["classes"]) or None, name)
+        return _image_folder_set(root, split, image_size, n, seed, key)
+    root = Path(root).expanduser() if root is not None else default_data_root() / name
+    cache = root / "cache" / f"{name}-{key}.pt"
+    cached = _read_cache(cache, image_size, name)
+    if cached is not None:
+        return cached
 
     from torchvision import datasets as tvd
 
@@ -526,19 +547,9 @@ def _torchvision(
         "flowers102": lambda: tvd.Flowers102(root, split=split, download=download),
         "celeba": lambda: tvd.CelebA(root, split=split, target_type=[], download=download),
         "svhn": lambda: tvd.SVHN(root, split=split, download=download),
-        "imagefolder": lambda: _numbered_image_folder(folder, classes),
     }
     try:
         dataset = constructors[name]()
-        if name == "imagefolder" and len(dataset) == 0:
-            raise FileNotFoundError("no image files found")
-    except (
-        FileNotFoundError
-    ) as e:  # ImageFolder: no class folders, or a class folder without images
-        raise FileNotFoundError(
-            f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
-            f".png|.jpg ({e})"
-        ) from e
     except (
         RuntimeError
     ) as e:  # torchvision: "Dataset not found or corrupted. You can use download=True ..."
@@ -560,12 +571,66 @@ def _torchvision(
     return data
 
 
+def _read_cache(cache: Path, image_size: int, name: str) -> ImageSet | None:
+    """The ImageSet cached at ``cache``, or None when there is none or it cannot be read (a damaged
+    or foreign file is rebuilt, with a warning, never served)."""
+    if not cache.is_file():
+        return None
+    try:
+        state = torch.load(cache, weights_only=True)
+        data = ImageSet(
+            state["images"], state["labels"], tuple(state["classes"]) or None, name
+        )
+        if data.images.shape[1:] != (3, image_size, image_size):
+            raise ValueError(f"images {tuple(data.images.shape)}")
+        return data
+    except Exception as e:  # noqa: BLE001 — any damage means: rebuild from the source
+        warnings.warn(f"dataset cache {cache} is unreadable ({e}); rebuilding it", stacklevel=3)
+        return None
+
+
+def _image_folder_set(
+    root: str | Path | None, split: str, image_size: int, n: int | None, seed: int, key: str
+) -> ImageSet:
+    """An image folder's split, decoded once and cached under ``default_data_root()/cache`` (a
+    cache/ inside the folder would read as a class) by a digest of every image's name, size and
+    modification time: a changed folder never gets a stale cache."""
+    if root is None:
+        raise ValueError(
+            "dataset 'imagefolder' needs root=PATH (a folder of <class>/<image> files, "
+            "or of train/<class>/ and test/<class>/)"
+        )
+    root = Path(root).expanduser()
+    folder = _image_folder(root, split)
+    classes = _folder_classes(root)
+    samples = _folder_samples(folder, classes)
+    stamp = [
+        (str(p.relative_to(folder)), st.st_size, st.st_mtime_ns)
+        for p, st in ((p, p.stat()) for p, _ in samples)
+    ]
+    state = (FOLDER_FORMAT, str(folder.resolve()), classes, stamp)
+    digest = hashlib.sha1(repr(state).encode()).hexdigest()[:16]
+    cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
+    cached = _read_cache(cache, image_size, "imagefolder")
+    if cached is not None:
+        return cached
+    index = kept_indices(len(samples), n, seed)
+    images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
+    for i, j in enumerate(index.tolist()):
+        images[i] = _resize_square(read_image(samples[j][0])[None], image_size)[0]
+    labels = torch.tensor([samples[j][1] for j in index.tolist()], dtype=torch.int64)
+    data = ImageSet(images, labels, tuple(classes), "imagefolder")
+    atomic_save(cache, {"images": data.images, "labels": data.labels, "classes": classes})
+    return data
+
+
 def _image_folder(root: Path, split: str) -> Path:
     """The folder of class folders for ``split``: ``root/<split>`` when root has split folders, else
     root."""
     if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
         raise FileNotFoundError(
-            f"image folder {root} does not exist; expected {root}/<class>/<image>.png|.jpg "
+            f"image folder {root} {what}; expected {root}/<class>/<image>.png|.jpg "
             f"or {root}/train/<class>/…, {root}/test/<class>/…"
         )
     found = _split_folders(root)
@@ -582,6 +647,11 @@ def _image_folder(root: Path, split: str) -> Path:
     )
 
 
+def _skipped(path: Path) -> bool:
+    """Hidden files and folders and OS metadata, which an image folder ignores."""
+    return path.name.startswith(".") or path.name in SKIPPED_NAMES
+
+
 def _split_folders(root: Path) -> list[str]:
     """The split folders (train/, test/) an image folder has; none when its class folders sit in
     root."""
@@ -592,19 +662,88 @@ def _folder_classes(root: Path) -> list[str]:
     """The class names of an image folder: the union over its split folders (or root's own class
     folders), so every split numbers the classes alike even when one split lacks a class."""
     folders = [root / s for s in _split_folders(root)] or [root]
-    return sorted({d.name for f in folders for d in f.iterdir() if d.is_dir()})
+    return sorted({d.name for f in folders for d in f.iterdir() if d.is_dir() and not _skipped(d)})
 
 
-def _numbered_image_folder(folder: Path, classes: list[str]):
-    """torchvision's ImageFolder over ``folder`` with the class numbering ``classes`` (not just its
-    own folders)."""
-    from torchvision.datasets import ImageFolder
+def _folder_samples(folder: Path, classes: list[str]) -> list[tuple[Path, int]]:
+    """(image file, class index) for every image under ``folder/<class>/`` (sub-folders included),
+    in sorted order; a clear error naming any file or folder that does not fit the layout."""
+    stray = sorted(p.name for p in folder.iterdir() if not p.is_dir() and not _skipped(p))
+    present = [c for c in classes if (folder / c).is_dir()]
+    if stray:
+        where = "instead of class folders" if not present else "beside its class folders"
+        raise ValueError(
+            f"{folder} holds files {where}: {', '.join(stray[:5])}"
+            f"{' …' if len(stray) > 5 else ''}; expected {folder}/<class>/<image>.png|.jpg"
+        )
+    seen = {(folder / c).resolve() for c in present}  # a link back to any of them is a loop
+    files = {c: _image_files(folder / c, seen) for c in present}
+    if not any(files.values()):
+        raise FileNotFoundError(
+            f"no images in ImageFolder layout in {folder}: expected {folder}/<class>/<image>"
+            f"{'|'.join(IMAGE_EXTENSIONS)}"
+        )
+    empty = [c for c in present if not files[c]]
+    if empty:
+        raise FileNotFoundError(
+            f"class folder {folder / empty[0]} holds no images: add images or remove the folder"
+        )
+    return [(p, classes.index(c)) for c in present for p in files[c]]
 
-    class Numbered(ImageFolder):
-        def find_classes(self, directory):
-            return classes, {c: i for i, c in enumerate(classes)}
 
-    return Numbered(str(folder), allow_empty=True)
+def _image_files(folder: Path, seen: set[Path]) -> list[Path]:
+    """Every image file under ``folder``, sorted, links followed; ``seen``: the real paths of the
+    folders read so far (a link to one of them would read it twice)."""
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if _skipped(entry):
+            continue
+        if entry.is_dir():
+            real = entry.resolve()
+            if real in seen:
+                raise ValueError(
+                    f"{entry} links to a folder already read ({real}): remove the link"
+                )
+            seen.add(real)
+            found += _image_files(entry, seen)
+        elif entry.is_file():
+            if entry.suffix.lower() not in IMAGE_EXTENSIONS:
+                raise ValueError(
+                    f"{entry} is not an image file (expected {', '.join(IMAGE_EXTENSIONS)}): "
+                    "move it out of the class folder"
+                )
+            found.append(entry)
+        else:
+            raise FileNotFoundError(f"{entry} is not a readable file (a broken link?)")
+    return found
+
+
+def read_image(path: str | Path) -> torch.Tensor:
+    """One image file as 8-bit RGB, uint8 (3, H, W): gray, palette, CMYK and YCbCr converted,
+    alpha dropped, 16-bit scaled by 1/257, EXIF orientation applied; a ValueError naming the file
+    if it is corrupt, truncated or of a mode that has no such reading (float, 32-bit, Lab …)."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as image:
+            image.load()  # decode now: a truncated file fails here, not later
+            image = ImageOps.exif_transpose(image)
+            mode = image.mode
+            if mode in _16BIT_MODES:
+                values = np.asarray(image).astype(np.int64)  # (H, W)
+                if values.min() < 0 or values.max() > 65535:
+                    raise ValueError(f"mode {mode} values outside 0..65535")
+                gray = torch.from_numpy(np.rint(values / 257).astype(np.uint8))  # (H, W)
+                return gray.expand(3, -1, -1).contiguous()
+            if mode not in _RGB_MODES:
+                raise ValueError(f"unsupported image mode {mode}")
+            rgb = np.array(image.convert("RGB"))  # (H, W, 3) uint8
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
+        raise ValueError(
+            f"cannot read image {path}: {e}; expected an 8- or 16-bit gray, palette, RGB or "
+            "CMYK image (replace or remove the file)"
+        ) from None
+    return torch.from_numpy(rgb).permute(2, 0, 1).contiguous()
 
 
 def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> ImageSet:
@@ -615,7 +754,10 @@ def _materialise(dataset, index: torch.Tensor, image_size: int, name: str) -> Im
     images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
     labels = []
     for i, j in enumerate(index.tolist()):
-        image, target = dataset[j]
+        try:
+            image, target = dataset[j]
+        except (OSError, SyntaxError, ValueError) as e:  # PIL: a corrupt or truncated file
+            raise ValueError(f"{name}: cannot read image {j} ({e}); the copy is damaged") from None
         images[i] = _resize_square(pil_to_tensor(image.convert("RGB"))[None], image_size)[0]
         labels.append(
             target if isinstance(target, int) else -1

@@ -8,13 +8,18 @@ GAN *this* GAN lives in an **objective** (see ``GANObjective``): how G is fed fr
 - a history of per-step ``loss_D``, ``loss_G``, ``d_real`` = mean sigmoid(D(x)), ``d_fake`` =
   mean sigmoid(D(G(z))), any extra terms the objective returns, and the wall time;
 - statistics stay on the device and are read every ``log_every`` steps (one host sync, not one per
-  step); a non-finite loss stops training with ``NonFiniteLossError`` and no checkpoint is written
-  after it, so the last good one survives;
+  step); a non-finite loss stops training with ``NonFiniteLossError``. At the same reads, before
+  every checkpoint and at the end, G's and D's weights, their buffers (BatchNorm running
+  statistics) and the optimiser moments are checked finite (``NonFiniteStateError``: a loss can
+  stay finite while a running variance is already inf). Nothing non-finite is ever written, so the
+  "last good checkpoint" a message names is finite, and a run ending non-finite never returns;
 - atomic checkpoints every ``checkpoint_every`` steps, callbacks (``plots.SampleGrids`` draws sample
   grids and loss curves; the trainer itself draws nothing), and a ``tqdm.auto`` progress bar;
 - resume: a checkpoint holds models, optimisers, RNG states, the step and the history, and the data
   stream is a pure function of (seed, step), so a resumed CPU run is bit-identical to one that was
-  never interrupted;
+  never interrupted (a ``kill -9`` included: checkpoints are atomic). Resuming refuses options that
+  the checkpoint fixes (the model config and ``RESUME_FIXED``: the optimiser's and the data
+  stream's) when they differ, listing each, so the config recorded and the training never disagree;
 - speed on CUDA (``TrainConfig.precision`` / ``channels_last`` / ``fused_adam`` /
   ``data_on_device``, "auto" = on there): bf16 autocast around forward passes and losses, NHWC
   memory format, fused Adam, the uint8 dataset held on the GPU and batched and flipped there,
@@ -45,7 +50,7 @@ from typing import Annotated, Any, ClassVar, Iterable, Iterator, Literal, Protoc
 import torch
 from torch import nn
 
-from .checkpoint import load_checkpoint, load_state, save_checkpoint
+from .checkpoint import CheckpointError, atomic_write, load_checkpoint, load_state, save_checkpoint
 from .data import ImageSet, iterate_batches
 from . import distributed
 from .runtime import (
@@ -179,8 +184,20 @@ class TrainConfig:
         return replace(base, **overrides)
 
 
+# What a checkpoint fixes: resuming with another value would be recorded but not followed (Adam's
+# lr and betas come back from the checkpoint, z and the batches from its RNG states and fixed
+# input). Everything else in TrainConfig (how long, how often to log and save, the speed switches)
+# may change on resume.
+RESUME_FIXED = ("batch_size", "lr_G", "lr_D", "beta1", "beta2", "seed", "hflip", "n_samples")
+
+
 class NonFiniteLossError(FloatingPointError):
     """A loss became NaN or infinite; training stopped and the last good checkpoint was kept."""
+
+
+class NonFiniteStateError(NonFiniteLossError):
+    """G's or D's weights, buffers (BatchNorm statistics) or optimiser moments became NaN or
+    infinite; training stopped before writing them and the last good checkpoint was kept."""
 
 
 class Callback:
@@ -491,6 +508,7 @@ class GANTrainer:
                 self._pending.append((self.step, time.perf_counter() - self._t0, stats))
                 if self.step % cfg.log_every == 0 or self.step == total:
                     rows = self.flush()
+                    self.check_state(collective=True)
                     if bar is not None and rows:
                         bar.set_postfix(
                             loss_D=f"{rows[-1]['loss_D']:.3f}",
@@ -500,7 +518,8 @@ class GANTrainer:
                 if bar is not None:
                     bar.update(1)
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
-                    self.flush()  # on every rank: the non-finite check is collective
+                    self.flush()  # on every rank: the non-finite checks are collective
+                    self.check_state(collective=True)
                     if writes:
                         self.save_checkpoint()
                 for cb in self.callbacks:
@@ -508,6 +527,7 @@ class GANTrainer:
                 if self.step >= total:
                     break
             self.flush()
+            self.check_state(collective=True)  # a run ending non-finite is not done
             if writes:
                 if self.last_checkpoint is None or not self.last_checkpoint.name.endswith(
                     f"{self.step:06d}.pt"
@@ -547,20 +567,63 @@ class GANTrainer:
                 + ", ".join(f"{k}={bad[k]}" for k in keys if not math.isfinite(bad[k]))
                 + ")"
             )
-            kept = (
-                f"the last good checkpoint is {self.last_checkpoint}"
-                if self.last_checkpoint
-                else "no checkpoint had been written yet"
-                if self.dist.is_main
-                else "rank 0 names the last good checkpoint"
-            )
             raise NonFiniteLossError(
-                f"non-finite loss {where}; training stopped and {kept}. "
+                f"non-finite loss {where}; training stopped and {self._kept()}. "
                 "Lower the learning rates or check the data range ([-1, 1])."
             )
         for cb in self.callbacks:
             cb.on_log(self, rows)
         return rows
+
+    def _kept(self) -> str:
+        return (
+            f"the last good checkpoint is {self.last_checkpoint}"
+            if self.last_checkpoint
+            else "no checkpoint had been written yet"
+            if self.dist.is_main
+            else "rank 0 names the last good checkpoint"
+        )
+
+    def non_finite(self) -> list[str]:
+        """Names of the floating-point tensors of the training state that hold a NaN or an inf:
+        G's and D's parameters and buffers (``D.features.3.running_var``) and the Adam moments
+        (``opt_G.net.0.weight.exp_avg_sq``). One host sync."""
+        named = [
+            (f"{side}.{key}", t)
+            for side, module in (("G", self.G), ("D", self.D))
+            for key, t in module.state_dict().items()
+        ]
+        for side, module, opt in (("opt_G", self.G, self.opt_G), ("opt_D", self.D, self.opt_D)):
+            names = {p: n for n, p in module.named_parameters()}
+            named += [
+                (f"{side}.{names.get(p, '?')}.{key}", t)
+                for p, moments in opt.state.items()
+                for key, t in moments.items()
+                if isinstance(t, torch.Tensor)
+            ]
+        named = [(n, t) for n, t in named if t.is_floating_point() and t.numel()]
+        if not named:
+            return []
+        flags = [torch.isfinite(t).all().to(self.device) for _, t in named]  # Adam's step: CPU
+        finite = torch.stack(flags).tolist()
+        return [n for (n, _), ok in zip(named, finite) if not ok]
+
+    def check_state(self, *, collective: bool = False) -> None:
+        """Raise ``NonFiniteStateError`` if ``non_finite()`` names anything (with ``collective``,
+        if it does on any rank: every rank calls it at the same steps and all stop together)."""
+        bad = self.non_finite()
+        stop = distributed.any_rank(bool(bad), self.device) if collective else bool(bad)
+        if stop:
+            what = (
+                f"{bad[0]}" + (f" and {len(bad) - 1} more tensors" if len(bad) > 1 else "")
+                if bad
+                else "another rank's state"
+            )
+            raise NonFiniteStateError(
+                f"non-finite weights or statistics by step {self.step} ({what}); training "
+                f"stopped without saving them and {self._kept()}. Lower the learning rates or "
+                "check the data range ([-1, 1])."
+            )
 
     @torch.no_grad()
     def sample(self, g_input: torch.Tensor | None = None) -> torch.Tensor:
@@ -610,13 +673,24 @@ class GANTrainer:
             raise ValueError(
                 f"checkpoint is a {state.get('kind')!r} run, this trainer trains {self.kind!r}"
             )
-        saved_meta = state.get("meta", {})
-        differing = {k for k in self.meta if k in saved_meta and saved_meta[k] != self.meta[k]}
-        if differing:
-            k = sorted(differing)[0]
+        saved_meta, saved_train = state.get("meta", {}), state.get("train_config", {})
+        changed = [
+            (k, saved_meta[k], self.meta[k])
+            for k in self.meta
+            if k in saved_meta and saved_meta[k] != self.meta[k]
+        ] + [
+            (k, saved_train[k], getattr(self.config, k))
+            for k in RESUME_FIXED
+            if k in saved_train and saved_train[k] != getattr(self.config, k)
+        ]
+        if changed:
             raise ValueError(
-                f"checkpoint was trained with {k}={saved_meta[k]!r}, "
-                f"this run has {k}={self.meta[k]!r}"
+                "cannot resume with changed options (the checkpoint's optimiser, data stream and "
+                "networks would not follow them): "
+                + "; ".join(
+                    f"{k}={old!r} in the checkpoint, {new!r} now" for k, old, new in changed
+                )
+                + ". Drop them to continue the run, or start a new run with them."
             )
         load_state(self.G, state["G"], name="generator")
         load_state(self.D, state["D"], name="discriminator")
@@ -649,9 +723,9 @@ class GANTrainer:
             if self.out_dir is None:
                 raise ValueError("save_checkpoint needs a path when the trainer has no out_dir")
             path = self.out_dir / "checkpoints" / f"step_{self.step:06d}.pt"
-        state = (
-            self.state_dict()
-        )  # flushes first: a non-finite loss raises before anything is written
+        self.flush()  # a non-finite loss raises before anything is written ...
+        self.check_state()  # ... and so do non-finite weights or BatchNorm statistics
+        state = self.state_dict()
         self.last_checkpoint = save_checkpoint(path, state)
         for cb in self.callbacks:
             cb.on_checkpoint(self, self.last_checkpoint)
@@ -667,6 +741,13 @@ class GANTrainer:
         # on the CPU: RNG states must stay there; weights and optimiser states move to their
         # parameters
         self.load_state_dict(load_checkpoint(path, kind=self.kind, map_location="cpu"))
+        bad = self.non_finite()
+        if bad:  # written before the check existed: training from it would go on in NaN
+            raise CheckpointError(
+                f"checkpoint {path} holds non-finite values ({bad[0]}"
+                + (f" and {len(bad) - 1} more" if len(bad) > 1 else "")
+                + "): training cannot continue from it; move it away to resume from an earlier one"
+            )
         self.last_checkpoint = Path(path)
         return self.last_checkpoint
 
@@ -690,9 +771,8 @@ class GANTrainer:
             "compiled": self.compiled,
             **{f"final_{k}": round(mean(k), 5) for k in h if k not in ("step", "time")},
         }
-        path = self.out_dir / "metrics.json"
-        path.write_text(json.dumps(metrics, indent=2) + "\n")
-        return path
+        text = json.dumps(metrics, indent=2) + "\n"
+        return atomic_write(self.out_dir / "metrics.json", lambda f: f.write(text.encode()))
 
 
 def trainer_for(
@@ -723,12 +803,23 @@ def _keep_fused(opt: torch.optim.Optimizer, fused: bool | None) -> None:
                 )
 
 
+def checkpoint_steps(out_dir: str | Path) -> dict[int, Path]:
+    """The trainer's own checkpoints in ``out_dir/checkpoints``, by step: ``step_<digits>.pt``
+    only (a user's ``step_best.pt`` is not one)."""
+    folder = Path(out_dir) / "checkpoints"
+    return {
+        int(p.stem[5:]): p
+        for p in folder.glob("step_*.pt")
+        if p.stem[5:].isascii() and p.stem[5:].isdigit() and p.is_file()
+    }
+
+
 def latest_checkpoint(out_dir: str | Path) -> Path:
     """The highest-step ``step_N.pt`` under ``out_dir/checkpoints``, by the step number, not the
     name: from step 1,000,000 on the names grow a digit, and ``step_1000000.pt`` sorts before
     ``step_999999.pt``. Files named otherwise (``step_best.pt``) are not steps and are ignored."""
     folder = Path(out_dir) / "checkpoints"
-    found = {int(p.stem[5:]): p for p in folder.glob("step_*.pt") if p.stem[5:].isdigit()}
+    found = checkpoint_steps(out_dir)
     if not found:
         raise FileNotFoundError(
             f"no checkpoint to resume from: {folder} holds no step_<number>.pt files"

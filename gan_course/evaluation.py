@@ -25,6 +25,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import load_checkpoint, load_state, save_checkpoint
+from .checks import (
+    check_features,
+    check_generator,
+    check_images,
+    check_int,
+    check_number,
+    check_tensor,
+)
 from .runtime import eval_mode, seeded
 
 
@@ -56,6 +64,8 @@ class FeatureNet(nn.Module):
             raise ValueError(
                 f"FeatureNet expects (N, {self.channels}, H, W) in [-1, 1], got {tuple(x.shape)}"
             )
+        if min(x.shape[-2:]) < 4:
+            raise ValueError(f"FeatureNet needs images of at least 4×4, got {tuple(x.shape)}")
         return self.body(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -65,6 +75,13 @@ class FeatureNet(nn.Module):
 def train_feature_net(x: torch.Tensor, y: torch.Tensor, n_classes: int, *, steps: int = 300,
                       batch_size: int = 64, lr: float = 2e-3, seed: int = 0) -> FeatureNet:
     """Fit a ``FeatureNet`` to labelled images x: (N, C, S, S) in [-1, 1], y: (N,) with Adam."""
+    check_images(x, "x", min_size=4)
+    n_classes = check_int(n_classes, "n_classes", 2, 1_000_000)
+    _check_classes(y, n_classes, "y", count=len(x))
+    steps = check_int(steps, "steps", 1, 1_000_000)
+    batch_size = check_int(batch_size, "batch_size", 1, 1_000_000)
+    lr = check_number(lr, "lr", 0, open_min=True)
+    seed = check_int(seed, "seed", 0)
     with seeded(seed):
         net = FeatureNet(x.shape[1], n_classes)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
@@ -83,6 +100,11 @@ def embed(
     net: FeatureNet, x: torch.Tensor, batch_size: int = 512
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(features (N, dim) float64, predicted classes (N,)) for images x in [-1, 1]."""
+    if not isinstance(net, FeatureNet):
+        raise TypeError(f"net must be a FeatureNet, got {type(net).__name__}")
+    check_images(x, "x", channels=net.channels, min_size=4)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    x = x.float()  # float16 / float64 images meet the net's float32
     net.eval()
     feats = torch.cat([net.features(chunk) for chunk in x.split(batch_size)])
     return feats.double(), net.head(feats).argmax(1)
@@ -91,7 +113,7 @@ def embed(
 def fid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     """‖μ_r − μ_f‖² + Tr(Σ_r + Σ_f − 2 (Σ_r Σ_f)^½) for features (N, d) and (M, d)."""
     _check_features(f_real, f_fake, minimum=2)
-    a, b = f_real.double().numpy(), f_fake.double().numpy()
+    a, b = f_real.detach().double().cpu().numpy(), f_fake.detach().double().cpu().numpy()
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     # Tr (Σa Σb)^½ = Tr (Σa^½ Σb Σa^½)^½, a symmetric PSD root: stable for singular covariances
@@ -112,7 +134,7 @@ def _sqrtm_psd(m: np.ndarray) -> np.ndarray:
 def kid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     """Unbiased MMD² with k(x, y) = (xᵀy / d + 1)³, for features (N, d) and (M, d)."""
     _check_features(f_real, f_fake, minimum=2)
-    a, b = f_real.double(), f_fake.double()
+    a, b = f_real.detach().double(), f_fake.detach().double()
     d = a.shape[1]
     k = lambda u, v: (u @ v.T / d + 1) ** 3  # noqa: E731
     kaa, kbb, kab = k(a, a), k(b, b), k(a, b)
@@ -132,7 +154,8 @@ def _knn_radii(f: torch.Tensor, k: int) -> torch.Tensor:
 def precision_recall(f_real: torch.Tensor, f_fake: torch.Tensor, k: int = 5) -> tuple[float, float]:
     """Precision: share of fakes inside some real k-NN ball; recall: share of reals inside some fake
     ball."""
-    _check_features(f_real, f_fake, minimum=k + 1)
+    _check_k(f_real, f_fake, k)
+    f_real, f_fake = f_real.detach().double(), f_fake.detach().double()
     r_real, r_fake = _knn_radii(f_real, k), _knn_radii(f_fake, k)
     d = torch.cdist(f_fake, f_real)  # (M, N)
     precision = (d <= r_real[None, :]).any(1).double().mean()
@@ -143,7 +166,8 @@ def precision_recall(f_real: torch.Tensor, f_fake: torch.Tensor, k: int = 5) -> 
 def density_coverage(f_real: torch.Tensor, f_fake: torch.Tensor, k: int = 5) -> tuple[float, float]:
     """Density: mean count of real balls containing each fake, / k (≈ 1 for matching sets);
     coverage: share of real balls that contain at least one fake."""
-    _check_features(f_real, f_fake, minimum=k + 1)
+    _check_k(f_real, f_fake, k)
+    f_real, f_fake = f_real.detach().double(), f_fake.detach().double()
     r_real = _knn_radii(f_real, k)
     inside = torch.cdist(f_fake, f_real) <= r_real[None, :]  # (M, N)
     return float(inside.sum(1).double().mean() / k), float(inside.any(0).double().mean())
@@ -158,6 +182,9 @@ class ModeCoverage:
 
 def mode_coverage(classes: torch.Tensor, n_classes: int, min_share: float = 0.1) -> ModeCoverage:
     """Class histogram of predicted classes (N,), how many classes are covered, KL to uniform."""
+    n_classes = check_int(n_classes, "n_classes", 1, 1_000_000)
+    _check_classes(classes, n_classes, "classes")
+    min_share = check_number(min_share, "min_share", 0, 1)
     counts = torch.bincount(classes.long(), minlength=n_classes).double()
     p = counts / counts.sum()
     kl = float((p[p > 0] * (p[p > 0] * n_classes).log()).sum())
@@ -172,6 +199,14 @@ def stability(
     loss variances, spikes (steps where loss_G jumps more than ``spike_sigma`` standard deviations
     above its mean over the ``window`` steps before; the window may reach back into the first half)
     and the mean D(x) − D(G(z)) gap."""
+    window = check_int(window, "window", 1, 1_000_000)
+    spike_sigma = check_number(spike_sigma, "spike_sigma", 0, open_min=True)
+    keys = ("loss_D", "loss_G", "d_real", "d_fake")
+    if not isinstance(history, dict) or any(k not in history for k in keys):
+        raise ValueError(f"history must be a dict with the lists {', '.join(keys)} (an engine's)")
+    lengths = {len(history[k]) for k in keys}
+    if len(lengths) != 1 or 0 in lengths:
+        raise ValueError(f"history's {', '.join(keys)} must be non-empty and of one length")
     g = torch.tensor(history["loss_G"], dtype=torch.float64)
     half = len(g) // 2
     spikes = 0
@@ -190,12 +225,34 @@ def stability(
 
 
 def _check_features(a: torch.Tensor, b: torch.Tensor, minimum: int) -> None:
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
+    """Finite feature sets (N, d), (M, d) of at least ``minimum`` samples (``checks``)."""
+    check_features(a, b, minimum, "f_real and f_fake")
+
+
+def _check_k(f_real: torch.Tensor, f_fake: torch.Tensor, k: int) -> None:
+    """Feature sets for k-nearest-neighbour balls: at least k + 1 samples in each."""
+    k = check_int(k, "k", 1)
+    _check_features(f_real, f_fake, minimum=2)
+    if min(len(f_real), len(f_fake)) < k + 1:
         raise ValueError(
-            f"features must be (N, d) and (M, d), got {tuple(a.shape)} and {tuple(b.shape)}"
+            f"k = {k} nearest neighbours need at least {k + 1} samples in f_real and f_fake, got "
+            f"{len(f_real)} and {len(f_fake)}"
         )
-    if min(len(a), len(b)) < minimum:
-        raise ValueError(f"need at least {minimum} samples per set, got {len(a)} and {len(b)}")
+
+
+def _check_classes(
+    classes: torch.Tensor, n_classes: int, name: str, count: int | None = None
+) -> None:
+    """classes: a non-empty integer (N,) tensor of labels in [0, n_classes) (N = ``count``)."""
+    check_tensor(classes, name)
+    if classes.dim() != 1 or len(classes) == 0 or (count is not None and len(classes) != count):
+        want = f"({count},)" if count is not None else "(N,) with N >= 1"
+        raise ValueError(f"{name} must be class labels {want}, got shape {tuple(classes.shape)}")
+    if classes.is_floating_point() or classes.dtype == torch.bool or classes.is_complex():
+        raise ValueError(f"{name} must be an integer tensor of class labels, got {classes.dtype}")
+    lo, hi = int(classes.min()), int(classes.max())
+    if lo < 0 or hi >= n_classes:
+        raise ValueError(f"{name} must be in [0, {n_classes - 1}], got values in [{lo}, {hi}]")
 
 
 def load_or_train_feature_net(
@@ -256,15 +313,25 @@ def score_generator(
     G: torch.nn.Module, z_dim: int, net: FeatureNet, f_real: torch.Tensor, n: int, seed: int = 0
 ) -> dict[str, float]:
     """Feature-space scores of ``n`` samples of G against real features f_real (N, d)."""
+    if not isinstance(net, FeatureNet):
+        raise TypeError(f"net must be a FeatureNet, got {type(net).__name__}")
+    z_dim = check_generator(G, z_dim)
+    n = check_int(n, "n", 6, 1_000_000)  # at least precision/recall's 5 nearest neighbours + 1
+    seed = check_int(seed, "seed", 0)
+    check_tensor(f_real, "f_real")
     z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
     with eval_mode(G):  # the feature net stays on the CPU
-        f_fake, classes = embed(net, G(z.to(next(G.parameters()).device)).cpu())
+        x_fake = G(z.to(next(G.parameters()).device)).float().cpu()  # (n, C, H, W)
+    check_images(x_fake, "G's samples", channels=net.channels, min_size=4)
+    f_fake, classes = embed(net, x_fake)
     return feature_scores(f_real, f_fake, classes, net.n_classes)
 
 
 def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
     """The same scores between two disjoint sets of real images: the best a generator can hope
     for."""
+    check_images(real_a, "real_a", min_count=6)
+    check_images(real_b, "real_b", min_count=6)
     f_a, _ = embed(net, real_a)
     f_b, classes = embed(net, real_b)
     return feature_scores(f_a, f_b, classes, net.n_classes)

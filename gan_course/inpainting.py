@@ -30,6 +30,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import (
+    check_generator,
+    check_images,
+    check_int,
+    check_module,
+    check_number,
+    check_tensor,
+)
 from .metrics import psnr, ssim, ssim_map
 from .runtime import PRECISIONS, check_profile, frozen, speed_switch
 
@@ -50,8 +58,9 @@ def make_mask(kind: str, n: int, image_size: int, *, seed: int = 0) -> torch.Ten
     """
     if kind not in MASKS:
         raise ValueError(f"unknown mask {kind!r}; valid masks: {', '.join(MASKS)}")
-    if n < 1 or image_size < 8:
-        raise ValueError(f"need n >= 1 and image_size >= 8, got n={n}, image_size={image_size}")
+    n = check_int(n, "n", 1, 100_000)
+    image_size = check_int(image_size, "image_size", 8, 4096)
+    seed = check_int(seed, "seed", 0)
     g = torch.Generator().manual_seed(seed)
     s = image_size
     mask = torch.ones(n, 1, s, s)
@@ -100,9 +109,12 @@ def _strokes(n: int, s: int, g: torch.Generator) -> torch.Tensor:
 
 def check_mask(mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The mask as float (N, 1, H, W) for images y: (N, C, H, W); a clear error if it is not binary,
-    does not fit y, or leaves an image with no known pixel (nothing to inpaint from) or no hole."""
+    does not fit y, or leaves an image with no known pixel (nothing to inpaint from) or no hole.
+    y itself is checked by ``known_pixels``."""
+    check_tensor(y, "y")
     if y.dim() != 4:
-        raise ValueError(f"images must be (N, C, H, W) in [-1, 1], got {tuple(y.shape)}")
+        raise ValueError(f"y must be (N, C, H, W) images in [-1, 1], got shape {tuple(y.shape)}")
+    check_tensor(mask, "mask")
     if (
         mask.dim() != 4
         or mask.shape[1] != 1
@@ -110,12 +122,18 @@ def check_mask(mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         or mask.shape[-2:] != y.shape[-2:]
     ):
         raise ValueError(
-            f"mask must be (N, 1, H, W) = {(y.shape[0], 1, *y.shape[-2:])} for images "
+            f"mask must be (N, 1, H, W) = {(y.shape[0], 1, *y.shape[-2:])} to fit y "
             f"{tuple(y.shape)}, got {tuple(mask.shape)}"
         )
+    if mask.is_complex():
+        raise ValueError(f"mask must be real 0/1 values, got {mask.dtype}")
     m = mask.float()
     if not torch.all((m == 0) | (m == 1)):
-        raise ValueError("mask must be binary: 1 = known pixel, 0 = missing")
+        raise ValueError(
+            "mask must be binary: 1 = known pixel, 0 = missing, got values in "
+            f"[{float(m.nan_to_num(0.5).min()):g}, {float(m.nan_to_num(0.5).max()):g}]"
+            + (" and NaN" if bool(m.isnan().any()) else "")
+        )
     known = m.flatten(1).sum(1)
     if (known == 0).any():
         raise ValueError(
@@ -129,12 +147,37 @@ def check_mask(mask: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return m
 
 
+def known_pixels(y: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(y with its holes set to 0, the float mask): y (N, C, H, W) in [-1, 1] on its known pixels,
+    mask (``check_mask``). What a hole holds is never read, so holes may be marked with anything,
+    NaN included; a non-finite or out-of-range *known* pixel is an error."""
+    m = check_mask(mask, y)
+    if not y.is_floating_point():
+        raise ValueError(
+            f"y must be a float tensor in [-1, 1], got {y.dtype} "
+            "(uint8 images in [0, 255] become [-1, 1] with gan_course.data.to_unit_range)"
+        )
+    known = m.to(y.device).bool().expand_as(y)  # (N, C, H, W)
+    values = y[known]
+    values = values[torch.isfinite(values)]
+    fill = values[0] if len(values) else 0.0  # holes take a known value: the range is the known one
+    check_images(torch.where(known, y, fill), "y (its known pixels)")
+    return torch.where(known, y, torch.zeros((), dtype=y.dtype, device=y.device)), m
+
+
 def importance_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
     """Yeh's W: for a known pixel i, the fraction of its neighbours N(i) that are missing, N(i)
     being the pixels of the window×window neighbourhood that lie inside the image
     (Yeh's Σ (1 − M_j) / |N(i)|); 0 on missing pixels. mask: (N, 1, H, W), 1 = known."""
-    if window < 1 or window % 2 == 0:
+    window = check_int(window, "window", 1)
+    if window % 2 == 0:
         raise ValueError(f"window must be an odd number >= 1, got {window}")
+    check_tensor(mask, "mask")
+    if mask.dim() != 4 or mask.shape[1] != 1:
+        raise ValueError(f"mask must be (N, 1, H, W), got shape {tuple(mask.shape)}")
+    mask = mask.float()
+    if not torch.all((mask == 0) | (mask == 1)):
+        raise ValueError("mask must be binary: 1 = known pixel, 0 = missing")
     missing_share = F.avg_pool2d(
         1 - mask, window, stride=1, padding=window // 2, count_include_pad=False
     )
@@ -189,10 +232,18 @@ class InpaintConfig:
             raise ValueError(
                 f"perceptual must be one of {', '.join(PERCEPTUAL)}, got {self.perceptual!r}"
             )
-        if self.lambda_perceptual < 0 or self.steps < 1 or self.restarts < 1 or self.lr <= 0:
-            raise ValueError("need lambda_perceptual >= 0, steps >= 1, restarts >= 1 and lr > 0")
-        if self.z_clip is not None and self.z_clip <= 0:
-            raise ValueError(f"z_clip must be > 0 or None, got {self.z_clip}")
+        check_number(self.lambda_perceptual, "lambda_perceptual", 0)
+        check_int(self.steps, "steps", 1, 1_000_000)
+        check_int(self.restarts, "restarts", 1, 1024)
+        check_number(self.lr, "lr", 0, open_min=True)
+        check_int(self.window, "window", 1)
+        if self.window % 2 == 0:
+            raise ValueError(f"window must be an odd number >= 1, got {self.window}")
+        if self.z_clip is not None:
+            check_number(self.z_clip, "z_clip", 0, open_min=True)
+        check_number(self.grad_tol, "grad_tol", 0)
+        if not isinstance(self.blend, bool):
+            raise TypeError(f"blend must be True or False, got {self.blend!r}")
 
     @classmethod
     def for_profile(cls, profile: str, **overrides) -> "InpaintConfig":
@@ -228,8 +279,16 @@ def inpaint(
 ) -> Inpainting:
     """Fill the holes of y: (N, C, H, W) in [-1, 1] (mask (N, 1, H, W), 1 = known) with a frozen G,
     D. All N × K restarts move together as one batch of z: (N·K, z_dim). G and D run frozen in eval
-    mode; their weights' ``requires_grad`` and their modes are given back afterwards."""
-    m = check_mask(mask, y)
+    mode; their weights' ``requires_grad`` and their modes are given back afterwards.
+
+    Holes may hold anything (NaN included): only the known pixels of y are read."""
+    y, m = known_pixels(y, mask)
+    y = y.detach()  # only z is optimised
+    if not isinstance(config, InpaintConfig):
+        raise TypeError(f"config must be an InpaintConfig, got {type(config).__name__}")
+    z_dim = check_generator(G, z_dim, tuple(y.shape[1:]), images="y")
+    check_module(D, "D")
+    seed = check_int(seed, "seed", 0)
     with frozen(G, D, eval=True):
         return _optimise_z(G, D, y, m, z_dim, config, seed)
 
@@ -338,8 +397,13 @@ def _optimise_z(
 
 
 def composite(y: torch.Tensor, mask: torch.Tensor, x_gen: torch.Tensor) -> torch.Tensor:
-    """M ⊙ y + (1 − M) ⊙ G(ẑ): known pixels from y, the hole from the generator."""
-    return mask * y + (1 - mask) * x_gen
+    """M ⊙ y + (1 − M) ⊙ G(ẑ): known pixels from y, the hole from the generator (a hole of y may
+    hold anything, NaN included: it is never read)."""
+    if not (isinstance(y, torch.Tensor) and isinstance(x_gen, torch.Tensor)):
+        raise TypeError("y and x_gen must be torch tensors")
+    if y.shape != x_gen.shape:
+        raise ValueError(f"x_gen must have y's shape {tuple(y.shape)}, got {tuple(x_gen.shape)}")
+    return torch.where(mask.bool(), y, x_gen)
 
 
 # --------------------------------------------------------------------------------- Poisson blending
@@ -365,7 +429,13 @@ def poisson_blend(
     i.e. the hole keeps G's gradients and meets the known pixels seamlessly (Neumann at the image
     border). Solved for all images and channels at once by conjugate gradients on the hole
     pixels."""
-    m = check_mask(mask, y).to(y.dtype).expand_as(y)
+    y, m = known_pixels(y, mask)
+    check_images(x_gen, "x_gen", slack=0.5)  # only its gradients are used: G's unclamped output
+    if x_gen.shape != y.shape:
+        raise ValueError(f"x_gen must have y's shape {tuple(y.shape)}, got {tuple(x_gen.shape)}")
+    check_number(tol, "tol", 0, open_min=True)
+    max_iter = check_int(max_iter, "max_iter", 1)
+    m = m.to(device=y.device, dtype=y.dtype).expand_as(y)
     hole = 1 - m
     deg = _neighbour_sum(torch.ones_like(y))  # 2, 3 or 4 in-image neighbours
     rhs = hole * (
@@ -395,8 +465,18 @@ def poisson_blend(
 
 
 # ------------------------------------------------------------------------------------------ metrics
+def _check_scored(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The float mask for a repair x_hat of x, both (N, C, H, W) in [-1, 1]; mask (N, 1, H, W)."""
+    check_images(x_hat, "x_hat")
+    check_images(x, "x")
+    if x_hat.shape != x.shape:
+        raise ValueError(f"x_hat must have x's shape {tuple(x.shape)}, got {tuple(x_hat.shape)}")
+    return check_mask(mask, x).to(x.device)
+
+
 def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """PSNR (dB, data range 2) over the missing pixels only, per image (N,)."""
+    mask = _check_scored(x_hat, x, mask)
     hole = (1 - mask).expand_as(x)
     mse = ((x_hat - x) ** 2 * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
     return 10 * torch.log10(4.0 / mse.clamp_min(1e-12))
@@ -405,6 +485,7 @@ def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
 def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image
     (N,)."""
+    mask = _check_scored(x_hat, x, mask)
     full = ssim_map(x_hat, x)
     hole = (1 - mask).expand_as(full)
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
@@ -420,6 +501,13 @@ def inpainting_scores(
     """Per image, each (N,): ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` /
     ``SSIM`` (whole image) and, with a classifier and labels, ``read``: 1.0 where the classifier
     reads x̂ as its true label, else 0.0."""
+    _check_scored(x_hat, x, mask)
+    if (classifier is None) != (labels is None):
+        raise ValueError("classifier and labels go together: give both or neither")
+    if labels is not None:
+        check_tensor(labels, "labels")
+        if labels.shape != (len(x),):
+            raise ValueError(f"labels must be ({len(x)},), got shape {tuple(labels.shape)}")
     out = {
         "PSNR hole": hole_psnr(x_hat, x, mask),
         "SSIM hole": hole_ssim(x_hat, x, mask),

@@ -25,23 +25,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checks import check_images, check_int, check_number, check_same_shape
 from .color import rgb_to_gray, rgb_to_lab
 from .data import PALETTE_BACKGROUNDS, PALETTE_STROKES
 from .runtime import seeded
 
 
-def _check(x: torch.Tensor, y: torch.Tensor | None = None) -> None:
-    if x.dim() != 4:
-        raise ValueError(f"images must be (N, C, H, W), got {tuple(x.shape)}")
-    if y is not None and x.shape != y.shape:
-        raise ValueError(f"images differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
+def _check(images: dict[str, torch.Tensor], channels: int | None = None, min_size: int = 1,
+           min_count: int = 1, slack: float = 0.5) -> None:
+    """The images by name: finite float (N, C, H, W) images in [-1, 1]
+    (``checks.check_images``), all of one shape. Unclamped outputs (values up to ``slack``
+    outside [-1, 1]) are scored as given; [0, 255] images are not."""
+    kw = {"channels": channels, "min_size": min_size, "min_count": min_count, "slack": slack}
+    for name, x in images.items():
+        check_images(x, name, **kw)
+    (a, x), *rest = images.items()
+    for b, y in rest:
+        check_same_shape(x, y, f"{a} and {b}")
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Peak signal-to-noise ratio in dB of x against y, per image (N,)."""
+    _check({"x": x, "y": y})
     from torchmetrics.functional.image import peak_signal_noise_ratio
 
-    _check(x, y)
     return peak_signal_noise_ratio(
         x.float(), y.float(), data_range=2.0, reduction="none", dim=(1, 2, 3)
     )
@@ -60,9 +67,9 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     area (μ ≈ 0) would score near 0 for a barely visible change. Matches
     ``skimage.metrics.structural_similarity`` (gaussian_weights, σ 1.5, data_range 1) away from the
     border."""
+    _check({"x": x, "y": y}, min_size=6)  # the 11-wide Gaussian window pads 5 px by reflection
     from torchmetrics.functional.image import structural_similarity_index_measure
 
-    _check(x, y)
     _, full = structural_similarity_index_measure(
         (x.float() + 1) / 2,
         (y.float() + 1) / 2,
@@ -75,9 +82,7 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def colorfulness(x: torch.Tensor) -> torch.Tensor:
     """Hasler–Süsstrunk colourfulness per RGB image (N,); typical photos score 20–100."""
-    _check(x)
-    if x.shape[1] != 3:
-        raise ValueError(f"colorfulness needs RGB images (N, 3, H, W), got {tuple(x.shape)}")
+    _check({"x": x}, channels=3)
     r, g, b = ((x.float().clamp(-1, 1) + 1) * 127.5).unbind(1)
     rg, yb = (r - g).flatten(1), (0.5 * (r + g) - b).flatten(1)
     std = torch.sqrt(rg.var(1, unbiased=False) + yb.var(1, unbiased=False))
@@ -100,12 +105,9 @@ def _filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
 
 
 def _check_pair(x: torch.Tensor, truth: torch.Tensor) -> None:
-    _check(x, truth)
-    if min(x.shape[-2:]) < 3:
-        raise ValueError(f"images must be at least 3×3 for a 3×3 filter, got {tuple(x.shape)}")
-    for name, t in (("x", x), ("truth", truth)):
-        if not torch.isfinite(t).all():
-            raise ValueError(f"{name} holds non-finite values (nan or inf)")
+    """truth in [-1, 1] (give or take 0.5); x, say truth plus noise, within 1.5 of it."""
+    _check({"truth": truth}, min_size=3)  # a 3×3 filter
+    _check({"x": x, "truth": truth}, min_size=3, slack=1.5)
 
 
 def _sobel(x: torch.Tensor) -> torch.Tensor:
@@ -116,7 +118,7 @@ def _sobel(x: torch.Tensor) -> torch.Tensor:
 def high_frequency_energy(x: torch.Tensor) -> torch.Tensor:
     """Mean squared Laplacian response per image (N,) (borders excluded); 0 for flat images and
     ramps."""
-    _check(x)
+    _check({"x": x}, min_size=3)
     return _filter(x, _LAPLACIAN).pow(2).mean((1, 2, 3))
 
 
@@ -176,7 +178,8 @@ def detail_verdict(sharpness: float, edge_fidelity: float) -> str:
     blurrier (< 0.9), about as detailed as the truth (0.9–1.1) or more (> 1.1); on the truth's edges
     (edge fidelity ≥ 0.5, clearly positive as a blur keeps it) or on edges mostly unrelated to
     them."""
-    right = edge_fidelity >= 0.5
+    sharpness = check_number(sharpness, "sharpness", 0)
+    right = check_number(edge_fidelity, "edge_fidelity", -1 - 1e-9, 1 + 1e-9) >= 0.5
     if sharpness < 0.9:
         return (
             "blurred, on the truth's edges"
@@ -200,7 +203,8 @@ def detail_verdict(sharpness: float, edge_fidelity: float) -> str:
 def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
     """``PSNR`` (dB) and ``SSIM`` of y against x averaged over images, with the set-level
     ``sharpness`` (1 = as detailed as x, < 1 blurrier, > 1 noisier) and ``edge fidelity`` (1 = x's
-    edges, ≈ 0 unrelated ones); y, x: (N, C, H, W) in [-1, 1]."""
+    edges, ≈ 0 unrelated ones); y, x: (N, C, H, W) in [-1, 1], at least 6×6 (SSIM)."""
+    _check({"y": y, "x": x}, min_size=6)
     return {
         "PSNR": float(psnr(y, x).mean()),
         "SSIM": float(ssim(y, x).mean()),
@@ -212,6 +216,7 @@ def image_quality(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
 def colorization_metrics(y: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
     """Mean PSNR (dB), SSIM and colourfulness of colorizations y against truth x, with the set's
     sharpness and edge fidelity (``metrics.image_quality``); y, x: (N, 3, H, W) in [-1, 1]."""
+    _check({"y": y, "x": x}, channels=3, min_size=6)
     quality = image_quality(y, x)
     return {
         "PSNR": quality["PSNR"],
@@ -232,14 +237,17 @@ def realism_accuracy(
     is scored on the other, so it judges images it has not seen. Unlike the GAN's own D, it was
     never part of the game the generator played.
     """
-    _check(real, fake)
-    if real.shape[0] < 4:
-        raise ValueError(f"need at least 4 images per set, got {real.shape[0]}")
+    _check({"real": real, "fake": fake}, min_count=4)
+    steps = check_int(steps, "steps", 1, 1_000_000)
+    batch_size = check_int(batch_size, "batch_size", 1, 1_000_000)
+    seed = check_int(seed, "seed", 0)
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(real.shape[0], generator=g)
     half = real.shape[0] // 2
     split = lambda x: (x[perm[:half]], x[perm[half:]])  # noqa: E731
-    (real_fit, real_eval), (fake_fit, fake_eval) = split(real.float()), split(fake.float())
+    (real_fit, real_eval), (fake_fit, fake_eval) = (
+        split(real.detach().float()), split(fake.detach().float())
+    )
     x_fit = torch.cat([real_fit, fake_fit])
     y_fit = torch.cat([torch.ones(len(real_fit)), torch.zeros(len(fake_fit))])
     c = real.shape[1]
@@ -278,9 +286,7 @@ def palette_fidelity(y: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     median: 16–20); ``ΔE to palette``: mean Lab distance from each pixel of y to the nearest
     colour of its level; ``on palette``: the share of pixels within ``ON_PALETTE_DELTA_E`` of
     one."""
-    _check(y, truth)
-    if y.shape[1] != 3:
-        raise ValueError(f"palette_fidelity needs RGB images (N, 3, H, W), got {tuple(y.shape)}")
+    _check({"y": y, "truth": truth}, channels=3)
     lab = rgb_to_lab(y.float()).permute(0, 2, 3, 1).reshape(-1, 3)  # (P, 3)
     # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
     stroke = (rgb_to_gray(truth.float()) > 103 / 127.5 - 1).reshape(-1)  # (P,) bool

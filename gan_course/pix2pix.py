@@ -68,6 +68,9 @@ class Pix2PixConfig:
             )
         if self.norm_D not in NORMS:
             raise ValueError(f"norm_D must be one of {', '.join(NORMS)}, got {self.norm_D!r}")
+        for name in ("depth", "width_G", "width_D", "n_layers_D"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {getattr(self, name)!r}")
         if self.image_size % 2**self.depth:
             raise ValueError(
                 f"image_size {self.image_size} must be divisible by 2**depth = {2**self.depth}"

@@ -7,6 +7,7 @@ Each notebook's setup cell calls these explicitly; nothing here runs at import t
 - ``seed_everything(seed)`` seeds Python, NumPy and PyTorch (CPU and CUDA) in one place.
 - ``get_device()`` picks CUDA, then Apple MPS, then the CPU, unless told otherwise.
 - ``speed_switch(value, device)`` resolves the "auto" | "on" | "off" speed switches (on with CUDA).
+- ``set_threads(device)`` gives a notebook one CPU thread (``GAN_COURSE_THREADS`` to change it).
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def speed_switch(value: str, device: torch.device, on: str = "on") -> bool:
     return value == on or (value == "auto" and device.type == "cuda")
 
 
+DEVICE_NAMES = ("cpu", "cuda", "cuda:N (N = 0, 1, ...)", "mps")  # what get_device accepts
+
+
 class DeviceUnavailableError(RuntimeError):
     """A device was asked for by name but this machine does not have it."""
 
@@ -84,7 +88,12 @@ class DeviceUnavailableError(RuntimeError):
 def get_device(device: str | torch.device | None = None) -> torch.device:
     """``device`` if given (checked to exist), else CUDA, else MPS, else the CPU."""
     if device is not None:
-        device = torch.device(device)
+        try:
+            device = torch.device(device.strip() if isinstance(device, str) else device)
+        except (RuntimeError, TypeError, ValueError):  # "gpu", "cuda:x", "": torch's long list
+            raise ValueError(
+                f"unknown device {device!r}: expected one of {', '.join(DEVICE_NAMES)}"
+            ) from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise DeviceUnavailableError(
                 f"device {device} requested but CUDA is not available; use 'cpu'"
@@ -128,9 +137,45 @@ def timed(fn: Callable[[], T], device: torch.device) -> tuple[T, float]:
     return out, time.perf_counter() - start
 
 
-def describe_runtime(profile: Profile, device: torch.device, seed: int) -> str:
+THREADS_ENV = "GAN_COURSE_THREADS"
+
+
+def set_threads(device: torch.device, threads: int | None = None) -> int:
+    """Give torch and the BLAS/OpenMP pools ``threads`` CPU threads (else ``$GAN_COURSE_THREADS``,
+    else one on a CPU device); return the count in force.
+
+    One thread per kernel holds up when the machine is busy: with more, OpenMP threads wait on one
+    another whenever a core is taken (notebook 02 run alone on 2 busy cores, one of them spinning:
+    658 s with torch's default 2 threads, its 100-step live run 498 s of it; 142 s and 55 s with
+    one). The stored outputs were trained with one, and trained numbers depend on the count. With
+    a GPU the CPU only feeds it: torch's default stays unless asked.
+    """
+    if threads is None and os.environ.get(THREADS_ENV, "").strip():
+        text = os.environ[THREADS_ENV].strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer, got {text!r}")
+        threads = int(text)
+    elif threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    if threads is None:
+        if device.type != "cpu":
+            return torch.get_num_threads()
+        threads = 1
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency: NumPy's BLAS pools
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)  # stays in force: no context manager
+    return threads
+
+
+def describe_runtime(
+    profile: Profile, device: torch.device, seed: int, threads: int | None = None
+) -> str:
     """One line for a notebook's setup cell: the same text on every CPU machine."""
-    return f"profile={profile} device={device.type} seed={seed}"
+    line = f"profile={profile} device={device.type} seed={seed}"
+    return line if threads is None else f"{line} threads={threads}"
 
 
 @contextlib.contextmanager

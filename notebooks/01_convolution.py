@@ -48,13 +48,16 @@ from gan_course.lessons.report import say
 from gan_course.plots import format_table
 from gan_course.shipped import load_shipped_dcgan
 from gan_course.runtime import (current_profile, describe_runtime, get_device,
-                                seed_everything)
+                                seed_everything, set_threads)
 
 profile = current_profile()
 seed_everything(0)
 # nothing here needs a GPU: every computation below is tiny
 device = get_device()
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in two pictures.** Left of each: the grid a kernel slides over; right: what comes out.

@@ -44,14 +44,18 @@ from gan_course.metrics import detail_verdict
 from gan_course.pix2pix import colorize
 from gan_course.plots import format_table, plot_unet, show_image_rows
 from gan_course.runtime import (
-    current_profile, describe_runtime, get_device, seed_everything)
+    current_profile, describe_runtime, get_device, seed_everything,
+    set_threads)
 from gan_course.shipped import load_shipped_variants
 from gan_course.unet import UNetGenerator, unet_trace
 
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in one picture**, drawn from the package's U-Net (the shapes come from a real

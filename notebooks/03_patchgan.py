@@ -60,15 +60,17 @@ from gan_course.patchgan import (
 from gan_course.pix2pix import Pix2PixConfig, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import (
-    current_profile, describe_runtime, get_device, seed_everything)
+    current_profile, describe_runtime, get_device, seed_everything,
+    set_threads)
 from gan_course.shipped import load_shipped_variants
 
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-# trained numbers depend on the thread count: one gives the stored ones
-torch.set_num_threads(1)
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in one picture.** The shipped colorizers' PatchGAN (section 4) judging a held-out

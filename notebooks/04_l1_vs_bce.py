@@ -53,14 +53,18 @@ from gan_course.metrics import palette_fidelity
 from gan_course.pix2pix import Pix2PixObjective, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import (
-    current_profile, describe_runtime, get_device, seed_everything)
+    current_profile, describe_runtime, get_device, seed_everything,
+    set_threads)
 from gan_course.shipped import (
     load_shipped_references, load_shipped_variants, read_manifest)
 
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in one picture.** The five stroke colours of section 2's digits have the same
@@ -296,8 +300,8 @@ say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
 # %% tags=["nbval-ignore-output"]
 live_config, live_steps = family["BCE + 10·L1"].config, 100
 trainer = trainer_for(live_config,
-                      TrainConfig(steps=live_steps, batch_size=32, sample_every=0,
-                                  checkpoint_every=0),
+                      TrainConfig(steps=live_steps, batch_size=32,
+                                  sample_every=0, checkpoint_every=0),
                       train_data, device=device, progress=False)
 trainer.fit()
 live = colorize(trainer.G, x_test, "lab")

@@ -56,7 +56,8 @@ from gan_course.lessons.widgets import latent_explorer
 from gan_course.plots import (
     format_table, plot_history, show_image_rows, show_images)
 from gan_course.runtime import (
-    current_profile, describe_runtime, get_device, seed_everything)
+    current_profile, describe_runtime, get_device, seed_everything,
+    set_threads)
 from gan_course.shipped import (
     DCGAN_STEPS, NOTE_001_GRID, feature_net_for, load_shipped_cifar10_dcgan,
     load_shipped_dcgan, load_shipped_failures, load_shipped_feature_net,
@@ -65,9 +66,10 @@ from gan_course.shipped import (
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-# trained numbers depend on the thread count: one gives the stored ones
-torch.set_num_threads(1)
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in one picture.** Top: digits from the training set (scikit-learn's handwritten

@@ -62,7 +62,8 @@ from gan_course.metrics import detail_verdict
 from gan_course.plots import (
     format_table, plot_history, plot_rate_distortion, show_image_rows)
 from gan_course.runtime import (
-    current_profile, describe_runtime, get_device, seed_everything)
+    current_profile, describe_runtime, get_device, seed_everything,
+    set_threads)
 from gan_course.shipped import (
     load_shipped_dcgan, load_shipped_latent_encoder,
     load_shipped_references, load_shipped_variants, read_manifest)
@@ -70,7 +71,10 @@ from gan_course.shipped import (
 profile = current_profile()
 seed_everything(0)
 device = get_device()
-print(describe_runtime(profile, device, seed=0))
+# one CPU thread (GAN_COURSE_THREADS to change): it holds up on a busy
+# machine, and trained numbers depend on the count; one gives the stored ones
+threads = set_threads(device)
+print(describe_runtime(profile, device, seed=0, threads=threads))
 
 # %% [markdown]
 # **The idea in one picture**, computed by the shipped models on three held-out photos: the

@@ -1,4 +1,5 @@
 """Datasets: embedded ones offline, torchvision ones on tiny copies in their real on-disk formats."""
+import io
 import os
 import pickle
 
@@ -317,3 +318,124 @@ def test_batches_held_on_the_device_are_the_same_stream(hflip, rank, world_size,
     for _ in range(3 * (100 // (8 * world_size))):  # three epochs
         (xa, ya), (xb, yb) = next(host), next(held)
         assert xb.device.type == device and torch.equal(xa, xb) and torch.equal(ya, yb)
+
+
+# ------------------------------------------------------------------------------------------ unusual image folders
+def one_class_folder(tmp_path, files):
+    """tmp_path/set/cat/ holding ``files`` (name → PIL image or bytes); returns tmp_path/set."""
+    folder = tmp_path / "set" / "cat"
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            content.save(folder / name)
+    return tmp_path / "set"
+
+
+def test_unusual_modes_load_as_8_bit_rgb(tmp_path, exists_only):
+    gray16 = np.full((16, 16), 257 * 200, dtype=np.uint16)  # 16-bit gray 51400 = 8-bit 200
+    rgba = np.zeros((16, 16, 4), dtype=np.uint8)
+    rgba[..., :3], rgba[..., 3] = (10, 20, 30), 0  # fully transparent: the alpha is dropped
+    palette = Image.fromarray(np.full((16, 16, 3), (200, 10, 10), dtype=np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE)
+    files = {"a_gray16.png": Image.fromarray(gray16), "b_gray.png": Image.fromarray(np.full((16, 16), 77, np.uint8)),
+             "c_la.png": Image.fromarray(np.full((16, 16), 50, np.uint8)).convert("LA"),
+             "d_rgba.png": Image.fromarray(rgba), "e_palette.png": palette,
+             "f_cmyk.jpg": Image.new("CMYK", (16, 16), (0, 0, 0, 0))}
+    assert Image.open(io.BytesIO(_png(files["a_gray16.png"]))).mode.startswith("I")
+    data = load_dataset("imagefolder", 16, root=one_class_folder(tmp_path, files))
+    pixels = data.images[:, :, 8, 8].tolist()  # (6, 3): one pixel of each, in file order
+    assert pixels[:4] == [[200] * 3, [77] * 3, [50] * 3, [10, 20, 30]]
+    assert pixels[4] == [200, 10, 10] and min(pixels[5]) >= 250  # CMYK (0, 0, 0, 0) is white
+
+
+def _png(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_corrupt_and_foreign_files_are_refused_by_name(tmp_path, exists_only):
+    good = Image.fromarray(rand_uint8(16, 16, 3))
+    jpeg = io.BytesIO()
+    good.save(jpeg, format="JPEG")
+    cases = {
+        "truncated.jpg": (jpeg.getvalue()[:200], "cannot read image .*truncated.jpg"),
+        "garbage.png": (b"not an image at all", "cannot read image .*garbage.png"),
+        "float.tif": (Image.fromarray(np.zeros((16, 16), np.float32)), "cannot read image .*float.tif.*mode F"),
+        "notes.txt": (b"hello", "notes.txt is not an image file"),
+    }
+    for i, (name, (content, message)) in enumerate(cases.items()):
+        root = one_class_folder(tmp_path / str(i), {"ok.png": good, name: content})
+        with pytest.raises(ValueError, match=message):
+            load_dataset("imagefolder", 16, root=root)
+
+
+def test_layouts_that_would_load_wrong_data_are_refused(tmp_path, exists_only):
+    image = Image.fromarray(rand_uint8(16, 16, 3))
+    flat = tmp_path / "flat"  # images without class folders
+    flat.mkdir()
+    image.save(flat / "0.png")
+    with pytest.raises(ValueError, match="holds files instead of class folders: 0.png"):
+        load_dataset("imagefolder", 16, root=flat)
+    root = one_class_folder(tmp_path / "beside", {"0.png": image})
+    image.save(root / "stray.png")  # an image beside the class folders
+    with pytest.raises(ValueError, match="holds files beside its class folders: stray.png"):
+        load_dataset("imagefolder", 16, root=root)
+    root = one_class_folder(tmp_path / "empty", {"0.png": image})
+    (root / "dog").mkdir()  # an empty class folder
+    with pytest.raises(FileNotFoundError, match="class folder .*dog holds no images"):
+        load_dataset("imagefolder", 16, root=root)
+    root = one_class_folder(tmp_path / "loop", {"0.png": image})
+    (root / "cat" / "again").symlink_to(root / "cat")  # a link loop would read cat/ ~40 times
+    with pytest.raises(ValueError, match="again links to a folder already read"):
+        load_dataset("imagefolder", 16, root=root)
+    root = one_class_folder(tmp_path / "broken", {"0.png": image})
+    (root / "cat" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    with pytest.raises(FileNotFoundError, match="gone.png is not a readable file"):
+        load_dataset("imagefolder", 16, root=root)
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        load_dataset("imagefolder", 16, root=root / "cat" / "0.png")
+    with pytest.raises(ValueError, match="root must be a folder path"):
+        load_dataset("imagefolder", 16, root="")
+
+
+def test_hidden_files_are_skipped_and_file_links_followed(tmp_path, exists_only):
+    image = Image.fromarray(rand_uint8(16, 16, 3))
+    root = one_class_folder(tmp_path, {"0.png": image, ".1.png": Image.new("RGB", (16, 16)), "._0.png": b"\0\5"})
+    (root / "cat" / ".ipynb_checkpoints").mkdir()
+    (root / ".hidden_class").mkdir()
+    (root / "cat" / "Thumbs.db").write_bytes(b"\0")
+    image.save(tmp_path / "outside.png")
+    (root / "cat" / "linked.png").symlink_to(tmp_path / "outside.png")
+    data = load_dataset("imagefolder", 16, root=root)
+    assert data.classes == ("cat",) and len(data) == 2
+    assert torch.equal(data.images[0], data.images[1])  # 0.png and the link to the same pixels
+
+
+def test_the_cache_follows_the_folder(tmp_path, exists_only):
+    root = one_class_folder(tmp_path, {"0.png": Image.fromarray(np.full((16, 16, 3), 10, np.uint8))})
+    assert load_dataset("imagefolder", 16, root=root).images.max() == 10
+    Image.fromarray(np.full((16, 16, 3), 99, np.uint8)).save(root / "cat" / "0.png")  # same name and size
+    os.utime(root / "cat" / "0.png", ns=(1, 2))  # even with an mtime older than the cache
+    assert load_dataset("imagefolder", 16, root=root).images.max() == 99
+    Image.fromarray(np.full((16, 16, 3), 5, np.uint8)).save(root / "cat" / "1.png")  # a new file
+    assert len(load_dataset("imagefolder", 16, root=root)) == 2
+    for cache in (tmp_path / "data-root" / "cache").glob("imagefolder-*.pt"):
+        cache.write_bytes(b"damaged")  # an unreadable cache is rebuilt, not served
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert load_dataset("imagefolder", 16, root=root).images.tolist() == load_dataset(
+            "imagefolder", 16, root=root).images.tolist()
+
+
+def test_options_out_of_range_are_refused():
+    with pytest.raises(ValueError, match="image_size must be in \\[8, 1024\\]"):
+        load_dataset("digits", 4096)
+    with pytest.raises(TypeError, match="n must be an int"):
+        load_dataset("digits", n=2.5)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        load_dataset("digits", seed="0")
+    with pytest.raises(TypeError, match="download must be True or False"):
+        load_dataset("digits", download="yes")
+    with pytest.raises(ValueError, match="would take .* GiB"):
+        load_dataset("photos", 1024, n=10**6)

@@ -159,3 +159,22 @@ def test_fid_and_kid_agree_with_torchmetrics_on_custom_features():
         metric.update(b, real=False)
     assert fid(fa, fb) == pytest.approx(tm_fid.compute().item(), rel=1e-4)
     assert kid(fa, fb) == pytest.approx(tm_kid.compute()[0].item(), rel=2e-2)  # float32 inside torchmetrics
+
+
+def test_non_finite_or_too_few_features_are_refused_by_name():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(20, 4, generator=g), torch.randn(20, 4, generator=g)
+    b_nan = b.clone()
+    b_nan[3, 1] = float("nan")
+    for score in (fid, kid, precision_recall, density_coverage):
+        with pytest.raises(ValueError, match="f_fake holds 1 non-finite values"):
+            score(a, b_nan)
+    with pytest.raises(ValueError, match="f_real must hold at least 2 samples, got 1"):
+        fid(a[:1], b)
+    with pytest.raises(ValueError, match="k = 5 nearest neighbours need at least 6 samples"):
+        precision_recall(a[:4], b)
+    with pytest.raises(ValueError, match=r"classes must be in \[0, 9\], got values in \[0, 12\]"):
+        mode_coverage(torch.tensor([0, 12]), 10)
+    net = FeatureNet(1, 10)
+    with pytest.raises(ValueError, match=r"x must be in \[-1, 1\].*looks like \[0, 255\]"):
+        embed(net, torch.full((2, 1, 16, 16), 200.0))

@@ -361,9 +361,37 @@ def test_bf16_inpainting_agrees_with_fp32(gan, digits, device):
     hook = G.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
     inpaint(G, D, y, m, config.z_dim, replace(cfg, steps=1, precision="bf16" if device == "cpu" else "auto"))
     hook.remove()
-    assert seen[0] == torch.bfloat16  # the optimisation step's G ran under bf16 autocast (the final fill is fp32)
+    # seen[0]: inpaint's fp32 shape probe of G; then the optimisation step's G under bf16 autocast
+    assert seen[0] == torch.float32 and seen[1] == torch.bfloat16  # (the final fill is fp32)
     torch.testing.assert_close(fast.loss, exact.loss, rtol=0.05, atol=0.0)
     assert not torch.equal(fast.loss, exact.loss)
     assert (fast.x_gen - exact.x_gen).abs().mean() < 0.05  # images in [-1, 1]
     with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16"):
         InpaintConfig(precision="fp16")
+
+
+def test_holes_marked_nan_give_a_finite_repair_and_nan_known_pixels_are_refused(gan, digits):
+    G, D, config = gan
+    m = make_mask("center", 2, 32)
+    y_nan = torch.where(m.bool(), digits[:2], float("nan"))  # the holes marked NaN
+    cfg = InpaintConfig(steps=3, restarts=1)
+    marked, zeroed = inpaint(G, D, y_nan, m, config.z_dim, cfg), inpaint(G, D, digits[:2] * m, m, config.z_dim, cfg)
+    for field in ("composite", "blended", "z"):
+        assert torch.isfinite(getattr(marked, field)).all()
+        assert torch.equal(getattr(marked, field), getattr(zeroed, field))  # what a hole holds is never read
+    for fill in (mean_fill, BASELINES["Telea"]):
+        assert torch.isfinite(fill(y_nan, m)).all()
+    y_bad = y_nan.clone()
+    y_bad[0, 0, 0, 0] = float("nan")  # a known pixel
+    with pytest.raises(ValueError, match=r"y \(its known pixels\) holds 1 non-finite"):
+        inpaint(G, D, y_bad, m, config.z_dim, cfg)
+    with pytest.raises(ValueError, match=r"y \(its known pixels\) must be in \[-1, 1\].*looks like \[0, 255\]"):
+        mean_fill((digits[:2] + 1) * 127.5, m)
+    with pytest.raises(ValueError, match="G makes images .*, y are"):
+        inpaint(G, D, torch.zeros(2, 1, 16, 16), m[..., :16, :16], config.z_dim, cfg)
+    with pytest.raises(ValueError, match="G does not accept z of shape"):
+        inpaint(G, D, y_nan, m, config.z_dim + 1, cfg)
+    with pytest.raises(ValueError, match="steps must be in"):
+        InpaintConfig(steps=0)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        InpaintConfig(lr=float("nan"))

@@ -339,3 +339,11 @@ def test_colorizer_explorer_colorizes_the_chosen_image_with_the_chosen_model(mon
 
     fig = plot_colorization(models["BCE"], x[:1], "lab", "BCE")
     assert len(fig.axes) == 3 and fig.axes[1].get_title() == "BCE"
+
+
+@pytest.mark.parametrize("field", ["depth", "width_G", "width_D", "n_layers_D"])
+def test_pix2pix_config_refuses_sizes_below_one_by_name(field):
+    from gan_course.pix2pix import Pix2PixConfig
+
+    with pytest.raises(ValueError, match=f"{field} must be an integer >= 1, got 0"):
+        Pix2PixConfig(**{field: 0})

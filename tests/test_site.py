@@ -8,10 +8,13 @@ figure of its notebook present and every stored widget rendered. Screenshots of 
 ``book/_build/screenshots/``.
 """
 import functools
+import html.parser
 import http.server
 import os
+import re
 import shutil
 import threading
+import urllib.parse
 from pathlib import Path
 
 import nbformat
@@ -60,6 +63,57 @@ def browser():
     server.shutdown()
 
 
+# Controls that run code on another host: sphinx-thebe's live-code button and its config, Binder,
+# Colab and JupyterHub launch buttons.
+LIVE_CODE = ("script[type='text/x-thebe-config'], .thebe-launch-button, .thebelab-button, "
+             ".dropdown-launch-buttons, a[href*='mybinder'], a[href*='colab.research'], a[href*='hub/user-redirect']")
+
+
+class _Refs(html.parser.HTMLParser):
+    """The resources a page loads (script, stylesheet, image, frame) and its inline scripts' text."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        key = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src"}.get(tag)
+        if key and attrs.get(key):
+            self.urls.append(attrs[key])
+        self._in_script = tag == "script" and not attrs.get("src")
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.inline.append(data)
+
+
+def test_no_page_needs_another_host():
+    """Every built page loads its scripts, styles and images from the site itself, and no inline
+    script names another host (a live-code button only asks for its CDN script when clicked, so the
+    browser test's request log alone would not see it)."""
+    pages = [p for p in HTML.rglob("*.html") if "_static" not in p.parts]
+    if not pages:
+        if os.environ.get("GAN_COURSE_REQUIRE_SITE") == "1":
+            pytest.fail("the site is not built: run `gan-course book`")
+        pytest.skip("the site is not built: run `gan-course book`")
+    problems = []
+    for page in pages:
+        refs = _Refs()
+        refs.feed(page.read_text(encoding="utf-8"))
+        problems += [f"{page.relative_to(HTML)}: {u}" for u in refs.urls if urllib.parse.urlsplit(u).netloc]
+        problems += [f"{page.relative_to(HTML)}: inline script names {m}" for text in refs.inline
+                     for m in re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s\"'`]*", text)]
+        problems += [f"{page.relative_to(HTML)}: thebe" for text in refs.inline if "thebe" in text.lower()]
+    assert len(pages) >= len(PAGES)
+    assert not problems, "\n".join(problems[:20])
+
+
 def _expected(page: str) -> tuple[int, int]:
     """(figures, widget views) stored in the notebook behind a page; (0, 0) for other pages."""
     if not page.startswith("notebooks/"):
@@ -92,11 +146,17 @@ def test_page_renders_offline(browser, page):
         typeset: document.querySelectorAll('main .math mjx-container').length,
         rawTex: /\\\\\\(|\\\\\\[|\\$\\$/.test(document.querySelector('main').innerText),
         widgets: document.querySelectorAll('main .jupyter-widgets.widget-container, main .widget-interact').length,
-        title: document.title })""")
+        foreign: [...document.querySelectorAll('script[src], link[href], img[src], iframe[src], source[src]')]
+            .map(e => new URL(e.src || e.href, location.href))
+            .filter(u => u.protocol !== 'data:' && u.host !== location.host).map(u => String(u).slice(0, 200)),
+        live: [...document.querySelectorAll(LIVE)].map(e => e.outerHTML.slice(0, 120)),
+        title: document.title })""".replace("LIVE", repr(LIVE_CODE)))
     tab.screenshot(path=str(SHOTS / (page.replace("/", "_").replace(".html", ".png"))), full_page=True)
     context.close()
     figures, widgets = _expected(page)
     assert not problems, "\n".join(problems)
+    assert not state["foreign"], f"resources on another host: {state['foreign']}"
+    assert not state["live"], f"a control that needs the network: {state['live']}"
     assert not state["broken"], f"broken images: {state['broken']}"
     assert state["typeset"] == state["math"] and not state["rawTex"], f"untypeset math: {state}"
     assert state["images"] >= figures, f"{state['images']} images shown, the notebook stores {figures} figures"

@@ -1,8 +1,9 @@
 """Local Sphinx fixes for the offline site (loaded through _config.yml's ``local_extensions``).
 
-sphinx-thebe registers its inline configuration script once per environment read, and Jupyter
-Book reads the environment twice, so every page declared ``const THEBE_JS_URL`` twice — a
-JavaScript error in every browser. Each page keeps only the first copy of every script.
+An extension that registers an inline script once per environment read gets it twice (Jupyter Book
+reads the environment twice): sphinx-thebe did, declaring ``const THEBE_JS_URL`` twice, a JavaScript
+error. sphinx-thebe is off now (``_config.yml``: its live-code button needs unpkg.com and
+mybinder.org); each page still keeps only the first copy of every script.
 
 The pydata theme under sphinx-book-theme renders an empty ``default_mode`` (and logs "invalid theme
 mode" in the console of a fresh browser); pages here start in light mode.
