@@ -222,7 +222,10 @@ def verify_archive(path: str | Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()  # reads each member, checks its CRC-32 and its header
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+    except (  # a damaged header can also claim a compression method zipfile lacks
+        zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+        NotImplementedError, RuntimeError,
+    ) as e:
         raise CheckpointError(
             f"cannot read checkpoint {path}: not an intact checkpoint archive ({e}); "
             "it is truncated, damaged or not a torch checkpoint"
