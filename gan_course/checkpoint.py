@@ -139,11 +139,16 @@ def folder_lock(folder: str | Path, note: Callable[[str], Any] = print) -> Itera
     """Hold ``folder``'s lock (``folder/.gan-course.lock``, created with ``O_EXCL``, holding this
     process's pid and host) for the block; create the folder if needed. Raise
     ``FolderInUseError`` naming the folder and the holder if another live process has it; take
-    over, with a ``note``, a lock whose process on this host is no longer running."""
+    over, with a ``note``, a lock whose process on this host is no longer running. Re-entrant: a
+    block inside one that holds the lock already neither takes nor releases it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
     me = {"pid": os.getpid(), "host": socket.gethostname()}
+    holder = _lock_holder(path)
+    if holder is not None and (holder["pid"], holder.get("host")) == (me["pid"], me["host"]):
+        yield path  # this process holds it already (the CLI around a trainer): keep it as it is
+        return
     for attempt in range(5):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -50,7 +50,14 @@ from typing import Annotated, Any, ClassVar, Iterable, Iterator, Literal, Protoc
 import torch
 from torch import nn
 
-from .checkpoint import CheckpointError, atomic_write, load_checkpoint, load_state, save_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    atomic_write,
+    folder_lock,
+    load_checkpoint,
+    load_state,
+    save_checkpoint,
+)
 from .data import ImageSet, iterate_batches
 from . import distributed
 from .runtime import (
@@ -492,8 +499,10 @@ class GANTrainer:
         bar = _progress_bar(total, self.step, self.progress and self.dist.is_main)
         writes = self.out_dir is not None and self.dist.is_main  # rank 0 writes files for everyone
         self._t0 = time.perf_counter() - self.elapsed
+        lock = folder_lock(self.out_dir) if writes else contextlib.nullcontext()
         try:
-            self._fit_loop(batches, total, bar, writes)
+            with lock:  # one process at a time writes a run folder
+                self._fit_loop(batches, total, bar, writes)
         finally:
             if bar is not None:
                 bar.close()

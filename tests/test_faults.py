@@ -468,3 +468,36 @@ def test_kill_9_at_several_points_then_resume_is_bit_identical(tmp_path, capsys)
     assert identical and not list(out.rglob("*.tmp")) and not (out / ".gan-course.lock").exists()
     assert figures == {"runs": 5, "kills": 4, "kills_inside_writes": 3, "resumed_intact": 4}
     print(f"kill-and-resume: {figures}, bit-identical: {identical}")
+
+
+def test_a_trainer_used_from_python_takes_the_run_folders_lock(tiny_digits, tmp_path):
+    """Not only the CLI: GANTrainer(out_dir=...) refuses a folder another live process writes, and
+    leaves no lock behind when it is done (inside the CLI's own lock it neither takes nor drops it)."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from gan_course.checkpoint import LOCK_NAME, FolderInUseError, folder_lock
+    from gan_course.engine import TrainConfig, trainer_for
+
+    out = tmp_path / "run"
+    out.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (out / LOCK_NAME).write_text(json.dumps({"pid": sleeper.pid, "host": socket.gethostname()}))
+        config = CONFIG
+        train = TrainConfig(steps=2, batch_size=4, sample_every=0, checkpoint_every=0)
+        with pytest.raises(FolderInUseError, match=f"in use by process {sleeper.pid}"):
+            trainer_for(config, train, tiny_digits, out_dir=out, progress=False).fit()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    (out / LOCK_NAME).unlink()
+    trainer = trainer_for(config, train, tiny_digits, out_dir=out, progress=False)
+    with folder_lock(out) as lock:  # as the CLI holds it around the trainer
+        trainer.fit()
+        assert lock.is_file()
+    assert not (out / LOCK_NAME).exists()
+    trainer_for(config, train, tiny_digits, out_dir=out / "b", progress=False).fit()
+    assert not (out / "b" / LOCK_NAME).exists()
