@@ -109,18 +109,24 @@ def quantize_uint8(f: torch.Tensor) -> torch.Tensor:
     return (((flat - lo) / scale).round() * scale + lo).view_as(f)
 
 
+def _check_components(k: int, d: int, m: int) -> int:
+    """k principal components of m images of d values each: an integer in [1, min(d, m)]."""
+    k = check_int(k, "k")
+    if not 1 <= k <= min(d, m):
+        raise ValueError(
+            f"k must be in [1, {min(d, m)}] (at most the values per image and the images of "
+            f"x_train), got {k}"
+        )
+    return k
+
+
 def pca_fit(x_train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(mean (d,), the first ``k`` principal components (k, d) as orthonormal rows), float64, of
     x_train: (M, C, S, S) flattened to d = C·S·S. Computed from the smaller of the M×M Gram matrix
     and the d×d covariance (one symmetric eigendecomposition, not a full SVD)."""
     _check_images(x_train, "x_train")
     d = x_train[0].numel()
-    k = check_int(k, "k")
-    if not 1 <= k <= min(d, len(x_train)):
-        raise ValueError(
-            f"k must be in [1, {min(d, len(x_train))}] (at most the values per image and the "
-            f"images of x_train), got {k}"
-        )
+    k = _check_components(k, d, len(x_train))
     flat = x_train.flatten(1).double()  # (M, d)
     mean = flat.mean(0)
     centred = flat - mean
@@ -153,12 +159,7 @@ def pca_roundtrip(
             f"x {tuple(x.shape[1:])} and x_train {tuple(x_train.shape[1:])} must share C, H, W"
         )
     d = x[0].numel()
-    k = check_int(k, "k")
-    if not 1 <= k <= min(d, len(x_train)):
-        raise ValueError(
-            f"k must be in [1, {min(d, len(x_train))}] (at most the values per image and the "
-            f"images of x_train), got {k}"
-        )
+    k = _check_components(k, d, len(x_train))
     if fit is not None and (
         not isinstance(fit, tuple) or len(fit) != 2
         or not all(isinstance(t, torch.Tensor) for t in fit)

@@ -38,7 +38,7 @@ from .checks import (
     check_number,
     check_tensor,
 )
-from .metrics import psnr, ssim, ssim_map
+from .metrics import psnr, ssim_map
 from .runtime import PRECISIONS, check_profile, frozen, speed_switch
 
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
@@ -486,7 +486,11 @@ def hole_ssim(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch
     """SSIM map (Gaussian window 11, on [0, 1]) averaged over the missing pixels only, per image
     (N,)."""
     mask = _check_scored(x_hat, x, mask)
-    full = ssim_map(x_hat, x)
+    return _hole_mean(ssim_map(x_hat, x), mask)
+
+
+def _hole_mean(full: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Per image (N,), the mean of a per-pixel map full (N, C, H, W) over the missing pixels."""
     hole = (1 - mask).expand_as(full)
     return (full * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
 
@@ -501,18 +505,19 @@ def inpainting_scores(
     """Per image, each (N,): ``PSNR hole`` / ``SSIM hole`` (missing pixels only), ``PSNR`` /
     ``SSIM`` (whole image) and, with a classifier and labels, ``read``: 1.0 where the classifier
     reads x̂ as its true label, else 0.0."""
-    _check_scored(x_hat, x, mask)
+    mask = _check_scored(x_hat, x, mask)
     if (classifier is None) != (labels is None):
         raise ValueError("classifier and labels go together: give both or neither")
     if labels is not None:
         check_tensor(labels, "labels")
         if labels.shape != (len(x),):
             raise ValueError(f"labels must be ({len(x)},), got shape {tuple(labels.shape)}")
+    full = ssim_map(x_hat, x)  # one SSIM map serves the hole and the whole image
     out = {
         "PSNR hole": hole_psnr(x_hat, x, mask),
-        "SSIM hole": hole_ssim(x_hat, x, mask),
+        "SSIM hole": _hole_mean(full, mask),
         "PSNR": psnr(x_hat, x),
-        "SSIM": ssim(x_hat, x),
+        "SSIM": full.flatten(1).mean(1),
     }
     if classifier is not None and labels is not None:
         with torch.no_grad():
