@@ -149,7 +149,27 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def _saved(path: Path, timeout: float = 15):
+def _save(tab, name: str):
+    """Save the notebook through File → Save Notebook and wait until JupyterLab says it is saved:
+    its tab loses the dirty mark (a class on the tab's title, outside the notebook panel). A dialog
+    instead (a file changed on disk, a failed write) fails the test with the dialog's text."""
+    dirty = tab.locator(".lm-TabBar-tab.jp-mod-dirty").filter(
+        has=tab.locator(".lm-TabBar-tabLabel", has_text=f"{name}.ipynb"))
+    assert dirty.count() == 1, f"{name}: its tab is not marked unsaved after the run"
+    tab.locator(".jp-NotebookPanel .jp-Notebook").first.click(position={"x": 5, "y": 5})
+    tab.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
+    tab.locator(".lm-Menu-itemLabel", has_text="Save Notebook").first.click()
+    deadline = time.monotonic() + 60
+    while dirty.count():
+        dialog = tab.locator(".jp-Dialog")
+        if dialog.count():
+            tab.screenshot(path=str(SHOTS / f"jupyterlab_{name}_save_dialog.png"))
+            pytest.fail(f"{name}: saving opened a dialog: {dialog.first.inner_text()[:500]}")
+        assert time.monotonic() < deadline, f"{name}: still unsaved 60 s after File → Save Notebook"
+        time.sleep(0.2)
+
+
+def _saved(path: Path, timeout: float = 60):
     """The notebook at ``path`` once the server has finished writing it with every cell run."""
     deadline = time.monotonic() + timeout
     while True:
@@ -200,10 +220,7 @@ def _open_and_run_all(lab, name: str):
     shown_errors = tab.evaluate("""() => [...document.querySelectorAll(
             '.jp-NotebookPanel .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
         .map(o => o.innerText).filter(t => /Traceback|Error:/.test(t)).map(t => t.slice(0, 300))""")
-    tab.locator(".lm-MenuBar-itemLabel", has_text="File").first.click()
-    tab.locator(".lm-Menu-itemLabel", has_text="Save Notebook").first.click()
-    tab.wait_for_function("() => !document.querySelector('.jp-NotebookPanel .jp-mod-dirty')",
-                          timeout=15_000)
+    _save(tab, name)
     tab.screenshot(path=str(SHOTS / f"jupyterlab_{name}.png"))
     nb = _saved(root / f"{name}.ipynb")
     stored = [(i, o.ename, o.evalue) for i, c in enumerate(nb.cells) if c.cell_type == "code"
