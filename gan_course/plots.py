@@ -145,12 +145,15 @@ def format_table(
     columns: Sequence[str],
     headers: Sequence[str] | None = None,
     decimals: int = 4,
+    column_decimals: Mapping[str, int] | None = None,
 ) -> str:
     """Plain-text table (no pandas): text columns left-aligned, numbers right-aligned; floats
-    with ``decimals`` places so that the printed text is the same on every machine."""
+    with ``decimals`` places (``column_decimals`` overrides it per column) so that the printed
+    text is the same on every machine."""
     headers = list(headers or columns)
-    fmt = lambda v: f"{v:.{decimals}f}" if isinstance(v, float) else str(v)  # noqa: E731
-    cells = [[fmt(r[c]) for c in columns] for r in rows]
+    places = {c: (column_decimals or {}).get(c, decimals) for c in columns}
+    fmt = lambda v, c: f"{v:.{places[c]}f}" if isinstance(v, float) else str(v)  # noqa: E731
+    cells = [[fmt(r[c], c) for c in columns] for r in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
     text = [any(isinstance(r[c], str) for r in rows) for c in columns]  # text columns align left
     line = lambda values: "  ".join(

@@ -184,7 +184,8 @@ print(format_table(rows, ["mask", "method", "PSNR hole", "seed range",
 # averaged over the seeds first), **images ahead** on how many images GAN+P
 # is ahead, **seeds ahead** in how many of the 3 seeds it is ahead on
 # average. **blend Δ** is what Poisson blending adds to the GAN's composite.
-# **read** counts the digits the classifier reads right (of 297).
+# **read** counts the digits the classifier reads right (of 297; the mean
+# of the 3 seeds' counts, so it can end in .3 or .7).
 
 # %%
 paired = paired_rows(results)
@@ -194,7 +195,7 @@ print(format_table(
              "read classical"],
     ["mask", "best classical", "Δ dB", "± 2 SE", "images ahead",
      "seeds ahead", "blend Δ", "± 2 SE", "read GAN+P", "read classical"],
-    decimals=2))
+    decimals=2, column_decimals={"read GAN+P": 1, "read classical": 1}))
 
 
 # %%
@@ -235,7 +236,8 @@ say(f"- **GAN + Poisson against the best classical inpainter** (PSNR hole, "
     + listing(f"{p['read GAN+P']:.0f} (GAN+P) against "
               f"{p['read classical']:.0f} ({p['best classical']}) on "
               f"{p['mask']}" for p in paired)
-    + f" of {n} repaired digits; {intact_read} when intact.")
+    + f" of {n} repaired digits (means of the {n_seeds} seeds); "
+    f"{intact_read} when intact.")
 
 # %% [markdown]
 # The first eight held-out digits under each mask (seed 0), every method —

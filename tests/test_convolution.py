@@ -140,6 +140,12 @@ def test_output_padding_allowed_below_dilation_like_pytorch():
         conv.layer_output_size(5, 3, 1, 0, 1, 2, transposed=True) == 10
 
 
+def test_format_table_rounds_a_column_as_asked():
+    text = format_table([dict(n="a", v=0.123456, w=269.333)], ["n", "v", "w"],
+                        decimals=3, column_decimals={"w": 1})
+    assert text.splitlines()[-1].split() == ["a", "0.123", "269.3"]
+
+
 def test_format_table_aligns_and_rounds():
     text = format_table([dict(name="a", v=0.123456), dict(name="bbb", v=1.0)], ["name", "v"])
     lines = text.splitlines()
