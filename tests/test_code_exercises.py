@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from gan_course.lessons import solutions
-from gan_course.lessons.code_exercises import EXERCISES, check
+from gan_course.lessons.code_exercises import EXERCISES, check, passes
 
 from conftest import NOTEBOOKS
 
@@ -63,14 +63,14 @@ NOTEBOOK_OF = {"conv_output_size": "01_convolution", "transposed_output_size": "
 
 @pytest.mark.parametrize("name", EXERCISES)
 def test_the_check_accepts_the_reference_and_rejects_a_mistake(name, capsys):
-    assert check(name, getattr(solutions, name)) is True
+    assert passes(name, getattr(solutions, name)) is True
     assert capsys.readouterr().out.startswith("✓")
-    assert check(name, WRONG[name]) is False
+    assert passes(name, WRONG[name]) is False
     out = capsys.readouterr().out
     assert out.startswith("✗") and f"hint: {EXERCISES[name].hint}" in out
-    assert check(name, lambda *args: ...) is False
+    assert passes(name, lambda *args: ...) is False
     assert "not answered yet" in capsys.readouterr().out
-    assert check(name, lambda *args: 1 / 0) is False  # a crash is reported, not raised
+    assert passes(name, lambda *args: 1 / 0) is False  # a crash is reported, not raised
     assert "raised ZeroDivisionError" in capsys.readouterr().out
 
 
@@ -90,3 +90,10 @@ def test_every_exercise_belongs_to_a_notebook_that_hands_out_a_stub():
 def test_unknown_exercise_is_named():
     with pytest.raises(ValueError, match="unknown exercise 'nope'"):
         check("nope", lambda: 0)
+
+
+def test_check_prints_its_verdict_and_returns_nothing(capsys):
+    assert check("psnr", solutions.psnr) is None
+    assert capsys.readouterr().out.startswith("✓")
+    assert check("psnr", WRONG["psnr"]) is None
+    assert capsys.readouterr().out.startswith("✗")

@@ -302,8 +302,15 @@ EXERCISES: dict[str, CodeExercise] = {
 }
 
 
-def check(name: str, answer: Callable[..., object]) -> bool:
-    """Check the student's function for exercise ``name`` (see ``EXERCISES``); prints one line."""
+def passes(name: str, answer: Callable[..., object]) -> bool:
+    """Whether the student's function for exercise ``name`` (see ``EXERCISES``) is right; prints
+    one line saying so, with a hint when it is not."""
     if name not in EXERCISES:
         raise ValueError(f"unknown exercise {name!r}; exercises: {', '.join(EXERCISES)}")
     return check_code(EXERCISES[name], answer)
+
+
+def check(name: str, answer: Callable[..., object]) -> None:
+    """Check the student's function for exercise ``name``: prints one line (``passes``), returns
+    nothing, so a notebook cell shows the line and no stray ``True``/``False``."""
+    passes(name, answer)
