@@ -8,7 +8,9 @@
   truth, < 1 blurrier, > 1 noisier. Summed over the set, not averaged per image, so nearly flat
   patches (E ≈ 0) cannot dominate it.
 - ``palette_fidelity``: on the palette dataset, how close a colorization's colours are to the
-  palette the truth was painted from (Lab ΔE to the nearest colour of the pixel's own level).
+  palette the truth was painted from (Lab ΔE to the nearest colour of the pixel's own level);
+  with ``per_image``, whether each digit's stroke (and background) is painted
+  in one palette colour rather than a mix.
 - ``edge_fidelity``: whether the detail is the *right* detail: Pearson correlation, pooled over
   every pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the
   truth's edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
@@ -306,7 +308,29 @@ def realism_accuracy(
 ON_PALETTE_DELTA_E = 20.0  # a pixel within this Lab distance of a palette colour counts as on it
 
 
-def palette_fidelity(y: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
+def _palette_matches(y: torch.Tensor, truth: torch.Tensor):
+    """y's Lab pixels (N, H, W, 3), the truth's stroke mask (N, H, W) bool, and for each pixel of y
+    the Lab distance to the nearest colour of its level's palette and that colour's index, both
+    (N, H, W)."""
+    _check({"y": y, "truth": truth}, channels=3)
+    lab = rgb_to_lab(y.float()).permute(0, 2, 3, 1).contiguous()  # (N, H, W, 3)
+    # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
+    stroke = rgb_to_gray(truth.float())[:, 0] > 103 / 127.5 - 1  # (N, H, W) bool
+    distance = torch.empty(lab.shape[:3])
+    nearest = torch.empty(lab.shape[:3], dtype=torch.long)
+    for mask, colours in ((stroke, PALETTE_STROKES), (~stroke, PALETTE_BACKGROUNDS)):
+        palette = torch.tensor(colours, dtype=torch.float32).view(-1, 3, 1, 1) / 127.5 - 1
+        palette_lab = rgb_to_lab(palette).flatten(1)  # (5, 3)
+        distance[mask], nearest[mask] = torch.cdist(lab[mask], palette_lab).min(1)
+    return lab, stroke, distance, nearest
+
+
+ONE_COLOUR_SHARE = 0.9  # a region counts as one colour when this share of it is on one
+
+
+def palette_fidelity(
+    y: torch.Tensor, truth: torch.Tensor, *, per_image: bool = False
+) -> dict[str, float]:
     """How a colorization y of palette images (``load_dataset("palette")``) uses the palette:
     stroke pixels (the truth's bright level) against the five stroke colours, background pixels
     against the five background colours. y, truth: (N, 3, H, W) in [-1, 1].
@@ -314,18 +338,29 @@ def palette_fidelity(y: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     ``chroma``: mean Lab chroma √(a² + b²) of y (the palette's colours: 40–102; L1's per-channel
     median: 16–20); ``ΔE to palette``: mean Lab distance from each pixel of y to the nearest
     colour of its level; ``on palette``: the share of pixels within ``ON_PALETTE_DELTA_E`` of
-    one."""
-    _check({"y": y, "truth": truth}, channels=3)
-    lab = rgb_to_lab(y.float()).permute(0, 2, 3, 1).reshape(-1, 3)  # (P, 3)
-    # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
-    stroke = (rgb_to_gray(truth.float()) > 103 / 127.5 - 1).reshape(-1)  # (P,) bool
-    distance = torch.empty(len(lab))
-    for mask, colours in ((stroke, PALETTE_STROKES), (~stroke, PALETTE_BACKGROUNDS)):
-        palette = torch.tensor(colours, dtype=torch.float32).view(-1, 3, 1, 1) / 127.5 - 1
-        palette_lab = rgb_to_lab(palette).flatten(1)  # (5, 3)
-        distance[mask] = torch.cdist(lab[mask], palette_lab).min(1).values
-    return {
-        "chroma": float(lab[:, 1:].norm(dim=1).mean()),
+    one.
+
+    With ``per_image``, also per image rather than per pixel: ``stroke on main colour``, the mean
+    over images of the share of an image's stroke pixels within ``ON_PALETTE_DELTA_E`` of its most
+    used stroke colour (1 for the truth; a blue digit with green edges scores the blue share);
+    ``one stroke colour``, the share of images in which that share is at least
+    ``ONE_COLOUR_SHARE``; ``one background colour``, the same for the background."""
+    lab, stroke, distance, nearest = _palette_matches(y, truth)
+    on = distance < ON_PALETTE_DELTA_E  # (N, H, W) bool
+    scores = {
+        "chroma": float(lab[..., 1:].norm(dim=-1).mean()),
         "ΔE to palette": float(distance.mean()),
-        "on palette": float((distance < ON_PALETTE_DELTA_E).double().mean()),
+        "on palette": float(on.double().mean()),
     }
+    if per_image:
+        n, k = len(y), len(PALETTE_STROKES)
+        image = torch.arange(n).view(n, 1, 1).expand_as(stroke)  # (N, H, W)
+        for region, part in ((stroke, "stroke"), (~stroke, "background")):
+            hit = on & region  # (N, H, W): pixels of the region on some colour of its palette
+            # counts[i, c]: pixels of image i's region on colour c
+            counts = torch.bincount(image[hit] * k + nearest[hit], minlength=n * k).view(n, k)
+            main = counts.max(1).values / region.sum((1, 2)).clamp_min(1)  # (N,) in [0, 1]
+            if part == "stroke":
+                scores["stroke on main colour"] = float(main.mean())
+            scores[f"one {part} colour"] = float((main >= ONE_COLOUR_SHARE).double().mean())
+    return scores

@@ -17,8 +17,8 @@
 #
 # A GAN that *deconstructs* an image shrinks it with convolutions (the discriminator, the U-Net
 # encoder); a GAN that *reconstructs* one grows it back with transposed convolutions (the generator,
-# the U-Net decoder). This notebook takes note 003's description of both and checks every claim
-# with a number.
+# the U-Net decoder). The course is built on four source documents, notes 000 to 003; note 003
+# describes both operations, and this notebook checks each of its claims with a number.
 #
 # **You will learn**
 # - to compute a convolution by hand, and that `nn.Conv2d` computes exactly that (no kernel flip);
@@ -26,7 +26,7 @@
 #   padding 1` halves or doubles;
 # - why a transposed convolution is *not* an inverse: it is the transpose (adjoint);
 # - where the checkerboard artifacts of generators come from, and how resize-then-convolve avoids them;
-# - what note 003's edge kernel sees in a real photograph.
+# - what the note's edge kernel sees in a real photograph.
 #
 # **Note 003's question:** what are the "?" of the 5×5 ⊛ 3×3 example, and is "deconvolution"
 # really "not a true inverse"?
@@ -73,7 +73,7 @@ views.plot_conv_geometry(in_size=3, kernel=4, stride=2, padding=1,
                          transposed=True)
 
 # %% [markdown]
-# ## 1. Note 003's example, solved
+# ## 1. A convolution by hand
 #
 # A convolution slides the kernel over the input; each output pixel is the sum of the element-wise
 # products of the kernel with the window under it. A 3×3 kernel fits in a 5×5 input at 3×3
@@ -83,7 +83,7 @@ views.plot_conv_geometry(in_size=3, kernel=4, stride=2, padding=1,
 print(inspect.getsource(conv.conv2d_by_hand))
 
 # %% [markdown]
-# Run on note 003's input and kernel, beside `nn.Conv2d` holding the same kernel:
+# Run on the note's 5×5 input and 3×3 kernel, beside `nn.Conv2d` holding the same kernel:
 
 # %%
 by_hand = conv.note_example()  # conv2d_by_hand(NOTE_INPUT, NOTE_KERNEL): (3, 3)
@@ -102,12 +102,14 @@ views.plot_note_example()
 # side is brighter. `nn.Conv2d` agrees exactly, which also shows that PyTorch's "convolution" is a
 # cross-correlation: the kernel is used as written, not flipped.
 #
+# In the figure, and in every signed figure of this notebook, red is positive and blue negative.
+#
 # On a step edge the kernel answers only to vertical edges, and its transpose only to horizontal ones
 # (peak |response| on a 6×6 image that is 0 on one side and 1 on the other):
 
 # %%
-print(format_table([dict(image=name, **resp)
-                    for name, resp in views.step_edge_responses().items()],
+steps = views.step_edge_responses()
+print(format_table([dict(image=name, **resp) for name, resp in steps.items()],
                    ["image", "note kernel", "note kernel transposed"],
                    decimals=1))
 
@@ -126,9 +128,12 @@ print(format_table([dict(image=name, **resp)
 # %%
 grid = dict(ns=[5, 8, 31, 64], kernels=[1, 2, 3, 4, 5], strides=[1, 2, 3],
             paddings=[0, 1, 2], dilations=[1, 2])
-print("Conv2d:         ", conv.size_summary(conv.verify_output_sizes(**grid)))
-print("ConvTranspose2d:", conv.size_summary(conv.verify_output_sizes(
-    **grid, output_paddings=[0, 1, 2], transposed=True)))
+conv_checks = conv.verify_output_sizes(**grid)
+convt_checks = conv.verify_output_sizes(**grid, output_paddings=[0, 1, 2],
+                                        transposed=True)
+print("Conv2d:         ", conv.size_summary(conv_checks))
+print("ConvTranspose2d:", conv.size_summary(convt_checks))
+size_checks = conv_checks + convt_checks
 
 # %% [markdown]
 # The settings you meet in GAN code, on a 64×64 input for `Conv2d` and a 32×32 input for
@@ -227,7 +232,9 @@ views.plot_overlap_counts({
 # To measure the artifact we use a **checkerboard score**: the share of an image's energy at the
 # highest frequency the pixel grid holds (a pattern flipping every pixel), after cropping a 2-pixel
 # border — 0 for a flat image, 1 for a pure checkerboard, and for white noise of this size the
-# formula (h + w − 1) / (h·w) = 0.070 (its energy spreads evenly over all frequencies).
+# formula (h + w − 1) / (h·w), printed below (its energy spreads evenly over all frequencies).
+# The score counts only the energy *exactly* at that frequency: stripes that repeat every two
+# pixels in one direction only, or more slowly, count less or not at all.
 # Four ways to upsample 16×16 to 32×32, on an all-ones input with all-ones weights, with 200 random
 # positive kernels (smooth, blur-like), with 200 random signed kernels (like PyTorch's uniform
 # initialisation), and on white-noise input with the signed kernels:
@@ -242,19 +249,43 @@ print(format_table(views.checkerboard_rows(study),
 # %%
 views.plot_checkerboard(study)
 
-# %% [markdown]
-# What the table says:
-#
-# - With uniform weights, `k3 s2` is uneven (score 0.19) and `k4 s2` is perfectly flat: the common
-#   advice "use a kernel size divisible by the stride" is right *for this case*.
-# - With random positive kernels, `k4 s2` is still 4× better than `k3 s2`, but not zero.
-# - With signed random kernels — what a network starts from — both transposed convolutions score
-#   about 0.75: each of the $s^2 = 4$ output phases sums a different subset of the kernel, so a
-#   constant input already comes out as a checkerboard. Divisibility alone does not save you; the
-#   network has to *learn* it away.
-# - Resize-then-convolve scores exactly 0 on a constant input with any kernel, because every output
-#   pixel sees the same weights; on white noise it keeps far less of the top frequency than a
-#   transposed convolution (0.004 and 0.002 against 0.07). This is Odena et al.'s recommendation.
+# %%
+cb = {res.name: res for res in study}
+k3, k4 = cb["ConvT k3 s2"], cb["ConvT k4 s2"]
+resized = [res for res in study if not views.UPSAMPLERS[res.name].transposed]
+side = k3.example_constant.shape[0] - 2 * 2  # the scored interior, h = w
+chance = (2 * side - 1) / side**2  # white noise: (h + w − 1) / (h·w)
+at_chance = all(abs(res.noise_input_mean - chance) < 0.2 * chance
+                for res in (k3, k4))
+say(f"- With uniform weights `k3 s2` is uneven (score "
+    f"{k3.constant_weights:.2f}) and `k4 s2` scores "
+    f"{k4.constant_weights:.2f}: \"use a kernel size divisible by the "
+    "stride\" is right *for this case*.",
+    f"- With random positive kernels `k4 s2` is still "
+    f"{k3.positive_mean / k4.positive_mean:.0f}× better than `k3 s2` "
+    f"({k4.positive_mean:.2f} against {k3.positive_mean:.2f}), but not 0.",
+    "- With signed random kernels, what a network starts from, both "
+    f"transposed convolutions score {k3.signed_mean:.2f} and "
+    f"{k4.signed_mean:.2f} on average (the median draws, shown in the "
+    f"figure's second row: {k3.signed_median:.2f} and "
+    f"{k4.signed_median:.2f}): each of the s² = 4 output phases sums a "
+    "different subset of the kernel, so a constant input already comes out "
+    "as a checkerboard. Divisibility alone does not save you; the network "
+    "has to *learn* it away.",
+    "- Resize-then-convolve scores "
+    f"{max(res.signed_mean for res in resized):.0f} on a constant input "
+    "with any kernel: every output pixel sees the same weights. This is "
+    "Odena et al.'s recommendation.",
+    f"- On white noise the transposed convolutions score "
+    f"{k3.noise_input_mean:.3f} and {k4.noise_input_mean:.3f}, "
+    + (f"the chance level of noise ({chance:.3f}): they add no checkerboard "
+       "to noise, they pass its top frequency through. "
+       if at_chance else f"against the chance level {chance:.3f}. ")
+    + "Resize-then-convolve scores "
+    + " and ".join(f"{res.noise_input_mean:.3f}" for res in resized)
+    + ": the resize is a low-pass filter that removes most of the top "
+    "frequency the noise had. That is blurring, not a cure"
+    + (": there was no artifact to cure here." if at_chance else "."))
 
 # %% [markdown]
 # **And after training?** The shipped digits DCGAN upsamples with three `k4 s2` transposed
@@ -284,7 +315,7 @@ say(f"- Fresh weights make a checkerboard of a flat input in every layer (mean "
     "shows, not the kernel size.")
 
 # %% [markdown]
-# **The odd row: the output layer scores 0.000.** Did it really learn a flat kernel? The score
+# **The odd row: the output layer scores almost 0.** Did it really learn a flat kernel? The score
 # divides the checkerboard energy by *all* the energy of the response, its average level
 # included. Look at what the output layer makes of a flat input, one pixel of each of the four
 # phases (the $2\times2$ positions a stride-2 transposed convolution cycles through), before and
@@ -309,11 +340,11 @@ say(f"The four phases are *not* equal: they differ by {spread:.3f}. But "
     "checkerboard. The score is a share, so read it with the level.")
 
 # %% [markdown]
-# ## 6. The note's edge kernel on a real photograph
+# ## 6. An edge kernel on a real photograph
 #
 # The camera-man photo shipped with scikit-image (no download), area-averaged to 128×128 so that a
-# 3×3 window spans a visible part of the picture. Red: the window gets darker from left to right;
-# blue: brighter; white: flat. The transposed kernel (`[1, 1, 1]`, `[0, 0, 0]`, `[−1, −1, −1]`)
+# 3×3 window spans a visible part of the picture. The note's kernel `[1, 0, −1]`: red (positive)
+# where the window gets darker from left to right, blue where it gets brighter, white where flat. The transposed kernel (`[1, 1, 1]`, `[0, 0, 0]`, `[−1, −1, −1]`)
 # finds horizontal edges instead.
 
 # %%
@@ -373,10 +404,11 @@ views.plot_conv_geometry(in_size=4, kernel=4, stride=2, padding=1,
 # PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
 #
 # 1. `conv_output_size(n, k, s, p)`: the output length of a convolution with kernel k, stride s and
-#    padding p on an input of length n (the formula of section 3).
+#    padding p on an input of length n (the formula of section 2).
 # 2. `transposed_output_size(n, k, s, p)`: the same for a transposed convolution.
 # 3. `conv2d_by_hand(x, w)`: the sliding sum of section 1 for a 2-D tensor x and a k×k kernel w,
-#    no padding, stride 1, as `nn.Conv2d` computes it.
+#    no padding, stride 1, as `nn.Conv2d` computes it. Section 1 printed the package's version:
+#    this one is a recall exercise, so write it without scrolling back.
 
 # %%
 def conv_output_size(n, k, s, p):
@@ -402,18 +434,36 @@ check("conv2d_by_hand", conv2d_by_hand)
 # %% [markdown]
 # ## Summary: what the numbers showed
 #
-# - **Note 003's "?"** is `[[-4, 0, 4], [0, -2, 2], [0, -1, 1]]`; `nn.Conv2d` gives the same grid
-#   exactly, because it computes the unflipped sliding sum the note describes.
-# - **The output-size formulas** agreed with the real layers in every one of the 1,440 settings checked
-#   (including dilation 2), and the impossible settings are rejected by both.
-# - **`k4 s2 p1`** halves (64 → 32) with `Conv2d` and doubles (8 → 16, 32 → 64) with
-#   `ConvTranspose2d`, as the note says; `k3 s2 p1` halves too but needs `output_padding=1` to double.
-# - **Not an inverse:** the transposed convolution is the exact transpose of the convolution's matrix
-#   (adjoint gap at rounding level), yet the round trip misses the input by 88 % (83 % after the best
-#   rescaling): a one-channel stride-2 convolution has rank 16 on 64 inputs. The note's "not a true inverse" holds.
-# - **Checkerboards:** uneven overlap (`k3 s2`) makes them even with uniform weights, but with
-#   signed random weights `k4 s2` is just as bad as `k3 s2` (0.76 vs 0.75): divisibility is not a cure, which
-#   is where the numbers disagree with the common rule of thumb. Resize-then-convolve is flat on
-#   constant input for every kernel.
-# - **The edge kernel** responds to vertical edges only (3 vs 0 on a step), and on the photo it
-#   outlines the tripod and the coat; its transpose finds the horizontal ones.
+# Written by code from the results above.
+
+# %%
+agree = sum(rec["match"] for rec in size_checks)
+say("- **The note's \"?\"** is "
+    f"`{by_hand.int().tolist()}`; `nn.Conv2d` gives "
+    + ("the same grid exactly, because it computes the unflipped sliding "
+       "sum the note describes." if bool((by_hand == by_layer).all())
+       else "a different grid."),
+    f"- **The output-size formulas** agreed with the real layers in {agree:,} "
+    f"of the {len(size_checks):,} settings checked (including dilation 2), "
+    "and the impossible settings are rejected by both.",
+    "- **`k4 s2 p1`** halves with `Conv2d` and doubles with "
+    "`ConvTranspose2d`, as the note says; `k3 s2 p1` halves too but needs "
+    "`output_padding=1` to double.",
+    "- **Not an inverse:** the transposed convolution is the exact transpose "
+    "of the convolution's matrix (adjoint gap at rounding level), yet the "
+    f"round trip misses the input by {100 * r.recon_rel_error:.0f} % "
+    f"({100 * r.best_scale_rel_error:.0f} % after the best rescaling): "
+    "a one-channel "
+    f"stride-2 convolution has rank {r.rank} on {r.matrix_shape[1]} inputs. "
+    "The note's \"not a true inverse\" holds.",
+    "- **Checkerboards:** uneven overlap (`k3 s2`) makes them even with "
+    "uniform weights, but with signed random weights `k4 s2` scores "
+    f"{k4.signed_mean:.2f} against `k3 s2`'s {k3.signed_mean:.2f}: "
+    "divisibility is not a cure, which is where the numbers disagree with "
+    "the common rule of thumb. Resize-then-convolve is flat on constant "
+    "input for every kernel; on noise it blurs.",
+    "- **The edge kernel** responds to vertical edges only "
+    f"({steps['vertical edge']['note kernel']:.0f} vs "
+    f"{steps['horizontal edge']['note kernel']:.0f} on a step), and on the "
+    "photo it outlines the tripod and the coat; its transpose finds the "
+    "horizontal ones.")

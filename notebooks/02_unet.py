@@ -34,19 +34,21 @@
 # %matplotlib inline
 import inspect
 
+from matplotlib.figure import Figure
+
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
 from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, shipped_colorizations)
 from gan_course.lessons.report import say
-from gan_course.metrics import detail_verdict
+from gan_course.metrics import colorfulness, detail_verdict
 from gan_course.pix2pix import colorize
 from gan_course.plots import format_table, plot_unet, show_image_rows
 from gan_course.runtime import (
     current_profile, describe_runtime, get_device, seed_everything,
     set_threads)
-from gan_course.shipped import load_shipped_variants
+from gan_course.shipped import load_shipped_references, load_shipped_variants
 from gan_course.unet import UNetGenerator, unet_trace
 
 profile = current_profile()
@@ -61,6 +63,8 @@ print(describe_runtime(profile, device, seed=0, threads=threads))
 # **The idea in one picture**, drawn from the package's U-Net (the shapes come from a real
 # forward pass): the image goes down to a 6×6 bottleneck and back up; the dashed arrows are the
 # skips, which carry each encoder map straight across to the decoder level of the same size.
+# The picture and section 1 use note 003's example, a 96×96 input and width 32; the models
+# trained in section 3 are narrower (width 16) on 32×32 images, and section 3 prints their size.
 
 # %%
 plot_unet(unet_trace(UNetGenerator(1, 3, depth=4, width=32), 96))
@@ -116,9 +120,11 @@ print(f"{len(photos)} held-out 32×32 crops of scikit-image's coffee, flower, "
 show_image_rows({"truth": photos[:8], "what G sees": gray[:8]})
 
 # %% [markdown]
-# ## 3. The converged result
+# ## 3. The trained result
 #
-# PSNR and SSIM: closeness to the truth. **Sharpness**: the high-frequency energy (squared
+# PSNR and SSIM: closeness to the truth. **Colourfulness** (Hasler–Süsstrunk): the spread plus
+# a third of the mean of the two opponent colours red−green and yellow−blue; 0 for gray, typical
+# photos 20–100; the truth row gives the target. **Sharpness**: the high-frequency energy (squared
 # Laplacian) of all outputs together over that of the truth: 1 = as detailed, below 1 blurrier,
 # above 1 noisier. **Edge fidelity**: the correlation between the outputs' and the truth's
 # gradients over every pixel: 1 = the truth's edges, 0 = edges unrelated to the truth. Sharpness
@@ -127,23 +133,40 @@ show_image_rows({"truth": photos[:8], "what G sees": gray[:8]})
 
 # %%
 cifar = load_shipped_variants("colorizers-cifar10-32")
+# the baselines on CIFAR-10's own test images, recorded when it shipped
+gray_ref = load_shipped_references("colorizers-cifar10-32")[
+    "cifar10 test"]["gray copy"]
 unets = {"with skips": "L1, RGB from gray",
          "no skips": "L1, RGB from gray, no skips"}
 outputs = {label: y for label, y in zip(
     unets, shipped_colorizations(cifar, list(unets.values()), photos).values())}
 outputs |= baseline_colorizations(photos, train_photos)
 rows = colorizer_rows(outputs, photos)
-columns = ["method", "PSNR", "SSIM", "sharpness", "edge fidelity"]
-print(format_table(rows, columns, decimals=3))
+# the truth against itself: only its colourfulness needs computing
+truth_row = {"method": "truth", "PSNR": float("inf"), "SSIM": 1.0,
+             "colourfulness": float(colorfulness(photos).mean()),
+             "sharpness": 1.0, "edge fidelity": 1.0}
+columns = ["method", "PSNR", "SSIM", "colourfulness", "sharpness",
+           "edge fidelity"]
+print(format_table(rows + [truth_row], columns, decimals=3))
 show_image_rows({"truth": photos[:8],
                  **{label: outputs[label][:8] for label in unets}})
 
 # %%
 by = {r["method"]: r for r in rows}
-skip, noskip = by["with skips"], by["no skips"]
-claim = ("**holds**" if noskip["sharpness"] < 0.9 and
-         noskip["sharpness"] < skip["sharpness"] else "**does not hold**")
-say(f"- With skips the output is "
+skip, noskip, grey = by["with skips"], by["no skips"], by["gray copy"]
+# note 003's claim has two halves: without skips blurry, with skips sharp
+blurry_half = (noskip["sharpness"] < 0.9
+               and noskip["sharpness"] < skip["sharpness"])
+sharp_half = skip["sharpness"] >= 0.9 and skip["edge fidelity"] >= 0.5
+claim = {(True, True): "**holds**", (True, False): "**half holds**",
+         (False, True): "**half holds**",
+         (False, False): "**does not hold**"}[blurry_half, sharp_half]
+n_shipped = sum(p.numel() for p in cifar[unets["with skips"]].G.parameters())
+say(f"- The shipped U-Net with skips (width "
+    f"{cifar[unets['with skips']].config.width_G}) has {n_shipped:,} "
+    "parameters.",
+    f"- With skips the output is "
     f"{detail_verdict(skip['sharpness'], skip['edge fidelity'])} (sharpness "
     f"**{skip['sharpness']:.2f}**, edge fidelity "
     f"**{skip['edge fidelity']:.2f}**, "
@@ -153,19 +176,75 @@ say(f"- With skips the output is "
     f"(sharpness **{noskip['sharpness']:.2f}**, edge fidelity "
     f"**{noskip['edge fidelity']:.2f}**, "
     f"PSNR {noskip['PSNR']:.2f} dB).",
-    f"- So \"without skips → blurry\" {claim} on converged models. "
-    "The gray copy "
-    f"scores {by['gray copy']['PSNR']:.2f} dB: "
+    f"- \"Without skips → blurry\" "
+    + ("holds" if blurry_half else "does not hold")
+    + "; \"with skips → sharp, preserved details\" "
+    + ("holds" if sharp_half else
+       f"does not: with skips the output is still blurrier "
+       f"({skip['sharpness']:.2f}) than the gray copy, the input itself "
+       f"({grey['sharpness']:.2f})")
+    + f". Note 003's claim {claim}.",
+    f"- The gray copy scores {grey['PSNR']:.2f} dB and SSIM "
+    f"{grey['SSIM']:.3f}: "
     + ("the U-Net with skips beats it."
-       if skip["PSNR"] > by["gray copy"]["PSNR"] else
-       "even the U-Net with skips does not beat it on PSNR."))
+       if skip["PSNR"] > grey["PSNR"] and skip["SSIM"] > grey["SSIM"] else
+       f"the U-Net with skips ({skip['PSNR']:.2f} dB, SSIM "
+       f"{skip['SSIM']:.3f}) does not beat it on both."),
+    f"- Why so gray: the U-Net's colourfulness is "
+    f"{skip['colourfulness']:.1f} against the truth's "
+    f"{truth_row['colourfulness']:.1f}. An L1 loss, where the gray cannot "
+    "tell the colour, is least at a middle (dull) colour, so the network "
+    "hedges towards gray; these photos are unlike CIFAR-10's; and the hue "
+    "it does add is often wrong. Even on CIFAR-10's own test images (scores "
+    "recorded when it was built) it scores "
+    f"{cifar[unets['with skips']].scores['cifar10 test']['PSNR']:.2f} dB "
+    f"against the gray copy's {gray_ref['PSNR']:.2f} dB.")
+
+# %% [markdown]
+# **How far did training go?** The training L1 loss of both shipped U-Nets, logged every 10
+# steps while they were built:
+
+# %%
+fig = Figure(figsize=(5.5, 2.8))
+ax = fig.subplots()
+for label, name in unets.items():
+    ax.plot(cifar[name].history["step"], cifar[name].history["l1"], lw=1,
+            label=label)
+ax.set(xlabel="step", ylabel="training L1", yscale="log")
+ax.grid(alpha=0.3)
+ax.legend()
+fig
+
+# %%
+steps = cifar[unets["with skips"]].history["step"][-1]
+late = {}
+for label, name in unets.items():
+    history = cifar[name].history
+    k = 1000 // (history["step"][1] - history["step"][0])  # 1,000 steps
+    l1 = history["l1"]
+    late[label] = sum(l1[-k:]) / sum(l1[-2 * k:-k]) - 1
+say(f"- {steps:,} steps of 32 images are {steps * 32 / 50_000:.1f} passes "
+    "over CIFAR-10's 50,000 photos.",
+    *(f"- **{label}**: the mean L1 loss of the last 1,000 steps "
+      f"differs by {100 * drop:+.1f} % from the 1,000 before: "
+      + ("nearly flat, close to converged at this budget."
+         if abs(drop) < 0.03 else
+         "still falling: not converged; longer training would likely "
+         "change the numbers above." if drop < 0 else "rising: unstable.")
+      for label, drop in late.items()))
 
 # %% [markdown]
 # ## 4. When the input already carries the detail
 #
-# On the palette digits of notebook 04 (gray digits painted in one of five colours of equal
-# lightness) the colorizers work in Lab: they predict only the colour channels a, b, and the
-# lightness L, with all the edges, is copied from the input. Do skips still matter there?
+# Notebook 04 builds this task; in short: the **palette digits** are digits whose stroke is
+# painted in one of five colours of equal lightness (and the background in one of five darker
+# ones), so the gray image cannot tell which colour it was. **Lab** splits a colour into its
+# lightness L and two colour channels a, b: these colorizers predict only a and b, and copy L,
+# with all the edges, from the input. **L1** trains on the mean absolute error alone; **BCE +
+# 100·L1** adds a discriminator's adversarial loss (binary cross-entropy) to 100 times the L1.
+# **On palette** is the share of output pixels close to one of the palette's colours (Lab
+# distance below `metrics.ON_PALETTE_DELTA_E`). Do skips still matter here? The gray copy and the
+# mean colour are the baselines (their scores recorded when the models were built).
 
 # %%
 palette = load_shipped_variants("colorizers-palette-32")
@@ -173,9 +252,14 @@ digits = load_dataset("palette", 32, split="test").float()
 pairs = ["L1", "L1, no skips", "BCE + 100·L1", "BCE + 100·L1, no skips"]
 painted = shipped_colorizations(palette, pairs, digits)
 palette_rows = colorizer_rows(painted, digits, palette=True)
+# the baselines' scores on these test digits, recorded when the models shipped
+palette_refs = load_shipped_references("colorizers-palette-32")["palette test"]
+palette_rows += [{"method": name, **palette_refs[name]}
+                 for name in ("gray copy", "mean colour")]
 print(format_table(palette_rows, ["method", "PSNR", "sharpness",
                                   "edge fidelity", "on palette"], decimals=2))
-show = list(range(0, 40, 5))
+# image 5·d + k is digit d painted in stroke colour k: show all five colours
+show = [5 * d + d % 5 for d in range(8)]
 show_image_rows({"truth": digits[show],
                  **{name: y[show] for name, y in painted.items()}})
 
@@ -185,16 +269,24 @@ gaps = {name: (pby[name]["PSNR"] - pby[name + ", no skips"]["PSNR"],
                pby[name]["on palette"] - pby[name + ", no skips"]["on palette"])
         for name in ("L1", "BCE + 100·L1")}
 small = all(abs(dp) < 0.5 and abs(do) < 0.1 for dp, do in gaps.values())
+below_gray = [name for name in pairs
+              if pby[name]["PSNR"] < pby["gray copy"]["PSNR"]]
 say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on "
       f"the palette by {100 * do:+.0f} points."
       for name, (dp, do) in gaps.items()),
-    "- So skips matter when the network must carry the image through the U; "
-    + ("when the input hands the detail over (L copied in Lab), the U-Net "
-       "without skips does about as well." if small
-       else "here they matter even with L copied."))
+    f"- But {len(below_gray)} of the {len(pairs)} models score below the "
+    f"gray copy's {pby['gray copy']['PSNR']:.2f} dB, and the L1 models put "
+    f"{100 * pby['L1']['on palette']:.0f} % of their pixels on the palette "
+    "(one dull colour for every digit, as notebook 04 explains).",
+    "- So "
+    + ("with L copied in Lab, the U-Net without skips does about as well "
+       "here; but these models all fail in similar ways, so this shows "
+       "only that skips change little among them, not that skips never "
+       "matter when the input carries the detail." if small
+       else "here skips matter even with L copied."))
 
 # %% [markdown]
-# ## 5. What do the skips carry on their own?
+# ## 5. What the skips carry on their own
 #
 # Set the bottleneck to zero and run the same networks. Without skips nothing is left of the
 # input: every image gets the same output. With skips, whatever survives came through them alone.
@@ -211,7 +303,13 @@ show_image_rows({"truth": photos[:8], **{k: y[:8] for k, y in zeroed.items()}})
 # %%
 zby = {r["method"]: r for r in zero_rows}
 cut = zby["with skips, bottleneck = 0"]
-if cut["PSNR"] >= skip["PSNR"]:
+gain = cut["PSNR"] - skip["PSNR"]
+if gain > 0.05:
+    carried = ("the skips carry the whole picture, and on these photos the "
+               f"bottleneck slightly hurts: zeroing it gains {gain:+.2f} dB"
+               + (f", enough to beat the gray copy ({grey['PSNR']:.2f} dB)."
+                  if cut["PSNR"] > grey["PSNR"] else "."))
+elif gain >= -0.05:
     carried = ("the skips carry the whole picture; the bottleneck adds "
                "nothing measurable.")
 elif cut["PSNR"] > by["gray copy"]["PSNR"] - 3:
@@ -255,7 +353,9 @@ show_image_rows({"truth": photos[:8], **{k: y[:8] for k, y in live.items()}})
 # PyTorch themselves; reference solutions are in `gan_course/lessons/solutions.py` (try first).
 #
 # 1. `bottleneck_numbers(size, depth, width)`: how many numbers the U-Net's bottleneck holds for a
-#    size×size input (read the trace of section 1: channels and side at `down {depth}`).
+#    size×size input (read the trace of section 1: channels and side at `down {depth}`). The
+#    channels double at each level from `width`, but are capped at `8·width` (so depth 5 has
+#    8·width channels, not 16·width).
 # 2. `psnr(y, x)`: the PSNR in dB of every image of y against x, both (N, C, H, W) in [-1, 1], as a
 #    tensor of N values (the tables' PSNR).
 
@@ -280,15 +380,36 @@ check("psnr", psnr)
 # encoder–decoder meant to *compress*, they let the network bypass its bottleneck entirely.
 
 # %%
-say("- On converged colorizers that must carry the whole image "
-    "(RGB from gray), the U-Net without skips is "
+beaten = [label for label in unets
+          if by[label]["PSNR"] > grey["PSNR"]
+          and by[label]["SSIM"] > grey["SSIM"]]
+say("- On colorizers that must carry the whole image (RGB from gray), the "
+    "U-Net without skips is "
     f"{detail_verdict(noskip['sharpness'], noskip['edge fidelity'])}"
     f" (sharpness {noskip['sharpness']:.2f}) and the one with skips "
     f"{detail_verdict(skip['sharpness'], skip['edge fidelity'])} "
-    f"({skip['sharpness']:.2f}): note 003's claim {claim}.",
-    "- With the bottleneck zeroed, the skips alone still give "
+    f"({skip['sharpness']:.2f}, the gray copy {grey['sharpness']:.2f}): "
+    f"note 003's claim {claim}"
+    + (": skips keep more detail than no skips, but the output with skips "
+       "is not as sharp as its own input." if claim == "**half holds**"
+       and blurry_half else "."),
+    f"- Both are near gray (colourfulness {skip['colourfulness']:.1f} and "
+    f"{noskip['colourfulness']:.1f}, the truth "
+    f"{truth_row['colourfulness']:.1f}); "
+    + (f"{' and '.join(beaten)} beat the gray copy on PSNR and SSIM."
+       if beaten else "neither beats the gray copy on both PSNR and SSIM."),
+    *([f"- Training stopped after {steps * 32 / 50_000:.1f} passes over "
+       "CIFAR-10 while the L1 loss of "
+       + ("both U-Nets" if all(d < -0.03 for d in late.values()) else
+          "the U-Net " + " and ".join(label for label, drop in late.items()
+                                      if drop < -0.03))
+       + " was still falling: these are not converged models."]
+      if any(drop < -0.03 for drop in late.values()) else []),
+    "- With the bottleneck zeroed, the skips alone give "
     f"{cut['PSNR']:.2f} dB ({skip['PSNR']:.2f} intact).",
     "- Where the input already carries the detail (Lab: L copied), "
     "skips change PSNR by "
     + " and ".join(f"{dp:+.2f} dB ({name})"
-                   for name, (dp, _) in gaps.items()) + ".")
+                   for name, (dp, _) in gaps.items())
+    + (", among models that all score below the gray copy there."
+       if len(below_gray) == len(pairs) else "."))

@@ -44,6 +44,8 @@ import torch
 from gan_course.data import load_dataset
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
+from gan_course.lessons.convolution_views import checkerboard_scores
+from gan_course.color import rgb_to_lab
 from gan_course.lessons.colorization import (
     baseline_colorizations, colorizer_rows, loss_term_gradients,
     plot_loss_terms, plot_palette_idea, shipped_colorizations)
@@ -77,6 +79,11 @@ print(describe_runtime(profile, device, seed=0, threads=threads))
 plot_palette_idea()
 
 # %% [markdown]
+# The picture counts the stroke colours only. The chroma in section 3's table averages over every
+# pixel, backgrounds included (their own median is another dull colour), so L1's row there is
+# close to the legend's number but not equal to it.
+
+# %% [markdown]
 # ## 1. The two losses, in code
 #
 # This is the package's pix2pix objective, the code every model below was trained with. D sees the
@@ -94,7 +101,8 @@ print(inspect.getsource(Pix2PixObjective.loss_G))
 # The *palette digits*: each handwritten digit (scikit-learn's 8×8 digits, upsampled to 32×32) is
 # painted five times, once in each of five stroke colours, on one of five background colours. All
 # five stroke colours have the same lightness, and so have the five backgrounds: the L channel the
-# colorizer sees is identical for all five paintings.
+# colorizer sees is identical for all five paintings. The images come digit by digit: image
+# 5·i + c is digit i in stroke colour c.
 
 # %%
 train_data = load_dataset("palette", 32)
@@ -115,43 +123,97 @@ show_image_rows({"five paintings": five,
 # colorizers-palette-32` (1,500 steps of batch 32 each, U-Net width 16, a PatchGAN D with 16×16
 # windows; the command, data hash, time and scores are in `data/manifest.json`) and ship with the
 # course. Here five of them colorize 750 held-out images (150 test digits, five paintings each).
-# Besides PSNR (closeness to the true colours), three measures of *which* colours: **chroma** (how far from gray, in Lab units; the palette's
-# colours have 40–102), **ΔE to palette** (the Lab distance from each pixel to the nearest colour
-# of the palette; below 20 counts as "on the palette") and the share of pixels **on palette**.
-# **Realism**: the held-out accuracy of a fresh small CNN trained to tell these outputs from the
-# true paintings (0.5: it cannot; 1.0: the fakes are obvious). Baselines: the gray image itself,
-# and each pixel's lightness with the training set's mean colour.
+# Besides PSNR (closeness to the true colours), measures of *which* colours: **chroma** (how far
+# from gray, in Lab units; the palette's colours have 40–102), **ΔE to palette** (the Lab distance
+# from each pixel to the nearest colour of the palette; below 20 counts as "on the palette") and
+# the share of pixels **on palette**. These are per pixel: a digit with a blue body and green
+# edges is "on palette" everywhere. Two per-image measures ask whether each digit got *one*
+# colour: **main colour** (the mean share of a digit's stroke pixels on its most used stroke
+# colour; 1 for the truth) and **one colour** (the share of digits with at least 90 % of the
+# stroke on one colour). **Realism**: the held-out accuracy of a fresh small CNN trained to tell
+# these outputs from the true paintings (0.5: it cannot; 1.0: the fakes are obvious). Baselines:
+# the gray image itself, and each pixel's lightness with the training set's mean colour.
 
 # %%
 family = load_shipped_variants("colorizers-palette-32")
 losses = ["L1", "BCE + 100·L1", "BCE + 10·L1", "BCE + 1·L1", "BCE"]
 entry = read_manifest()["colorizers-palette-32"]
-print(f"{entry['command']}: {entry['steps']:,} steps in all, "
-      f"{entry['wall_time_s'] / 60:.0f} min on {entry['machine']['device']}")
+n_models = len(entry["recipe"]["variants"])  # notebooks 02-04's variants
+print(f"{entry['command']}: {n_models} models × "
+      f"{entry['recipe']['train']['steps']:,} steps = {entry['steps']:,} "
+      f"steps, {entry['wall_time_s'] / 60:.0f} min on "
+      f"{entry['machine']['device']}")
 outputs = shipped_colorizations(family, losses, x_test)
 outputs |= baseline_colorizations(x_test, train_data.float())
-rows = colorizer_rows(outputs, x_test, palette=True, realism=True)
-rows.append({"method": "truth", **palette_fidelity(x_test, x_test),
-             "PSNR": float("inf"), "colourfulness": 0.0, "realism acc.": 0.5})
+# quality=False: PSNR alone of the image-quality measures (saves seconds)
+rows = colorizer_rows(outputs, x_test, palette=True, realism=True,
+                      quality=False)
+rows.append({"method": "truth",
+             **palette_fidelity(x_test, x_test, per_image=True),
+             "PSNR": float("inf"), "realism acc.": 0.5})
 columns = ["method", "PSNR", "chroma", "ΔE to palette", "on palette",
-           "realism acc."]
-print(format_table(rows, columns, decimals=2))
+           "stroke on main colour", "one stroke colour", "realism acc."]
+print(format_table(rows, columns, decimals=2,
+                   headers=[*columns[:5], "main colour", "one colour",
+                            "realism"]))
+print("(truth's realism 0.5 is by definition: real against real)")
 
 # %%
-show = torch.arange(0, 40, 5)  # eight digits, each in its first painting
+# eight digits; image 6·i is digit i in stroke colour i mod 5, so all five
+# stroke colours appear
+show = torch.arange(0, 48, 6)
 show_image_rows({"truth": x_test[show],
                  **{name: outputs[name][show] for name in losses}})
+
+# %%
+adv = [n for n in losses if n != "L1"]  # the four with an adversarial term
+by = {r["method"]: r for r in rows}
+# grid texture: notebook 01's checkerboard score (share of energy at the
+# highest frequency) of the colour channels a, b; on the first 150 images
+# (30 digits) to keep it well under a second
+texture = {n: float(checkerboard_scores(rgb_to_lab(y[:150])[:, 1:]).mean())
+           for n, y in {"truth": x_test, **outputs}.items()}
+gridded = [n for n in adv if texture[n] > 3 * texture["truth"]]
+by_lambda = ["BCE", "BCE + 1·L1", "BCE + 10·L1", "BCE + 100·L1"]
+fades = all(texture[a] > texture[b] for a, b in zip(by_lambda, by_lambda[1:]))
+main = {n: by[n]["stroke on main colour"] for n in adv}
+one = max(by[n]["one stroke colour"] for n in adv)
+one_bg = max(by[n]["one background colour"] for n in adv)
+on = [by[n]["on palette"] for n in adv]
+pct = lambda v: f"{100 * v:.0f} %"  # noqa: E731
+say(f"- **One colour per digit?** Per pixel, {pct(min(on))} to "
+    f"{pct(max(on))} of the adversarial generators' pixels are on the "
+    "palette. Per digit, the most used stroke colour covers only "
+    f"{pct(min(main.values()))} to {pct(max(main.values()))} of the stroke "
+    "on average (truth: 100 %), and "
+    + (f"at most {pct(one)} of the digits have 90 % of their stroke"
+       if one else "no digit has 90 % of its stroke")
+    + " in one colour ("
+    + (f"background: at most {pct(one_bg)})" if one_bg else
+       "background: none either)")
+    + ". They pick real colours, but not one per digit: look in the figure "
+    "for bodies of one colour with edges of another, and backgrounds split "
+    "in two.",
+    "- **Grid texture**: the checkerboard score of the colour channels is "
+    f"{texture['truth']:.4f} for the truth and "
+    + ", ".join(f"{texture[n]:.4f} for {n}" for n in losses) + ". "
+    + (f"{' and '.join(gridded)} carry more than 3× the truth's: the fine "
+       "grid in their rows is notebook 01's checkerboard artifact"
+       if gridded else "None carries more than 3× the truth's")
+    + ("; it shrinks at every step up in λ." if fades else "."))
 
 # %% [markdown]
 # Read the table before the verdict: which rows have chroma near the palette's and which near the
 # mean colour's? Which has the best PSNR, and is that the one that looks right?
 
 # %%
-by = {r["method"]: r for r in rows}
 l1, both, bce = by["L1"], by["BCE + 100·L1"], by["BCE"]
 vivid = [n for n in losses if by[n]["on palette"] > 0.5]
 dull = [n for n in losses if n != "L1" and by[n]["on palette"] < 0.1]
 best_psnr = max(losses, key=lambda n: by[n]["PSNR"])
+harder = [n for n in adv
+          if by[n]["realism acc."] < l1["realism acc."] - 0.05]
+same = [n for n in adv if n not in harder]
 say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
     f"{by['mean colour']['chroma']:.1f}; the palette: "
     f"{by['truth']['chroma']:.1f}), "
@@ -166,12 +228,21 @@ say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
     f"({by[best_psnr]['PSNR']:.2f} dB; BCE alone {bce['PSNR']:.2f} dB). "
     "A vivid colour that is the wrong one of five costs more than the dull "
     "average: PSNR rewards the hedge, the eye does not.",
-    "- **Realism**: a fresh classifier tells L1's outputs from real "
-    "paintings with "
-    f"accuracy {l1['realism acc.']:.2f}, BCE + 100·L1's with "
-    f"{both['realism acc.']:.2f}, BCE alone's with {bce['realism acc.']:.2f}"
-    + (": the adversarial term makes them harder to tell from real."
-       if both["realism acc."] < l1["realism acc."] else "."))
+    "- **Realism** (a fresh classifier's accuracy; 0.5 = it cannot tell "
+    f"them from real): L1 {l1['realism acc.']:.2f}, "
+    + ", ".join(f"{n} {by[n]['realism acc.']:.2f}" for n in adv) + ". "
+    + (f"Harder to tell from real than L1 (by more than 0.05): "
+       f"{', '.join(harder)}; " if harder else "None of the adversarial "
+       "generators is harder to tell from real than L1; ")
+    + (f"as easy to spot as L1: {', '.join(same)}." if same
+       else "none is as easy to spot as L1."),
+    f"- **BCE alone** is caught with accuracy {bce['realism acc.']:.2f}"
+    + (": as easily as L1's dull colours. Its vivid colours do not make "
+       "it realistic. What gives it away is not measured here; the mixed "
+       "colours per digit and the grid texture above are candidates. "
+       "Note 003's \"BCE alone gives realistic images\" does not hold "
+       "here." if "BCE" in same else
+       ", less often than L1's: here its colours make it more realistic."))
 
 # %% [markdown]
 # ## 4. λ, the balance between the two terms
@@ -191,8 +262,10 @@ plot_loss_terms(family, ["BCE + 100·L1", "BCE + 10·L1", "BCE + 1·L1"])
 
 # %% [markdown]
 # Loss values are not forces: what moves G is each term's *gradient*. At the shipped
-# BCE + 100·L1 generator, on 64 test digits, the norm of each term's gradient with respect to G's
-# weights, and what it would be with the L1 term weighted by λ = 1 or 10 instead:
+# BCE + 100·L1 generator and its discriminator (the only λ whose D ships), on 64 test digits, the
+# norm of each term's gradient with respect to G's weights, and what it would be with the L1 term
+# weighted by λ = 1 or 10 instead, *at these same weights*. The λ = 1 and λ = 10 models have
+# weights of their own, where the balance may differ; this measures only how λ scales it here.
 
 # %%
 strong = family["BCE + 100·L1"]
@@ -202,15 +275,17 @@ print(format_table(grad_rows, list(grad_rows[0]), decimals=3))
 g = {r["λ"]: r["λ·L1 / adv"] for r in grad_rows}
 at_100 = lambda_rows[0]  # BCE + 100·L1
 by_value = at_100["λ·L1 (last 100 steps)"] / at_100["adv (last 100 steps)"]
-say(f"- By loss value λ·L1 is {by_value:.0f}× the adversarial term at λ = 100; "
+say(f"- By loss value λ·L1 is {by_value:.0f}× the adversarial term at "
+    "λ = 100; "
     f"by gradient the L1 term pulls "
     f"{g[100.0]:.2f}× as hard: "
     + ("about as hard as the adversarial term." if 0.5 < g[100.0] < 2 else
        "a different balance than the loss values suggest."),
-    f"- At λ = 1 the adversarial gradient is {1 / g[1.0]:.0f}× the L1 one: "
-    "G follows D "
-    f"almost alone (chroma {by['BCE + 1·L1']['chroma']:.1f}; BCE alone "
-    f"{by['BCE']['chroma']:.1f}).")
+    "- Plug λ = 1 into the same weights and the adversarial gradient is "
+    f"{1 / g[1.0]:.0f}× the L1 one: a λ = 1 loss would follow D almost "
+    "alone. The λ = 1 model's own gradients are not measured (its D did "
+    "not ship); its colours are consistent with it (chroma "
+    f"{by['BCE + 1·L1']['chroma']:.1f}; BCE alone {by['BCE']['chroma']:.1f}).")
 
 # %% [markdown]
 # Choose a loss and a test digit: the widget colorizes that digit live with the shipped model
@@ -305,12 +380,15 @@ trainer = trainer_for(live_config,
                       train_data, device=device, progress=False)
 trainer.fit()
 live = colorize(trainer.G, x_test, "lab")
-live_scores = palette_fidelity(live, x_test)
+live_scores = palette_fidelity(live, x_test, per_image=True)
+done = by["BCE + 10·L1"]
 print(f"after {live_steps} steps: "
       f"{100 * live_scores['on palette']:.0f} % on palette, "
-      f"chroma {live_scores['chroma']:.1f} (converged, 1,500 steps: "
-      f"{100 * by['BCE + 10·L1']['on palette']:.0f} %, "
-      f"{by['BCE + 10·L1']['chroma']:.1f})")
+      f"chroma {live_scores['chroma']:.1f}, main colour "
+      f"{live_scores['stroke on main colour']:.2f} (converged, "
+      f"{entry['recipe']['train']['steps']:,} steps: "
+      f"{100 * done['on palette']:.0f} %, {done['chroma']:.1f}, "
+      f"{done['stroke on main colour']:.2f})")
 show_image_rows({"truth": x_test[show],
                  f"live, {live_steps} steps": live[show]})
 
@@ -348,15 +426,27 @@ check("generator_loss", generator_loss)
 # Written by code from the tables above.
 
 # %%
+least = min(adv, key=lambda n: by[n]["realism acc."])
+least_acc = by[least]["realism acc."]
 say("- On a task where the gray image cannot tell five colours apart, "
     "**L1 alone averages** them into one dull colour "
     f"({100 * l1['on palette']:.0f} % on palette, "
     f"chroma {l1['chroma']:.1f}), and the **adversarial term makes G choose** "
     "real "
-    f"colours ({100 * both['on palette']:.0f} % on palette with BCE + 100·L1). "
+    f"colours ({100 * both['on palette']:.0f} % on palette with "
+    "BCE + 100·L1). "
     "Note 003's \"L1 alone is dull\" holds there; \"correct\" is another "
     "matter: "
     f"the highest PSNR is {best_psnr}'s.",
+    "- They choose real colours per pixel, not per digit: the most used "
+    f"stroke colour covers {pct(min(main.values()))} to "
+    f"{pct(max(main.values()))} of a digit's stroke. "
+    + ("And \"realistic\" is not reached at this budget: the least "
+       "detectable generator, " if least_acc > 0.6 else
+       "The least detectable generator, ")
+    + f"{least}, is caught with accuracy {least_acc:.2f}, BCE alone with "
+    f"{bce['realism acc.']:.2f} (L1: {l1['realism acc.']:.2f}; 0.5 = "
+    "indistinguishable).",
     f"- On real photos the losses differ less: L1 {pby['L1']['PSNR']:.2f} dB / "
     f"colourfulness {pby['L1']['colourfulness']:.1f}, BCE + 100·L1 "
     f"{pby['BCE + 100·L1']['PSNR']:.2f} dB / "

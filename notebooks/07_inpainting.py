@@ -32,7 +32,8 @@
 #
 # **You will learn**
 # - the two losses of Yeh et al., the importance-weighted mask, and the
-#   search over z that minimises them;
+#   search over z that minimises them (and whether the discriminator's loss
+#   changes anything);
 # - where a GAN beats classical inpainting and where it does not, on five
 #   kinds of hole, scored inside the hole, on the whole image and by whether a
 #   classifier still reads the digit;
@@ -46,7 +47,7 @@ import torch
 from IPython.display import display
 
 from gan_course import inpainting
-from gan_course.classical_inpainting import score_inpainters
+from gan_course.classical_inpainting import CHUNK, score_inpainters
 from gan_course.data import load_dataset
 from gan_course.inpainting import MASKS, InpaintConfig, make_mask
 from gan_course.lessons.code_exercises import check
@@ -97,7 +98,11 @@ plot_search(G, D, x[3:4], g_config.z_dim, config)
 # - the **contextual** loss L_c(z) = ‖W ⊙ (G(z) − y)‖₁ asks G(z) to agree
 #   with the known pixels, each weighted by W;
 # - the **perceptual** loss L_p(z) = log(1 − D(G(z))) asks G(z) to look real
-#   to D (from D's logit d: log(1 − sigmoid(d)) = −softplus(d));
+#   to D (from D's logit d: log(1 − sigmoid(d)) = −softplus(d)). It is the
+#   *saturating* form that notebook 05 warned against for training G: its
+#   gradient vanishes where D is sure G(z) is fake. Yeh et al. use it, so the
+#   shipped search does too (`perceptual="nonsat"` gives −log D(G(z))). It is
+#   negative by construction, so L_c + λ·L_p can fall below zero;
 # - the search minimises L_c + λ·L_p over z (λ = 0.003 in the paper) with
 #   Adam, one z per image (and per restart), all of them as one batch.
 
@@ -146,7 +151,8 @@ plot_importance_weights({"center": masks["center"][:1],
 
 # %%
 with torch.no_grad():
-    intact_read = int((classifier(x).argmax(1) == labels).sum())
+    intact_ok = classifier(x).argmax(1) == labels  # (N,) read right, intact
+intact_read = int(intact_ok.sum())
 print(f"{len(x)} held-out digits; the classifier reads {intact_read} of them "
       "right when intact")
 print(format_table([{"mask": k, "missing share": float(1 - m.mean())}
@@ -183,7 +189,9 @@ print(format_table(rows, ["mask", "method", "PSNR hole", "seed range",
 # two standard errors of it over the 297 images (each image's difference
 # averaged over the seeds first), **images ahead** on how many images GAN+P
 # is ahead, **seeds ahead** in how many of the 3 seeds it is ahead on
-# average. **blend Δ** is what Poisson blending adds to the GAN's composite.
+# average. **GAN alone** is the same comparison for the unblended GAN's
+# composite, and **blend Δ** what Poisson blending adds to it: the two add up
+# to Δ dB.
 # **read** counts the digits the classifier reads right (of 297; the mean
 # of the 3 seeds' counts, so it can end in .3 or .7).
 
@@ -191,10 +199,11 @@ print(format_table(rows, ["mask", "method", "PSNR hole", "seed range",
 paired = paired_rows(results)
 print(format_table(
     paired, ["mask", "best classical", "gain", "2 SE", "images ahead",
-             "seeds ahead", "blend", "blend 2 SE", "read GAN+P",
-             "read classical"],
+             "seeds ahead", "GAN gain", "GAN 2 SE", "blend", "blend 2 SE",
+             "read GAN+P", "read classical"],
     ["mask", "best classical", "Δ dB", "± 2 SE", "images ahead",
-     "seeds ahead", "blend Δ", "± 2 SE", "read GAN+P", "read classical"],
+     "seeds ahead", "GAN alone Δ dB", "± 2 SE", "blend Δ", "± 2 SE",
+     "read GAN+P", "read classical"],
     decimals=2, column_decimals={"read GAN+P": 1, "read classical": 1}))
 
 
@@ -239,19 +248,60 @@ say(f"- **GAN + Poisson against the best classical inpainter** (PSNR hole, "
     + f" of {n} repaired digits (means of the {n_seeds} seeds); "
     f"{intact_read} when intact.")
 
+
+# %%
+ssim_hole = {(r["mask"], r["method"]): r["SSIM hole"] for r in rows}
+blend_led = [p for p in paired if p["blend"] > p["GAN gain"]]
+ssim_behind = [p for p in paired if ssim_hole[p["mask"], "GAN"]
+               < ssim_hole[p["mask"], p["best classical"]]]
+say("- **The GAN alone**, without blending, against the same classical "
+    "method: " + listing(f"{p['mask']} {p['GAN gain']:+.2f} ± "
+                         f"{p['GAN 2 SE']:.2f} dB" for p in paired) + ".",
+    ("- **Much of the lead is the blend's** on "
+     + listing(f"{p['mask']} (blending adds {p['blend']:.2f} of "
+               f"{p['gain']:.2f} dB)" for p in blend_led)
+     + ": where the holes are scattered, the GAN alone is only a little "
+     "ahead of the classical fill.") if blend_led else
+    "- On every mask most of the lead is the GAN's own, not the blend's.",
+    ("- **SSIM hole** puts the classical method ahead of the unblended GAN "
+     "on " + listing(f"{p['mask']} ({p['best classical']} "
+                     f"{ssim_hole[p['mask'], p['best classical']]:.3f} "
+                     f"against {ssim_hole[p['mask'], 'GAN']:.3f}; GAN + "
+                     f"Poisson {ssim_hole[p['mask'], 'GAN + Poisson']:.3f})"
+                     for p in ssim_behind)
+     + ": by structure the classical fill is the better one there.")
+    if ssim_behind else
+    "- On SSIM hole the unblended GAN is ahead of the classical method on "
+    "every mask.")
+
 # %% [markdown]
 # The first eight held-out digits under each mask (seed 0), every method —
-# the shipped repairs, so the site shows them too:
+# the shipped repairs, so the site shows them too. Under the thin holes
+# (random pixels, strokes) the GAN, GAN + Poisson and biharmonic rows are
+# hard to tell apart by eye; under the half mask, look at whether each fill
+# is the digit in the truth row.
 
 # %%
 for kind in MASKS:
     print(kind)
     display(gallery_figure(results, kind))
 
+# %%
+k_half = results["masks"].index("half")
+read_half = results["scores"]["read"][:, k_half].bool()  # (seeds, methods, N)
+j_gp = results["methods"].index("GAN + Poisson")
+changed = float((intact_ok & ~read_half[:, j_gp]).sum(1).double().mean())
+say(f"- **Plausible is not right**: under the half mask the classifier reads "
+    f"{paired[k_half]['read GAN+P']:.1f} of {n} GAN + Poisson repairs right "
+    f"against {intact_read} intact. {changed:.1f} digits it reads right when "
+    "intact are read as another digit once half-filled (means of the "
+    f"{n_seeds} seeds): G fills the hole with *a* digit that fits the known "
+    "half, not always the one that was there.")
+
 # %% [markdown]
 # ## 4. A live run: does the shipped table reproduce?
 #
-# The shipped comparison optimised the digits in batches of 33, each batch
+# The shipped comparison optimised the digits in batches of `CHUNK`, each batch
 # from its own seeded starting z. Here the first batch is inpainted again,
 # live, with seed 0's centre holes, by the same function, and compared image
 # by image with the stored scores. (The batch matters: a batch of another
@@ -260,11 +310,13 @@ for kind in MASKS:
 # the last digits may differ; the cell says by how much.
 
 # %% tags=["nbval-ignore-output"]
-kind, few = "center", 33
+kind, chunks = "center", 1
+few = chunks * CHUNK  # the digits those chunks hold
 k = MASKS.index(kind)
 m = make_mask(kind, n, g_config.image_size, seed=0)
 live, _ = score_inpainters(G, D, x, m, g_config.z_dim, config, seed=0,
-                           classifier=classifier, labels=labels, chunks=1)
+                           classifier=classifier, labels=labels,
+                           chunks=chunks)
 stored = results["scores"]["PSNR hole"][0, k, :, :few]  # (methods, few)
 gap = max(float((live[method]["PSNR hole"] - stored[j]).abs().max())
           for j, method in enumerate(results["methods"]))
@@ -322,6 +374,28 @@ say(*(f"- **{r['setting']}** {effect(r)} against the paper's setting "
        if by["3 restarts"]["gain"] > by["3 restarts"]["2 SE"]
        else ", but a lower loss is not a better fill beyond the noise."))
 
+# %%
+no_d = by["λ = 0"]
+quiet = abs(no_d["gain"]) <= no_d["2 SE"]
+lowest = min(sweep, key=lambda r: r["loss"])
+forms = {"yeh": "log(1 − D(G(z))), the saturating form notebook 05 warned "
+                "against for training G",
+         "nonsat": "−log D(G(z)), the non-saturating form"}
+say(f"- **Does D's term matter?** Dropping it (λ = 0) changes PSNR hole by "
+    f"{no_d['gain']:+.2f} ± {no_d['2 SE']:.2f} dB against λ = "
+    f"{config.lambda_perceptual:g}, with accuracy {no_d['accuracy']:.3f} "
+    f"against {paper['accuracy']:.3f}"
+    + (": at the paper's λ the perceptual loss has no measurable effect, and "
+       "the fill is the contextual loss's work." if quiet else "."),
+    f"- The shipped search's L_p is {forms[config.perceptual]}.",
+    (f"- **A negative loss**: at {lowest['setting']} the kept loss is "
+     f"{lowest['loss']:.3f}. L_c is never negative, but L_p = −softplus(d) "
+     "always is, so a large λ lets λ·L_p outweigh L_c: the search is paid "
+     "more for fooling D than for matching the known pixels, and PSNR hole "
+     f"{'drops' if lowest['gain'] < 0 else 'changes'} by "
+     f"{abs(lowest['gain']):.2f} dB.") if lowest["loss"] < 0 else
+    "- Every setting's kept loss is positive: L_c outweighs λ·L_p.")
+
 # %% [markdown]
 # ## 6. Try it
 #
@@ -350,7 +424,8 @@ inpainting_explorer(G, D, x, g_config.z_dim, config)
 #    only neighbours inside the image; 0 on missing pixels. (Hint:
 #    `torch.nn.functional.avg_pool2d` can count for you.)
 # 3. `hole_psnr(x_hat, x, mask)`: PSNR in dB per image (N,), over the
-#    missing pixels only, for images in [-1, 1] (the score of section 3).
+#    missing pixels only, for images in [-1, 1] (the score of section 3):
+#    the peak is 2, the range of [-1, 1], so PSNR = 10·log10(2² / MSE).
 
 # %%
 def composite(y, mask, x_gen):
@@ -403,3 +478,19 @@ say(f"- **Where the GAN helps**: GAN + Poisson is ahead of the best "
     + listing(f"{r['setting']} {r['gain']:+.2f} ± {r['2 SE']:.2f} dB"
               for r in others)
     + " against the paper's setting.")
+
+# %%
+say("- **Without blending** the GAN's lead over the best classical method "
+    "is "
+    + listing(f"{p['GAN gain']:+.2f} dB on {p['mask']}" for p in paired)
+    + (f", and on SSIM hole the classical method is ahead on "
+       f"{listing(p['mask'] for p in ssim_behind)}" if ssim_behind else "")
+    + ".",
+    f"- **The discriminator's term**: without it (λ = 0) PSNR hole changes by "
+    f"{no_d['gain']:+.2f} ± {no_d['2 SE']:.2f} dB and accuracy is "
+    f"{no_d['accuracy']:.3f} against {paper['accuracy']:.3f}"
+    + (": at the paper's λ it has no measurable effect; the fill is the "
+       "contextual loss's work." if quiet else "."),
+    f"- **Hallucinated fills**: under the half mask {changed:.1f} digits the "
+    "classifier reads right intact become another digit (mean of the "
+    f"{n_seeds} seeds).")

@@ -142,3 +142,40 @@ def test_a_colorizer_sees_the_same_condition_for_all_five_paintings(space):
     assert (A == A[:, :1]).all()
     assert len(A.unique()) == 2  # two levels: strokes and background
     assert x.shape == (50, 3, 32, 32)
+
+
+def test_per_image_palette_scores_catch_a_digit_painted_in_two_colours():
+    """'on palette' is per pixel: a stroke half orange, half blue is all on the palette. The
+    per-image scores ask whether each digit has one colour, and must fail it."""
+    from gan_course.metrics import palette_fidelity
+
+    truth = load_dataset("palette", 32, split="test").float()[:20]  # 4 digits, 5 paintings each
+    exact = palette_fidelity(truth, truth, per_image=True)
+    assert exact["one stroke colour"] == exact["one background colour"] == 1.0
+    assert exact["stroke on main colour"] == 1.0
+    assert "one stroke colour" not in palette_fidelity(truth, truth)  # per pixel by default
+    # paintings 5i .. 5i + 4 are one digit: take the left half of each from the next painting
+    # of the same digit (another stroke and another background colour)
+    other = truth.view(-1, 5, 3, 32, 32).roll(1, 1).reshape(truth.shape)
+    split = truth.clone()
+    split[..., :16] = other[..., :16]
+    two = palette_fidelity(split, truth, per_image=True)
+    assert two["on palette"] == 1.0  # every pixel a palette colour of its level ...
+    assert two["one stroke colour"] == 0.0  # ... yet no digit has one stroke colour
+    assert two["one background colour"] == 0.0
+    assert 0.2 < two["stroke on main colour"] < 0.9
+    # one wrong colour for the whole digit is still one colour
+    assert palette_fidelity(other, truth, per_image=True)["one stroke colour"] == 1.0
+
+
+def test_colorizer_rows_can_skip_the_slow_image_quality_measures():
+    from gan_course.lessons.colorization import colorizer_rows
+
+    truth = load_dataset("palette", 32, split="test").float()[:10]
+    outputs = baseline_colorizations(truth, truth)  # gray copy, mean colour
+    full = colorizer_rows(outputs, truth, palette=True)
+    fast = colorizer_rows(outputs, truth, palette=True, quality=False)
+    for a, b in zip(full, fast):
+        assert b["PSNR"] == pytest.approx(a["PSNR"], abs=1e-6) and "SSIM" not in b
+        assert {k: v for k, v in a.items() if k in b} == pytest.approx(b)
+    assert "one stroke colour" in fast[0]  # palette=True brings the per-image scores

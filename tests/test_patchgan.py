@@ -292,28 +292,52 @@ def test_notebook_table_holds_the_baselines():
 
 
 def test_notebook_03_verdicts_follow_the_numbers():
-    """Seed counts decide the words: a PatchGAN sharper in every seed on a task is said so there, and
-    the claim is called not borne out where it is not; scores that depend on the batch are named."""
+    """Seed counts *and* edge fidelity decide the words: "sharper" holds on a set only where the
+    PatchGAN is sharper in every seed and its detail is the truth's (edge fidelity ≥ 0.5); where it
+    fails the verdict says "not on" that set and why, and a chance of 1 in 2^n is named; scores
+    that depend on the batch are named."""
+    from types import SimpleNamespace
+
     from gan_course.lessons.experiments import Run, seed_wins
     from gan_course.lessons.report import say
+    from gan_course.metrics import detail_verdict
 
     from conftest import run_cell
 
-    def runs(patch_sharp, global_sharp):
+    def runs(patch_sharp, global_sharp, edge=0.9):
         return [Run(name, seed, {"PSNR": 20.0 + seed, "colourfulness": 20.0, "sharpness": sharp[seed],
-                                 "edge fidelity": 0.9}, {}, 0.0, None, None)
+                                 "edge fidelity": edge}, {}, 0.0, None, None)
                 for name, sharp in (("BCE + 100·L1", patch_sharp), ("BCE + 100·L1, global D", global_sharp))
                 for seed in range(3)]
 
+    def base(gray_sharpness):
+        return {"gray copy": {"sharpness": gray_sharpness, "colourfulness": 0.0},
+                "mean colour": {"sharpness": 0.9, "colourfulness": 15.0},
+                "truth": {"sharpness": 1.0, "colourfulness": 56.0}}
+
     ns = dict(metrics=["PSNR", "colourfulness", "sharpness", "edge fidelity"], seed_wins=seed_wins, say=say,
+              detail_verdict=detail_verdict, torch=torch,
+              patch=SimpleNamespace(config=SimpleNamespace(lambda_l1=100.0)),
+              bases={"photos": base(0.5), "palette digits": base(0.2)},
               runs={"photos": runs([1.0, 1.1, 0.9], [0.8, 0.9, 0.8]),
-                    "palette digits": runs([0.5, 0.9, 0.4], [0.6, 0.8, 0.5])})
-    text = run_cell("03_patchgan", "consistent = [", ns)
-    assert "**photos**: the PatchGAN scores higher on PSNR in 0 of 3 seeds" in text
+                    "palette digits": runs([0.5, 0.9, 0.4], [0.6, 0.8, 0.5], edge=0.2)})
+    text = run_cell("03_patchgan", "fails, means = ", ns)
+    assert "**photos**: the PatchGAN is about as detailed as the truth, on its edges" in text
+    assert "scores higher on PSNR in 0 of 3 seeds" in text
     assert "on sharpness in 3, on edge fidelity in 0" in text and "**palette digits**" in text
-    assert "sharper output in every seed on photos." in text
-    ns["runs"]["photos"] = runs([0.8, 0.9, 0.9], [0.8, 0.9, 0.8])
-    assert "on neither task: at this size the claim is not borne out." in run_cell("03_patchgan", "consistent = [", ns)
+    assert "holds on photos; not on palette digits: sharper in only 1 of 3 seeds" in text
+    assert "p = 0.125 (1 in 8)" in text and "\"More realistic\" is not measured here" in text
+    assert "duller than the mean-colour baseline" not in text  # 20 > 15
+    # sharper in every seed, but not on the truth's edges: the verdict says it is not the truth's detail
+    ns["runs"]["palette digits"] = runs([0.9, 1.0, 0.8], [0.6, 0.8, 0.5], edge=0.2)
+    text = run_cell("03_patchgan", "fails, means = ", ns)
+    assert "not on palette digits: sharper in every seed, but with edge fidelity 0.20 < 0.5" in text
+    # not sharper in every seed, and both GANs less sharp than the gray copy
+    ns["runs"]["photos"] = runs([0.8, 0.9, 0.9], [0.8, 0.95, 0.8])
+    ns["bases"]["photos"] = base(0.97)
+    text = run_cell("03_patchgan", "fails, means = ", ns)
+    assert "holds on neither set; not on photos: sharper in only 1 of 3 seeds; both GANs are less sharp " \
+           "than the gray copy" in text
     rows = [{"D": d, "pairs": p, "batch": v, "mixed": v, "eval": v, "share": v}
             for d in ("PatchGAN", "global D") for p, v in (("real (A, B)", 0.6), ("fake (A, G(A))", 0.45))]
     text = run_cell("03_patchgan", "same = all(", dict(rows=rows, say=say))
@@ -349,3 +373,14 @@ def test_one_stride_two_layer_D_is_a_patchgan_on_32_pixel_images():
     assert field.size == 16 and D(torch.zeros(2, 1, 32, 32), torch.zeros(2, 2, 32, 32)).shape == (2, 1, 14, 14)
     with pytest.raises(ValueError, match="norm_D must be one of"):
         Pix2PixConfig(norm_D="group")
+
+
+def test_window_means_averages_each_cells_clipped_window():
+    D = nn.Sequential(nn.Conv2d(1, 1, 4, 2, 1))  # 16 → 8×8 cells, 4×4 windows, stride 2, offset −1
+    image = torch.arange(256.0).view(16, 16)
+    means = pv.window_means(D, image, pv.output_grid(D, 16))
+    assert means.shape == (8, 8)
+    assert means[0, 0] == image[:3, :3].mean()  # clipped at the border
+    assert means[3, 4] == image[5:9, 7:11].mean()
+    with pytest.raises(ValueError, match="square"):
+        pv.window_means(D, torch.zeros(1, 16, 16), (8, 8))

@@ -131,7 +131,9 @@ class CheckerboardResult:
     signed_mean: float  # all-ones input, weights uniform in [−1, 1] (like PyTorch's init)
     noise_input_mean: float  # white-noise input, weights uniform in [−1, 1]
     example_constant: torch.Tensor  # (2n, 2n) output for all-ones weights
-    example_random: torch.Tensor  # (2n, 2n) output of the first signed-weight trial
+    example_random: torch.Tensor  # (2n, 2n) output of the signed-weight trial of median score
+    example_random_trial: int = 0  # which trial that is
+    signed_median: float = 0.0  # its score: the median over the signed-weight trials
 
 
 def checkerboard_study(
@@ -141,7 +143,9 @@ def checkerboard_study(
 
     Weights: all ones; uniform in [0, 1]; uniform in [−1, 1] (PyTorch's default init is uniform and
     symmetric; the score ignores scale) — ``trials`` draws each from ``seed``, the same draws for
-    every upsampler with the same kernel size. Inputs: all ones, or standard-normal noise.
+    every upsampler with the same kernel size. Inputs: all ones, or standard-normal noise. The
+    example for signed weights is the trial whose score is the median (lower median), a typical
+    draw rather than the first.
     """
     results = []
     for name, up in upsamplers.items():
@@ -160,15 +164,19 @@ def checkerboard_study(
         )  # (1, T, n, n): trial t in channel t
         y_const = up(flat, ones_w)[0, 0]  # (2n, 2n)
         y_signed = up(flat, w_signed)[0]  # (T, 2n, 2n)
+        signed = checkerboard_scores(y_signed)  # (T,)
+        typical = int(signed.argsort()[(trials - 1) // 2])  # the median draw
         results.append(
             CheckerboardResult(
                 name=name,
                 constant_weights=checkerboard_score(y_const),
                 positive_mean=float(checkerboard_scores(up(flat, w_pos)[0]).mean()),
-                signed_mean=float(checkerboard_scores(y_signed).mean()),
+                signed_mean=float(signed.mean()),
                 noise_input_mean=float(checkerboard_scores(up(noise, w_signed)[0]).mean()),
                 example_constant=y_const,
-                example_random=y_signed[0],
+                example_random=y_signed[typical],
+                example_random_trial=typical,
+                signed_median=float(signed[typical]),
             )
         )
     return results
@@ -410,18 +418,22 @@ def plot_conv_geometry(
 
 
 def plot_note_example(x: torch.Tensor = NOTE_INPUT, k: torch.Tensor = NOTE_KERNEL) -> Figure:
-    """Note 003's picture with the "?" filled in: input, kernel and output as annotated grids."""
+    """Note 003's picture with the "?" filled in: input, kernel and output as annotated grids,
+    the signed ones on the red–blue scale of ``plot_edge_response`` (red +, blue −), with colour
+    bars."""
     y = conv2d_by_hand(x, k)
     fig = Figure(figsize=(9, 3.2))
-    axes = fig.subplots(1, 3, gridspec_kw=dict(width_ratios=[x.shape[1], k.shape[1], y.shape[1]]))
+    widths = [x.shape[1], k.shape[1], y.shape[1]]
+    axes = fig.subplots(1, 3, gridspec_kw=dict(width_ratios=widths))
     for ax, t, title, cmap in zip(
         axes,
         (x, k, y),
         ("input 5×5", "kernel 3×3", "output 3×3 (the '?')"),
-        ("Blues", "RdBu", "RdBu"),
+        ("Blues", "RdBu_r", "RdBu_r"),
     ):
         lim = float(t.abs().max()) or 1.0
-        ax.imshow(t.numpy(), cmap=cmap, vmin=-lim if cmap == "RdBu" else 0, vmax=lim)
+        shown = ax.imshow(t.numpy(), cmap=cmap, vmin=-lim if cmap == "RdBu_r" else 0, vmax=lim)
+        fig.colorbar(shown, ax=ax, shrink=0.8)
         for (i, j), v in np.ndenumerate(t.numpy()):
             ax.text(
                 j,
@@ -441,8 +453,8 @@ def plot_note_example(x: torch.Tensor = NOTE_INPUT, k: torch.Tensor = NOTE_KERNE
 
 
 def plot_checkerboard(results: Sequence[CheckerboardResult], border: int = 2) -> Figure:
-    """Row 1: each upsampler's output for all-ones weights; row 2: for the first random signed
-    kernel.
+    """Row 1: each upsampler's output for all-ones weights; row 2: for a typical random signed
+    kernel (the draw of median score, ``CheckerboardResult.example_random``).
 
     Only the interior is drawn (``border`` pixels cropped, as the score does), each panel on its own
     gray scale, titled with its checkerboard score.
@@ -451,7 +463,10 @@ def plot_checkerboard(results: Sequence[CheckerboardResult], border: int = 2) ->
     axes = fig.subplots(2, len(results), squeeze=False)
     for col, r in enumerate(results):
         for row, (img, label) in enumerate(
-            ((r.example_constant, "weights all 1"), (r.example_random, "weights U(−1, 1)"))
+            (
+                (r.example_constant, "weights all 1"),
+                (r.example_random, "median draw of U(−1, 1)"),
+            )
         ):
             inner = img[border : img.shape[0] - border, border : img.shape[1] - border]
             ax = axes[row, col]
@@ -498,7 +513,8 @@ def plot_edge_response(
     axes[0].set_title(title)
     for ax, (name, r) in zip(axes[1:], responses.items()):
         lim = float(r.abs().quantile(0.995)) if r.numel() <= 2**24 else float(r.abs().max())
-        ax.imshow(r.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        shown = ax.imshow(r.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+        fig.colorbar(shown, ax=ax, shrink=0.8, label="response (red +, blue −)")
         ax.set_title(name, fontsize=10)
     for ax in axes:
         ax.set_xticks([]), ax.set_yticks([])

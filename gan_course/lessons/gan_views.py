@@ -9,6 +9,9 @@ layer, the failure modes of real runs, and whether samples copy the training set
 - ``failure_rows`` / ``read_failures`` / ``plot_failures``: the shipped runs of
   ``dcgan-failures-digits-32``, each with the scores, curve statistics and sample statistics
   (``diversity``, checkerboards) that tell its failure apart, and what they say;
+- ``spike_rate`` / ``early_struggle``: loss_G spikes per 1,000 steps, and how deep a run's early
+  "D wins" phase went and when it recovered;
+- ``stretch``: a batch's contrast stretched to [-1, 1], to see faint patterns;
 - ``latent_directions`` / ``plot_latent_walk``: one z moved along a direction of z-space.
 """
 
@@ -25,15 +28,22 @@ from ..plots import image_grid
 from .convolution_views import checkerboard_scores
 
 
-def plot_generator_losses() -> Figure:
+def plot_generator_losses(g_target: float | None = None) -> Figure:
     """G's two losses against D's probability p = D(G(z)) that a fake is real: the saturating
     log(1 − p) (minimised, as in the original minimax game) and the non-saturating −log p, with
-    the size of the gradient each sends into D's logit l (p = sigmoid(l)): p and 1 − p."""
+    the size of the gradient each sends into D's logit l (p = sigmoid(l)): p and 1 − p.
+    ``g_target`` (e.g. 0.9) adds BCE(p, g_target), the non-saturating loss with a smoothed target:
+    lowest at p = g_target, gradient |p − g_target|."""
     p = torch.linspace(0.001, 0.999, 500, dtype=torch.float64)
     fig = Figure(figsize=(10, 3.6))
     ax, ax_g = fig.subplots(1, 2)
     ax.plot(p, torch.log1p(-p), label="saturating: log(1 − D(G(z)))")
     ax.plot(p, -torch.log(p), label="non-saturating: −log D(G(z))")
+    if g_target is not None:
+        t = float(g_target)
+        bce = -(t * torch.log(p) + (1 - t) * torch.log1p(-p))
+        ax.plot(p, bce, "--", label=f"BCE(D(G(z)), {t:g}): lowest at {t:g}")
+        ax_g.plot(p, (p - t).abs(), "--", label=f"BCE target {t:g}: |D(G(z)) − {t:g}|")
     ax.set_xlabel("D(G(z)): D's probability that the fake is real")
     ax.set_ylabel("G's loss (G minimises it)")
     ax.legend(fontsize=8)
@@ -121,7 +131,7 @@ def memorisation_rows(samples: torch.Tensor, train: torch.Tensor, test: torch.Te
 
 
 FAILURE_COLUMNS = ["run", "FID", "precision", "classes", "loss_D", "loss_G", "D(x)", "D(G(z))",
-                   "spikes", "diversity", "checkerboard"]
+                   "spikes/1k", "diversity", "checkerboard"]
 
 
 def diversity(x: torch.Tensor) -> float:
@@ -133,7 +143,8 @@ def diversity(x: torch.Tensor) -> float:
 
 def failure_rows(runs: Sequence[Mapping], real: torch.Tensor) -> list[dict]:
     """One row per shipped failure-mode run: its final scores; over the second half of training
-    the mean loss_D, loss_G, D(x), D(G(z)) and the loss_G spikes (``evaluation.stability``); the
+    the mean loss_D, loss_G, D(x), D(G(z)) and the loss_G spikes per 1,000 steps
+    (``evaluation.stability``, ``spike_rate``); the
     ``diversity`` and mean ``checkerboard`` score of its final samples of a fixed z. A last row
     gives the same two for real images (the first 16 of ``real``, (N, 1, H, W) in [-1, 1])."""
     rows = []
@@ -143,9 +154,11 @@ def failure_rows(runs: Sequence[Mapping], real: torch.Tensor) -> list[dict]:
         mean = lambda k: float(np.mean(h[k][half:]))  # noqa: E731
         final = run["samples"][-1].float() / 127.5 - 1  # (16, 1, H, W)
         rows.append({"run": run["name"], **{k: run["scores"][k] for k in
-                                            ("FID", "precision", "recall", "classes")},
+                                            ("FID", "precision", "recall")},
+                     "classes": int(run["scores"]["classes"]),
                      "loss_D": mean("loss_D"), "loss_G": mean("loss_G"), "D(x)": mean("d_real"),
-                     "D(G(z))": mean("d_fake"), "spikes": run["stability"]["spikes"],
+                     "D(G(z))": mean("d_fake"),
+                     "spikes/1k": spike_rate(h, run["stability"]["spikes"]),
                      "diversity": diversity(final),
                      "checkerboard": float(checkerboard_scores(final[:, 0]).mean())})
     reference = real[:16]
@@ -174,9 +187,9 @@ def read_failures(rows: Sequence[Mapping]) -> list[str]:
             signs.append(f"collapse: its samples differ by {r['diversity']:.3f} against "
                          f"{real['diversity']:.3f} for real digits — every z gives nearly the "
                          "same image")
-        if r["spikes"] > 2 * max(healthy["spikes"], 1):
-            signs.append(f"instability: {r['spikes']:.0f} loss_G spikes against "
-                         f"{healthy['spikes']:.0f}")
+        if r["spikes/1k"] > 2 * max(healthy["spikes/1k"], 1):
+            signs.append(f"instability: {r['spikes/1k']:.1f} loss_G spikes per 1,000 steps "
+                         f"against {healthy['spikes/1k']:.1f}")
         if r["checkerboard"] > max(10 * real["checkerboard"], 0.01):
             signs.append(f"checkerboard texture (score {r['checkerboard']:.3f}, real digits "
                          f"{real['checkerboard']:.4f})")
@@ -215,6 +228,43 @@ def plot_failures(runs: Sequence[Mapping], smooth: int = 5) -> Figure:
     axes[-1, 1].set_xlabel("step"), axes[-1, 2].set_xlabel("step")
     fig.tight_layout()
     return fig
+
+
+def spike_rate(history: Mapping[str, Sequence[float]], spikes: float) -> float:
+    """``spikes`` (``evaluation.stability``, counted over the second half of the history) per
+    1,000 training steps of that half; the steps come from ``history["step"]``."""
+    steps = history["step"]
+    half = len(steps) // 2
+    span = steps[-1] - (steps[half - 1] if half else 0)  # training steps of the second half
+    return 1000.0 * float(spikes) / max(span, 1)
+
+
+def early_struggle(
+    history: Mapping[str, Sequence[float]], smooth: int = 5, until: int = 400,
+    recovered_at: float = 0.1,
+) -> dict:
+    """The early "D wins" phase of a run, on loss_G and D(G(z)) smoothed over ``smooth`` entries,
+    within the first ``until`` steps: the step and value of loss_G's peak, the lowest D(G(z))
+    up to it, and the first step after it where D(G(z)) is back at ``recovered_at`` or above
+    (None if it never is within the history)."""
+    kernel = np.ones(smooth) / smooth
+    steps = np.asarray(history["step"])[smooth - 1 :]  # the step each smoothed value ends at
+    loss_G = np.convolve(history["loss_G"], kernel, mode="valid")
+    d_fake = np.convolve(history["d_fake"], kernel, mode="valid")
+    early = max(int((steps <= until).sum()), 1)
+    peak = int(loss_G[:early].argmax())
+    later = np.nonzero(d_fake[peak:] >= recovered_at)[0]
+    return {"peak_step": int(steps[peak]), "peak_loss_G": float(loss_G[peak]),
+            "min_d_fake": float(d_fake[: peak + 1].min()),
+            "recovered_step": int(steps[peak + later[0]]) if len(later) else None}
+
+
+def stretch(x: torch.Tensor) -> torch.Tensor:
+    """x (N, C, H, W) with its values mapped linearly so that its min is −1 and its max +1 (one
+    scale for the whole batch): a pattern too faint to see on the [-1, 1] scale becomes visible.
+    A constant batch stays as it is."""
+    lo, hi = x.min(), x.max()
+    return x if hi - lo < 1e-12 else (x - lo) / (hi - lo) * 2 - 1
 
 
 def latent_directions(z_dim: int, n: int = 8, seed: int = 0) -> torch.Tensor:

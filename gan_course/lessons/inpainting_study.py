@@ -70,8 +70,9 @@ def _paired(a: torch.Tensor, b: torch.Tensor) -> dict[str, float | int]:
 
 def paired_rows(results: Mapping[str, Any], method: str = "GAN + Poisson") -> list[dict]:
     """Per mask, image by image: ``method`` against the best classical inpainter of that mask (by
-    mean PSNR hole) and against the unblended GAN (``blend``): ``_paired`` PSNR-hole differences,
-    and the digits the classifier reads right (of N, mean over seeds)."""
+    mean PSNR hole), the unblended GAN against it too (``GAN gain``, ``GAN 2 SE``: how much of the
+    lead is the GAN's own), and ``method`` against the unblended GAN (``blend``): ``_paired``
+    PSNR-hole differences, and the digits the classifier reads right (of N, mean over seeds)."""
     s, idx = results["scores"], {m: j for j, m in enumerate(results["methods"])}
     classical = [m for m in results["methods"] if m not in GAN_METHODS]
     rows = []
@@ -79,9 +80,11 @@ def paired_rows(results: Mapping[str, Any], method: str = "GAN + Poisson") -> li
         psnr = s["PSNR hole"][:, i]  # (seeds, methods, N)
         best = max(classical, key=lambda b: _mean(psnr[:, idx[b]]))
         vs_best = _paired(psnr[:, idx[method]], psnr[:, idx[best]])
+        alone = _paired(psnr[:, idx["GAN"]], psnr[:, idx[best]])
         blend = _paired(psnr[:, idx[method]], psnr[:, idx["GAN"]])
         reads = s["read"][:, i].double().sum(-1).mean(0)  # (methods,): digits read, of N
         rows.append({"mask": kind, "best classical": best, **vs_best,
+                     "GAN gain": alone["gain"], "GAN 2 SE": alone["2 SE"],
                      "blend": blend["gain"], "blend 2 SE": blend["2 SE"],
                      "blend ahead": blend["images ahead"],
                      "read GAN+P": float(reads[idx[method]]),

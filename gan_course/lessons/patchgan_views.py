@@ -6,6 +6,7 @@ discriminator (PatchGAN)"). Everything here *measures* a discriminator rather th
 - ``output_grid``: the grid of logits a D returns for an input size, from a real forward pass;
 - ``cell_window``: where in the input one output cell's window lies, layer by layer (size, stride
   *and* the offset the paddings add), the geometry behind ``patchgan.receptive_field``;
+- ``window_means``: the mean of a map (a photo's lightness, say) inside every cell's window;
 - ``gradient_window``: the same window found empirically — backpropagate one output cell to the
   input and take the bounding box of the nonzero gradient;
 - ``score_maps``: D's per-patch probabilities sigmoid(D(A, B)), one (h, w) map per image, in eval
@@ -121,6 +122,20 @@ def cell_window(model: nn.Module, cell: tuple[int, int]) -> Window:
         j *= g.stride
     row, col = cell
     return Window(s + row * j, s + col * j, r)
+
+
+def window_means(D: nn.Module, image: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
+    """The mean of ``image`` (H, W), e.g. a photo's lightness, inside the window of every output
+    cell of D's ``grid`` (h, w), each window clipped to the image: (h, w) float. Where D calls a
+    real image fake, it shows what those windows hold."""
+    if image.dim() != 2 or image.shape[0] != image.shape[1]:
+        raise ValueError(f"image must be a square (H, W) map, got {tuple(image.shape)}")
+    out = torch.empty(grid)
+    for i in range(grid[0]):
+        for j in range(grid[1]):
+            top, left, h, w = cell_window(D, (i, j)).clip(image.shape[0])
+            out[i, j] = image[top:top + h, left:left + w].double().mean()
+    return out
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Notebook 06's comparisons and figures: the encoder–decoder GAN as a codec against bicubic and
-JPEG at equal bytes per image, and three inversions of a pretrained G (optimise z, an encoder,
-both)."""
+JPEG at equal bytes per image, its training curves, and three inversions of a pretrained G
+(optimise z, an encoder, both)."""
 
 from __future__ import annotations
 
@@ -194,6 +194,45 @@ def plot_codec_shapes(G: EncoderDecoder, image_size: int) -> Figure:
         "f; the decoder doubles it back"
     )
     fig.axes[0].set_title(title, fontsize=9)
+    return fig
+
+
+def plot_codec_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]], lambda_l1: float, smooth: int = 1
+) -> Figure:
+    """Training curves of encoder–decoder GANs, one row per model (``{name: history}``, the
+    histories ``GANTrainer.fit`` returns): loss_D on its own axis, shared by the rows so their
+    spread compares; loss_G with its L1 part λ·L1 (``lambda_l1`` = λ); and the mean sigmoid of D
+    on real images x and on reconstructions x̂ = G(x). ``smooth`` > 1 overlays a running mean."""
+    fig = Figure(figsize=(13, 3.1 * len(histories)))
+    axes = fig.subplots(len(histories), 3, squeeze=False, sharex=True)
+    for row in axes[1:]:
+        row[0].sharey(axes[0, 0])  # one loss_D scale for every model
+    for (ax_d, ax_g, ax_p), (name, history) in zip(axes, histories.items()):
+        steps = np.asarray(history["step"])
+        curves = (
+            (ax_d, {"loss_D": history["loss_D"]}, "loss_D"),
+            (ax_g, {"loss_G": history["loss_G"],
+                    f"λ·L1 (λ = {lambda_l1:g})": lambda_l1 * np.asarray(history["l1"])}, "loss_G"),
+            (ax_p, {"D(x)": history["d_real"], "D(x̂)": history["d_fake"]}, "mean sigmoid(D)"),
+        )
+        for ax, series, ylabel in curves:
+            for label, values in series.items():
+                y = np.asarray(values, dtype=float)
+                (line,) = ax.plot(steps, y, lw=0.8, alpha=0.45 if smooth > 1 else 1.0, label=label)
+                if smooth > 1 and len(y) >= smooth:
+                    ax.plot(steps[smooth - 1 :], np.convolve(y, np.ones(smooth) / smooth, "valid"),
+                            color=line.get_color(), lw=1.6)
+            ax.set_ylabel(ylabel)
+            ax.legend(loc="best", fontsize=8)
+            ax.grid(alpha=0.3)
+        ax_p.set_ylim(0, 1)
+        ax_d.set_title(f"{name}: D's loss")
+        ax_g.set_title(f"{name}: G's loss")
+        ax_p.set_title(f"{name}: D on x and on x̂ = G(x)")
+    for ax in axes[-1]:
+        ax.set_xlabel("step")
+    fig.tight_layout()
     return fig
 
 
