@@ -7,7 +7,10 @@ import torch
 from gan_course.data import ImageSet, load_dataset
 
 from gan_course.evaluation import embed, mode_coverage
-from gan_course.shipped import DATA_DIR, load_shipped_dcgan, load_shipped_feature_net
+from gan_course.shipped import ARTEFACTS, DATA_DIR, load_shipped_dcgan, load_shipped_feature_net
+
+# the families of compared models (load_shipped_variants), every one built by _build_variants
+VARIANT_ARTEFACTS = [name for name, a in ARTEFACTS.items() if "variants" in a.recipe]
 
 
 def test_shipped_dcgan_generates_digits_of_every_class():
@@ -77,7 +80,7 @@ def tiny_ship(tmp_path, monkeypatch):
     recipe = {**sweep.recipe, "plan": shipped.sweep_plan(shipped.NOTE_001_GRID, 1500, (0, 1))}
     tiny = {sweep.name: recipe}
     # the recipe-driven builds: two steps, and the data cut to a few dozen images
-    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+    for name in VARIANT_ARTEFACTS:
         r = shipped.ARTEFACTS[name].recipe
         tiny[name] = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 64},
                       "evaluate": [{**t, "n": 24} for t in r["evaluate"]]}
@@ -119,12 +122,12 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     rebuilt = shipped.ship(["dcgan-digits-32"], out, force=True, progress=False, say=said.append)
     assert [p.name for p in rebuilt] == ["dcgan-digits-32.pt", "latent-encoder-digits-32.pt"] or \
         [p.name for p in rebuilt] == ["dcgan-digits-32.pt"]
-    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+    for name in VARIANT_ARTEFACTS:
         family = shipped.load_shipped_variants(name, out)
         assert list(family) == list(shipped.ARTEFACTS[name].recipe["variants"])
         recipe = shipped.ARTEFACTS[name].recipe["variants"]
         for variant in family.values():
-            colorizer = name.startswith("colorizers")
+            colorizer = shipped.ARTEFACTS[name].recipe["kind"] == "pix2pix"
             x = torch.zeros(2, 1 if colorizer else 3, 32, 32)  # G's input: L, or the image itself
             out_channels = variant.config.target_channels if colorizer else 3
             assert (variant.G is not None) == recipe[variant.name]["keep_G"] == (variant.seed == 0)
@@ -217,16 +220,16 @@ def test_every_shipped_artefact_matches_its_manifest_and_produces_outputs():
     for name in shipped.ARTEFACTS:
         assert shipped.up_to_date(name), f"{name}: run gan-course ship {name}"
         total += manifest[name]["bytes"]
-    assert total < 40e6  # data/ stays small
+    assert total < 42e6  # data/ stays small (40.0 MB since unets-cifar10-32)
     generators, runs = shipped.load_shipped_sweep()
     assert len(runs) == 9 and all(g.G(torch.zeros(1, g.z_dim)).shape == (1, 1, 32, 32) for g in generators)
-    for name in ("colorizers-palette-32", "colorizers-cifar10-32", "codecs-cifar10-32"):
+    for name in VARIANT_ARTEFACTS:
         family = shipped.load_shipped_variants(name)
         assert list(family) == list(shipped.ARTEFACTS[name].recipe["variants"])
         for v in family.values():
             assert v.G is not None or v.seed > 0
             x = torch.rand(2, 3, 32, 32) * 2 - 1
-            if v.G is not None and name.startswith("colorizers"):
+            if v.G is not None and shipped.ARTEFACTS[name].recipe["kind"] == "pix2pix":
                 from gan_course.pix2pix import colorize
 
                 assert colorize(v.G, x, v.config.space).shape == (2, 3, 32, 32)
@@ -311,6 +314,27 @@ def test_the_cifar10_colorizers_beat_a_trivial_baseline_on_held_out_photos():
     for name in ("L1", "BCE + 100·L1", "L1, RGB from gray"):
         assert any(by[name][m] > by[b][m] for m in ("PSNR", "colourfulness")
                    for b in ("gray copy", "mean colour")), name
+
+
+def test_the_longer_trained_unets_converged_and_keep_the_detail_with_skips():
+    """Quality floor for notebook 02: the U-Nets of unets-cifar10-32 ended with a flat training loss,
+    the one with skips is about as sharp as its input and beats the gray copy on PSNR on photos it
+    never saw, and the one without skips is blurred."""
+    from gan_course.data import load_dataset
+    from gan_course.metrics import psnr, sharpness
+    from gan_course.pix2pix import colorize
+    from gan_course.shipped import load_shipped_variants
+
+    photos = load_dataset("photos", 32, split="test").float()
+    family = load_shipped_variants("unets-cifar10-32")
+    gray = photos.mean(1, keepdim=True).expand_as(photos)
+    for name, v in family.items():
+        l1 = torch.tensor(v.history["l1"])
+        assert abs(l1[-100:].mean() / l1[-200:-100].mean() - 1) < 0.03, name  # last 1,000 steps
+    skips = colorize(family["L1, RGB from gray"].G, photos, "gray")
+    plain = colorize(family["L1, RGB from gray, no skips"].G, photos, "gray")
+    assert psnr(skips, photos).mean() > psnr(gray, photos).mean()
+    assert sharpness(skips, photos) > 0.9 > 0.5 > sharpness(plain, photos)
 
 
 def test_fp16_generators_move_outputs_by_less_than_a_thousandth():
