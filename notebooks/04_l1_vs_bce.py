@@ -29,7 +29,7 @@
 # **You will learn**
 # - why L1 averages and an adversarial loss chooses, seen on a task built so that the gray image
 #   cannot determine the colour;
-# - how the weight λ of `BCE + λ·L1` trades accuracy for vividness, on converged models;
+# - how the weight λ of `BCE + λ·L1` trades accuracy for vividness, on the shipped models;
 # - what changes on real photos, where the gray image *does* say a lot about the colour.
 #
 # **Task:** colorization in Lab space: the network sees the lightness L and predicts the colour
@@ -117,7 +117,7 @@ show_image_rows({"five paintings": five,
                  baseline_colorizations(five, five)["gray copy"]})
 
 # %% [markdown]
-# ## 3. The converged result
+# ## 3. The trained result
 #
 # The course's palette colorizers were trained once on these 7,500 images by `gan-course ship
 # colorizers-palette-32` (1,500 steps of batch 32 each, U-Net width 16, a PatchGAN D with 16×16
@@ -193,7 +193,10 @@ say(f"- **One colour per digit?** Per pixel, {pct(min(on))} to "
        "background: none either)")
     + ". They pick real colours, but not one per digit: look in the figure "
     "for bodies of one colour with edges of another, and backgrounds split "
-    "in two.",
+    f"in two. These models trained {entry['recipe']['train']['steps']:,} "
+    "steps each: their loss curves (section 4) flatten, but a flat loss "
+    "does not prove that the output has stopped changing, and whether "
+    "longer training settles each digit on one colour is not tested here.",
     "- **Grid texture**: the checkerboard score of the colour channels is "
     f"{texture['truth']:.4f} for the truth and "
     + ", ".join(f"{texture[n]:.4f} for {n}" for n in losses) + ". "
@@ -370,7 +373,7 @@ say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
 #
 # The models above took minutes each. Here one trains for 100 steps from scratch, so you can see
 # the loop work and change a knob (try `lambda_l1=1.0`, or `adversarial=False`). Its numbers
-# depend on the machine; compare them with the converged row of the same loss in section 3.
+# depend on the machine; compare them with the shipped row of the same loss in section 3.
 
 # %% tags=["nbval-ignore-output"]
 live_config, live_steps = family["BCE + 10·L1"].config, 100
@@ -385,7 +388,7 @@ done = by["BCE + 10·L1"]
 print(f"after {live_steps} steps: "
       f"{100 * live_scores['on palette']:.0f} % on palette, "
       f"chroma {live_scores['chroma']:.1f}, main colour "
-      f"{live_scores['stroke on main colour']:.2f} (converged, "
+      f"{live_scores['stroke on main colour']:.2f} (shipped, "
       f"{entry['recipe']['train']['steps']:,} steps: "
       f"{100 * done['on palette']:.0f} %, {done['chroma']:.1f}, "
       f"{done['stroke on main colour']:.2f})")
