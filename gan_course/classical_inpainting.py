@@ -137,18 +137,17 @@ def score_inpainters(
         check_tensor(labels, "labels")
         if labels.shape != (len(x),):
             raise ValueError(f"labels must be ({len(x)},), got shape {tuple(labels.shape)}")
-    if chunks is not None:
-        chunks = check_int(chunks, "chunks", 1, -(-len(x) // CHUNK))
+    total = -(-len(x) // CHUNK)
+    n_chunks = total if chunks is None else check_int(chunks, "chunks", 1, total)
     scores: dict[str, dict[str, list[torch.Tensor]]] = {}
     fills: dict[str, list[torch.Tensor]] = {}
-    n_chunks = -(-len(x) // CHUNK) if chunks is None else chunks
     for c in range(n_chunks):
         part = slice(c * CHUNK, (c + 1) * CHUNK)
         xs, ms = x[part], mask[part]
+        part_labels = None if labels is None else labels[part]
         outputs = every_inpainter(G, D, xs * ms, ms, z_dim, config, seed=chunk_seed(seed, c))
         for method, x_hat in outputs.items():
             fills.setdefault(method, []).append(x_hat)
-            part_labels = None if labels is None else labels[part]
             for metric, v in inpainting_scores(x_hat, xs, ms, classifier, part_labels).items():
                 scores.setdefault(method, {}).setdefault(metric, []).append(v)
     return (

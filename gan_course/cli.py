@@ -421,7 +421,8 @@ def _check_out(out: Path, args: argparse.Namespace) -> None:
         raise RunFolderError(f"--out {out} is a file; expected a folder")
     ours = lambda p: p.name == LOCK_NAME or TEMPORARY.fullmatch(p.name)
     others = [p for p in out.iterdir() if not ours(p)] if out.is_dir() else []
-    if others and not _is_run(out):
+    is_run = _is_run(out)
+    if others and not is_run:
         if not args.into_existing_folder:
             raise RunFolderError(
                 f"{out} holds other files but no gan-course run (no run config.json); choose "
@@ -439,7 +440,7 @@ def _check_out(out: Path, args: argparse.Namespace) -> None:
             f"{out} already holds checkpoints; pass --resume to continue that run, "
             "--overwrite to start again, or --out to choose another folder"
         )
-    if _is_run(out) and not (args.resume or args.overwrite):
+    if is_run and not (args.resume or args.overwrite):
         raise RunFolderError(
             f"{out} already holds a run (its config.json, no checkpoint yet); pass --overwrite "
             "to start again, or --out to choose another folder"

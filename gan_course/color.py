@@ -198,9 +198,9 @@ def baseline_colorizations(x: torch.Tensor, x_train: torch.Tensor) -> dict[str, 
     """
     check_images(x, "x", channels=3)
     check_images(x_train, "x_train", channels=3)
-    lab = rgb_to_lab(x)  # (N, 3, H, W)
+    lab = _lab(x)  # (N, 3, H, W); x checked above
     # the training set's mean (a, b), summed in chunks: CIFAR-10's 50,000 images fit either way
     total = sum(_lab(chunk).sum((0, 2, 3)) for chunk in x_train.split(4096))
     mean_ab = (total / (len(x_train) * x_train.shape[2] * x_train.shape[3]))[1:]  # (2,)
     lab_mean = torch.cat([lab[:, :1], mean_ab.view(1, 2, 1, 1).expand(len(x), 2, *x.shape[-2:])], 1)
-    return {"gray copy": gray_to_rgb(rgb_to_gray(x)), "mean colour": lab_to_rgb(lab_mean)}
+    return {"gray copy": _gray(x).expand(-1, 3, -1, -1), "mean colour": lab_to_rgb(lab_mean)}

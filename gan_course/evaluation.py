@@ -112,7 +112,7 @@ def embed(
 
 def fid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     """‖μ_r − μ_f‖² + Tr(Σ_r + Σ_f − 2 (Σ_r Σ_f)^½) for features (N, d) and (M, d)."""
-    _check_features(f_real, f_fake, minimum=2)
+    check_features(f_real, f_fake, 2)
     a, b = f_real.detach().double().cpu().numpy(), f_fake.detach().double().cpu().numpy()
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
@@ -133,7 +133,7 @@ def _sqrtm_psd(m: np.ndarray) -> np.ndarray:
 
 def kid(f_real: torch.Tensor, f_fake: torch.Tensor) -> float:
     """Unbiased MMD² with k(x, y) = (xᵀy / d + 1)³, for features (N, d) and (M, d)."""
-    _check_features(f_real, f_fake, minimum=2)
+    check_features(f_real, f_fake, 2)
     a, b = f_real.detach().double(), f_fake.detach().double()
     d = a.shape[1]
     k = lambda u, v: (u @ v.T / d + 1) ** 3  # noqa: E731
@@ -224,15 +224,10 @@ def stability(
     }
 
 
-def _check_features(a: torch.Tensor, b: torch.Tensor, minimum: int) -> None:
-    """Finite feature sets (N, d), (M, d) of at least ``minimum`` samples (``checks``)."""
-    check_features(a, b, minimum, "f_real and f_fake")
-
-
 def _check_k(f_real: torch.Tensor, f_fake: torch.Tensor, k: int) -> None:
     """Feature sets for k-nearest-neighbour balls: at least k + 1 samples in each."""
     k = check_int(k, "k", 1)
-    _check_features(f_real, f_fake, minimum=2)
+    check_features(f_real, f_fake, 2)
     if min(len(f_real), len(f_fake)) < k + 1:
         raise ValueError(
             f"k = {k} nearest neighbours need at least {k + 1} samples in f_real and f_fake, got "

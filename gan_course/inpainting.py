@@ -38,7 +38,7 @@ from .checks import (
     check_number,
     check_tensor,
 )
-from .metrics import psnr, ssim_map
+from .metrics import _psnr, ssim_map
 from .runtime import PRECISIONS, check_profile, frozen, speed_switch
 
 MASKS = ("center", "random_pixels", "random_blocks", "half", "strokes")
@@ -182,6 +182,12 @@ def importance_weights(mask: torch.Tensor, window: int = 7) -> torch.Tensor:
         1 - mask, window, stride=1, padding=window // 2, count_include_pad=False
     )
     return mask * missing_share  # (N, 1, H, W)
+
+
+def config_weights(mask: torch.Tensor, config: InpaintConfig) -> torch.Tensor:
+    """The W the contextual loss uses under ``config.weighting``: Yeh's ``importance_weights``, or
+    the mask itself ("binary": every known pixel counts once)."""
+    return importance_weights(mask, config.window) if config.weighting == "importance" else mask
 
 
 # ------------------------------------------------------------------------------------------ losses
@@ -365,7 +371,7 @@ def _optimise_z(
     device = next(G.parameters()).device
     y, m = y.to(device), m.to(device)
     n, k = y.shape[0], config.restarts
-    weights = importance_weights(m, config.window) if config.weighting == "importance" else m
+    weights = config_weights(m, config)
     # (N·K, C, H, W): the restarts of image i together
     y_k, w_k = y.repeat_interleave(k, 0), weights.repeat_interleave(k, 0)
     z0 = starting_z(n, k, z_dim, seed, config.z_clip).to(device)  # (N·K, z_dim)
@@ -476,7 +482,11 @@ def _check_scored(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> t
 
 def hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """PSNR (dB, data range 2) over the missing pixels only, per image (N,)."""
-    mask = _check_scored(x_hat, x, mask)
+    return _hole_psnr(x_hat, x, _check_scored(x_hat, x, mask))
+
+
+def _hole_psnr(x_hat: torch.Tensor, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``hole_psnr`` of inputs already checked (mask: the float mask ``_check_scored`` gives)."""
     hole = (1 - mask).expand_as(x)
     mse = ((x_hat - x) ** 2 * hole).flatten(1).sum(1) / hole.flatten(1).sum(1).clamp_min(1)
     return 10 * torch.log10(4.0 / mse.clamp_min(1e-12))
@@ -514,9 +524,9 @@ def inpainting_scores(
             raise ValueError(f"labels must be ({len(x)},), got shape {tuple(labels.shape)}")
     full = ssim_map(x_hat, x)  # one SSIM map serves the hole and the whole image
     out = {
-        "PSNR hole": hole_psnr(x_hat, x, mask),
+        "PSNR hole": _hole_psnr(x_hat, x, mask),
         "SSIM hole": _hole_mean(full, mask),
-        "PSNR": psnr(x_hat, x),
+        "PSNR": _psnr(x_hat, x),  # checked above, more strictly than psnr does
         "SSIM": full.flatten(1).mean(1),
     }
     if classifier is not None and labels is not None:

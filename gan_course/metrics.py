@@ -121,7 +121,8 @@ def _filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
 def _check_pair(x: torch.Tensor, truth: torch.Tensor) -> None:
     """truth in [-1, 1] (give or take 0.5); x, say truth plus noise, within 1.5 of it."""
     _check({"truth": truth}, min_size=3)  # a 3×3 filter
-    _check({"x": x, "truth": truth}, min_size=3, slack=1.5)
+    check_images(x, "x", min_size=3, slack=1.5)
+    check_same_shape(x, truth, "x and truth")
 
 
 def _sobel(x: torch.Tensor) -> torch.Tensor:

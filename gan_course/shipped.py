@@ -56,7 +56,7 @@ from .checkpoint import atomic_write, load_checkpoint, load_state, save_checkpoi
 from .classical_inpainting import CHUNK, chunk_seed, score_inpainters
 from .color import baseline_colorizations
 from .compression import bicubic_roundtrip
-from .data import ImageSet, default_data_root, kept_indices, load_dataset
+from .data import ImageSet, default_data_root, kept_indices, load_dataset, to_uint8
 from .dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from .encoder_decoder import EncoderDecoderConfig, reconstruct
 from .engine import Callback, GANTrainer, TrainConfig, trainer_for
@@ -393,7 +393,7 @@ class _KeepSamples(Callback):
     def take(self, G: torch.nn.Module, step: int) -> None:
         with torch.no_grad(), eval_mode(G):
             x = G(self.z.to(next(G.parameters()).device)).float().cpu()
-        self.samples[step] = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+        self.samples[step] = to_uint8(x)
 
     def on_step_end(self, trainer: GANTrainer) -> None:
         if trainer.step in self.steps:
@@ -738,10 +738,6 @@ INPAINTING = {
 }
 
 
-def _uint8(x: torch.Tensor) -> torch.Tensor:
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-
-
 def _build_inpainting(ctx: BuildContext) -> Built:
     """Every (seed, mask) of the recipe by ``classical_inpainting.score_inpainters``, then every
     (seed, setting) of its sweep, each kept in the cache as it finishes (``_cached_runs``)."""
@@ -780,8 +776,8 @@ def _build_inpainting(ctx: BuildContext) -> Built:
         scores, fills = score_inpainters(G, D, x, m, g_config.z_dim, config, seed=seed,
                                          classifier=classifier, labels=labels)
         keep = recipe["gallery"]
-        gallery = {"corrupted": _uint8(x[:keep] * m[:keep])}
-        gallery |= {method: _uint8(f[:keep]) for method, f in fills.items()}
+        gallery = {"corrupted": to_uint8(x[:keep] * m[:keep])}
+        gallery |= {method: to_uint8(f[:keep]) for method, f in fills.items()}
         return {"key": key, "seconds": round(time.perf_counter() - start, 1), "scores": scores,
                 "gallery": gallery}
 
@@ -813,7 +809,7 @@ def _build_inpainting(ctx: BuildContext) -> Built:
         "scores": scores,
         "sweep": {"mask": sweep["mask"], "settings": settings, "scores": sweep_scores},
         "gallery": {kind: by_key[f"seed {first} {kind}"]["gallery"] for kind in recipe["masks"]},
-        "truth": _uint8(x[: recipe["gallery"]]),
+        "truth": to_uint8(x[: recipe["gallery"]]),
         "seconds": {r["key"]: r["seconds"] for r in runs},
     }
     metrics = {

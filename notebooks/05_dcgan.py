@@ -42,7 +42,7 @@ import math
 import torch
 from IPython.display import display
 
-from gan_course.data import load_dataset
+from gan_course.data import load_dataset, to_unit_range
 from gan_course.dcgan import DCGANConfig, DCGANObjective
 from gan_course.engine import GANTrainer, TrainConfig, trainer_for
 from gan_course.evaluation import (
@@ -434,7 +434,7 @@ say(gv.read_failures(fail_rows)
 
 # %%
 healthy = failures[0]
-snaps = {f"step {step}": x.float() / 127.5 - 1
+snaps = {f"step {step}": to_unit_range(x)
          for step, x in zip(healthy["snapshots"], healthy["samples"])}
 board = {name: float(checkerboard_scores(x[:, 0]).mean())
          for name, x in snaps.items()}
@@ -615,7 +615,8 @@ say(f"- The shipped DCGAN ({DCGAN_STEPS:,} steps) covers **{modes.covered} "
 
 # %%
 G_cifar, cifar_config = load_shipped_cifar10_dcgan()
-cifar_entry = read_manifest()["dcgan-cifar10-32"]
+manifest = read_manifest()
+cifar_entry = manifest["dcgan-cifar10-32"]
 with torch.no_grad():
     cifar_samples = G_cifar(torch.randn(
         1000, cifar_config.z_dim, generator=torch.Generator().manual_seed(0)))
@@ -636,7 +637,7 @@ print(f"`{cifar_entry['command']}`: {cifar_entry['steps']:,} steps of batch "
       f"{cifar_entry['machine']['device']}")
 print("predicted classes of 1,000 samples: "
       + ", ".join(f"{n} {c}" for n, c in zip(cifar_names, counts)))
-judge = read_manifest()["featnet-cifar10-32"]["metrics"]
+judge = manifest["featnet-cifar10-32"]["metrics"]
 judge_accuracy = judge["test accuracy (1000 images)"]
 fair = len(cifar_classes) // 10
 say(f"- At build time, against 1,000 held-out CIFAR-10 photos: FID "

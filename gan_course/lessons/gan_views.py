@@ -24,7 +24,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from ..data import to_unit_range
 from ..plots import image_grid
+from ..runtime import eval_mode
 from .convolution_views import checkerboard_scores
 
 
@@ -84,11 +86,10 @@ def layer_rows(net: nn.Module, x: torch.Tensor) -> list[dict]:
                              "parameters": sum(p.numel() for p in m.parameters())})
 
             hooks.append(module.register_forward_hook(hook))
-    was_training = net.training
     try:
-        net.eval()(x)
+        with eval_mode(net):
+            net(x)
     finally:
-        net.train(was_training)
         for h in hooks:
             h.remove()
     return rows
@@ -152,9 +153,9 @@ def failure_rows(runs: Sequence[Mapping], real: torch.Tensor) -> list[dict]:
         h = run["history"]
         half = len(h["loss_D"]) // 2
         mean = lambda k: float(np.mean(h[k][half:]))  # noqa: E731
-        final = run["samples"][-1].float() / 127.5 - 1  # (16, 1, H, W)
+        final = to_unit_range(run["samples"][-1])  # (16, 1, H, W)
         rows.append({"run": run["name"], **{k: run["scores"][k] for k in
-                                            ("FID", "precision", "recall")},
+                                            ("FID", "precision")},
                      "classes": int(run["scores"]["classes"]),
                      "loss_D": mean("loss_D"), "loss_G": mean("loss_G"), "D(x)": mean("d_real"),
                      "D(G(z))": mean("d_fake"),
@@ -211,7 +212,7 @@ def plot_failures(runs: Sequence[Mapping], smooth: int = 5) -> Figure:
         steps = every * (1 + np.arange(len(h["loss_D"])))
         valid = steps[smooth - 1 :]
         sm = lambda k: np.convolve(h[k], kernel, mode="valid")  # noqa: E731
-        ax_img.imshow(image_grid(run["samples"][-1][:16].float() / 127.5 - 1, nrow=4),
+        ax_img.imshow(image_grid(to_unit_range(run["samples"][-1][:16]), nrow=4),
                       interpolation="nearest")
         ax_img.set_xticks([]), ax_img.set_yticks([])
         ax_img.set_ylabel(run["name"], rotation=0, ha="right", va="center", fontsize=10)
@@ -281,11 +282,8 @@ def plot_latent_walk(
     """G(z + s·direction) for n steps s from −reach to +reach (z (z_dim,), direction a unit
     vector): what one direction of z changes in the image."""
     s = torch.linspace(-reach, reach, n)
-    was_training = G.training
-    try:
-        images = G.eval()(z[None] + s[:, None] * direction[None])  # (n, C, H, W)
-    finally:
-        G.train(was_training)
+    with eval_mode(G):
+        images = G(z[None] + s[:, None] * direction[None])  # (n, C, H, W)
     fig = Figure(figsize=(1.3 * n, 1.7))
     axes = fig.subplots(1, n)
     for ax, image, step in zip(axes, images, s):

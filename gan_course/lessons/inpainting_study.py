@@ -20,6 +20,7 @@ from ..data import to_unit_range
 from ..inpainting import (
     InpaintConfig,
     composite,
+    config_weights,
     hole_psnr,
     importance_weights,
     inpaint,
@@ -134,12 +135,12 @@ def plot_search(
     seed: int = 0,
 ) -> Figure:
     """The idea on one image x: (1, C, H, W) in [-1, 1], built from the package's own pieces
-    (``importance_weights``, ``inpainting_loss``, ``search_z``, ``composite``): the corrupted y,
+    (``config_weights``, ``inpainting_loss``, ``search_z``, ``composite``): the corrupted y,
     G(z) after each of ``shown`` steps of the search, the composite and the truth; below, the loss
     along the search."""
     m = make_mask(kind, 1, x.shape[-1], seed=seed)
     y = x * m
-    weights = importance_weights(m, config.window)
+    weights = config_weights(m, config)
     run = replace(config, steps=max(shown), grad_tol=0.0, restarts=1)
     views = {}
 
