@@ -74,26 +74,29 @@ def check_images(
         raise ValueError(
             f"{name} must be at least {min_size}×{min_size} pixels, got shape {tuple(x.shape)}"
         )
-    check_finite(x, name)
-    if unit_range and x.numel():
-        lo, hi = torch.stack(x.detach().aminmax()).tolist()  # one device sync
-        if lo < -1 - slack or hi > 1 + slack:
-            hint = (
-                " (it looks like [0, 255]: divide by 127.5 and subtract 1, or use "
-                "gan_course.data.to_unit_range on uint8)"
-                if lo >= -RANGE_TOLERANCE and hi > 1.5
-                else ""
-            )
-            raise ValueError(f"{name} must be in [-1, 1], got values in [{lo:.4g}, {hi:.4g}]{hint}")
-        # a [0, 1] set spans dark to bright; a bright [-1, 1] patch rarely has no pixel below
-        # mid-grey but one within 0.05 of it
-        if warn_01 and 0 <= lo <= 0.05 and hi >= 0.5 and x.numel() >= 64:
-            warnings.warn(
-                f"{name} lie wholly in [{lo:.3g}, {hi:.3g}], as images in [0, 1] would; the "
-                "course's images are in [-1, 1] (x * 2 - 1 converts [0, 1])",
-                RangeWarning,
-                stacklevel=3,
-            )
+    if not (unit_range and x.numel()):
+        check_finite(x, name)
+        return x
+    lo, hi = torch.stack(x.detach().aminmax()).tolist()  # one pass, one device sync
+    if not (math.isfinite(lo) and math.isfinite(hi)):  # NaN spreads to both, ±inf shows in one
+        check_finite(x, name)  # raises, counting them
+    if lo < -1 - slack or hi > 1 + slack:
+        hint = (
+            " (it looks like [0, 255]: divide by 127.5 and subtract 1, or use "
+            "gan_course.data.to_unit_range on uint8)"
+            if lo >= -RANGE_TOLERANCE and hi > 1.5
+            else ""
+        )
+        raise ValueError(f"{name} must be in [-1, 1], got values in [{lo:.4g}, {hi:.4g}]{hint}")
+    # a [0, 1] set spans dark to bright; a bright [-1, 1] patch rarely has no pixel below
+    # mid-grey but one within 0.05 of it
+    if warn_01 and 0 <= lo <= 0.05 and hi >= 0.5 and x.numel() >= 64:
+        warnings.warn(
+            f"{name} lie wholly in [{lo:.3g}, {hi:.3g}], as images in [0, 1] would; the "
+            "course's images are in [-1, 1] (x * 2 - 1 converts [0, 1])",
+            RangeWarning,
+            stacklevel=3,
+        )
     return x
 
 

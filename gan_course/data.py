@@ -534,11 +534,14 @@ def _torchvision(
     if name == "imagefolder":
         return _image_folder_set(root, split, image_size, n, seed, key)
     root = Path(root).expanduser() if root is not None else default_data_root() / name
-    cache = root / "cache" / f"{name}-{key}.pt"
-    cached = _read_cache(cache, image_size, name)
-    if cached is not None:
-        return cached
+    return _cached_set(root / "cache" / f"{name}-{key}.pt", image_size, name,
+                       lambda: _decode_torchvision(name, split, root, download, n, seed,
+                                                   image_size))
 
+
+def _decode_torchvision(name: str, split: str, root: Path, download: bool, n: int | None,
+                        seed: int, image_size: int) -> ImageSet:
+    """``_torchvision``'s kept images, decoded from torchvision's own dataset class."""
     from torchvision import datasets as tvd
 
     constructors: dict[str, Callable[[], object]] = {
@@ -564,7 +567,16 @@ def _torchvision(
             "A copy in ImageFolder layout (class folders of images) loads with "
             "name='imagefolder', root=PATH."
         ) from e
-    data = _materialise(dataset, kept_indices(len(dataset), n, seed), image_size, name)
+    return _materialise(dataset, kept_indices(len(dataset), n, seed), image_size, name)
+
+
+def _cached_set(cache: Path, image_size: int, name: str, decode: Callable[[], ImageSet]
+                ) -> ImageSet:
+    """The ImageSet cached at ``cache``; else ``decode()``'s, written there atomically."""
+    cached = _read_cache(cache, image_size, name)
+    if cached is not None:
+        return cached
+    data = decode()
     atomic_save(
         cache, {"images": data.images, "labels": data.labels, "classes": list(data.classes or [])}
     )
@@ -611,17 +623,16 @@ def _image_folder_set(
     state = (FOLDER_FORMAT, str(folder.resolve()), classes, stamp)
     digest = hashlib.sha1(repr(state).encode()).hexdigest()[:16]
     cache = default_data_root() / "cache" / f"imagefolder-{digest}-{key}.pt"
-    cached = _read_cache(cache, image_size, "imagefolder")
-    if cached is not None:
-        return cached
-    index = kept_indices(len(samples), n, seed)
-    images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
-    for i, j in enumerate(index.tolist()):
-        images[i] = _resize_square(read_image(samples[j][0])[None], image_size)[0]
-    labels = torch.tensor([samples[j][1] for j in index.tolist()], dtype=torch.int64)
-    data = ImageSet(images, labels, tuple(classes), "imagefolder")
-    atomic_save(cache, {"images": data.images, "labels": data.labels, "classes": classes})
-    return data
+
+    def decode() -> ImageSet:
+        index = kept_indices(len(samples), n, seed).tolist()
+        images = torch.empty(len(index), 3, image_size, image_size, dtype=torch.uint8)
+        for i, j in enumerate(index):
+            images[i] = _resize_square(read_image(samples[j][0])[None], image_size)[0]
+        labels = torch.tensor([samples[j][1] for j in index], dtype=torch.int64)
+        return ImageSet(images, labels, tuple(classes), "imagefolder")
+
+    return _cached_set(cache, image_size, "imagefolder", decode)
 
 
 def _image_folder(root: Path, split: str) -> Path:

@@ -129,6 +129,9 @@ class TrainConfig:
     lr_D: Annotated[float, "Adam learning rate of D"] = 2e-4
     beta1: Annotated[float, "Adam β1 (0.5 for GANs, as DCGAN)"] = 0.5
     beta2: Annotated[float, "Adam β2"] = 0.999
+    lr_decay_steps: Annotated[
+        int, "over the last N steps both learning rates fall linearly to 1/N (pix2pix); 0 = off"
+    ] = 0
     # the data stream and what is written
     seed: Annotated[int, "RNG seed of the initial weights, the batches and z"] = 0
     hflip: Annotated[bool, "mirror each image with probability 1/2"] = False
@@ -154,7 +157,7 @@ class TrainConfig:
         for name in ("steps", "batch_size", "log_every", "n_samples"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("sample_every", "checkpoint_every", "seed"):
+        for name in ("sample_every", "checkpoint_every", "seed", "lr_decay_steps"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name, allowed in (
@@ -170,6 +173,18 @@ class TrainConfig:
                 )
         if self.lr_G <= 0 or self.lr_D <= 0:
             raise ValueError(f"learning rates must be > 0, got lr_G={self.lr_G}, lr_D={self.lr_D}")
+        if self.lr_decay_steps > self.steps:
+            raise ValueError(
+                f"lr_decay_steps must be <= steps ({self.steps}), got {self.lr_decay_steps}"
+            )
+
+    def lr_factor(self, step: int) -> float:
+        """What multiplies lr_G and lr_D on the step after ``step`` finished steps: 1, then over
+        the last ``lr_decay_steps`` of ``steps`` N/N, (N-1)/N, ..., 1/N (pix2pix's linear decay),
+        and 1/N for any step past ``steps``. A function of the step alone, so resume stays exact."""
+        if not self.lr_decay_steps:
+            return 1.0
+        return min(1.0, max(self.steps - step, 1) / self.lr_decay_steps)
 
     @classmethod
     def for_profile(cls, profile: Profile, **overrides: Any) -> "TrainConfig":
@@ -384,6 +399,16 @@ class GANTrainer:
             )
             return self._train_step(batch)
 
+    def _set_learning_rates(self) -> None:
+        """With ``lr_decay_steps``: lr_G and lr_D times ``config.lr_factor`` of this step. Without,
+        the optimisers' learning rates are left as they are (yours to change)."""
+        if not self.config.lr_decay_steps:
+            return
+        factor = self.config.lr_factor(self.step)
+        for opt, lr in ((self.opt_G, self.config.lr_G), (self.opt_D, self.config.lr_D)):
+            for group in opt.param_groups:
+                group["lr"] = lr * factor
+
     def _train_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The GAN step: D's update, then G's against the just-updated D, on the same fakes."""
         G, D, objective = self._G_train, self._D_train, self.objective
@@ -512,6 +537,7 @@ class GANTrainer:
         cfg = self.config
         with self._own_global_rng():
             for batch in batches:
+                self._set_learning_rates()
                 stats = self.train_step(batch)
                 self.step += 1
                 self._pending.append((self.step, time.perf_counter() - self._t0, stats))

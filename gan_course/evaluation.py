@@ -103,7 +103,12 @@ def embed(
     if not isinstance(net, FeatureNet):
         raise TypeError(f"net must be a FeatureNet, got {type(net).__name__}")
     check_images(x, "x", channels=net.channels, min_size=4)
-    batch_size = check_int(batch_size, "batch_size", 1)
+    return _embed(net, x, check_int(batch_size, "batch_size", 1))
+
+
+def _embed(net: FeatureNet, x: torch.Tensor, batch_size: int = 512) -> tuple[torch.Tensor,
+                                                                             torch.Tensor]:
+    """``embed`` unchecked: x already passed ``check_images`` with the net's channels."""
     x = x.float()  # float16 / float64 images meet the net's float32
     net.eval()
     feats = torch.cat([net.features(chunk) for chunk in x.split(batch_size)])
@@ -318,17 +323,19 @@ def score_generator(
     with eval_mode(G):  # the feature net stays on the CPU
         x_fake = G(z.to(next(G.parameters()).device)).float().cpu()  # (n, C, H, W)
     check_images(x_fake, "G's samples", channels=net.channels, min_size=4)
-    f_fake, classes = embed(net, x_fake)
+    f_fake, classes = _embed(net, x_fake)
     return feature_scores(f_real, f_fake, classes, net.n_classes)
 
 
 def real_floor(net: FeatureNet, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
     """The same scores between two disjoint sets of real images: the best a generator can hope
     for."""
-    check_images(real_a, "real_a", min_count=6)
-    check_images(real_b, "real_b", min_count=6)
-    f_a, _ = embed(net, real_a)
-    f_b, classes = embed(net, real_b)
+    if not isinstance(net, FeatureNet):
+        raise TypeError(f"net must be a FeatureNet, got {type(net).__name__}")
+    for x, name in ((real_a, "real_a"), (real_b, "real_b")):
+        check_images(x, name, channels=net.channels, min_count=6, min_size=4)
+    f_a, _ = _embed(net, real_a)
+    f_b, classes = _embed(net, real_b)
     return feature_scores(f_a, f_b, classes, net.n_classes)
 
 

@@ -314,7 +314,8 @@ def _palette_matches(y: torch.Tensor, truth: torch.Tensor):
     the Lab distance to the nearest colour of its level's palette and that colour's index, both
     (N, H, W)."""
     _check({"y": y, "truth": truth}, channels=3)
-    lab = rgb_to_lab(y.float()).permute(0, 2, 3, 1).contiguous()  # (N, H, W, 3)
+    # an unclamped output (within _check's slack) shows as its clipped colour
+    lab = rgb_to_lab(y.float().clamp(-1, 1)).permute(0, 2, 3, 1).contiguous()  # (N, H, W, 3)
     # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
     stroke = rgb_to_gray(truth.float())[:, 0] > 103 / 127.5 - 1  # (N, H, W) bool
     distance = torch.empty(lab.shape[:3])

@@ -260,6 +260,33 @@ class _KeepG(Callback):
             self.scores[trainer.step] = _rounded(self.score(trainer.G))
 
 
+class _TrackScores(Callback):
+    """G's scores at the given steps, kept beside the run's checkpoints (``tracked.pt``, written
+    with each): a resumed run keeps the scores of the steps it already trained. Once a checkpoint
+    and the scores are written, the run's older checkpoints are deleted."""
+
+    def __init__(self, steps: Iterable[int], score: Callable[[torch.nn.Module], dict[str, float]],
+                 folder: Path):
+        self.steps, self.score, self.path = set(steps), score, folder / "tracked.pt"
+        self.scores: dict[int, dict[str, float]] = {}
+
+    def resumed_at(self, step: int) -> None:
+        if self.path.is_file():
+            saved = load_checkpoint(self.path, kind="tracked_scores")["scores"]
+            self.scores = {s: v for s, v in saved.items() if s <= step}
+
+    def on_step_end(self, trainer: GANTrainer) -> None:
+        if trainer.step in self.steps and trainer.step not in self.scores:
+            self.scores[trainer.step] = _rounded(self.score(trainer.G))
+
+    def on_checkpoint(self, trainer: GANTrainer, path: Path) -> None:
+        self.on_step_end(trainer)  # a checkpoint comes before the step's on_step_end
+        save_checkpoint(self.path, {"kind": "tracked_scores", "scores": self.scores})
+        for old in path.parent.glob("step_*.pt"):
+            if old != path:
+                old.unlink()
+
+
 def sweep_plan(
     grid: dict[str, tuple[int, int]] | None = None,
     n_images: int = 1500,
@@ -294,6 +321,24 @@ def _history_every(history: dict[str, list[float]], every: int = 10) -> dict[str
     return {k: [round(v, 5) for v in values[every - 1 :: every]] for k, values in history.items()}
 
 
+def _columns(rows: dict[int, dict[str, float]]) -> dict[str, list[float]]:
+    """{step: {name: value}} -> {"step": [...], name: [...]}."""
+    if not rows:
+        return {}
+    names = next(iter(rows.values()))
+    return {"step": list(rows)} | {k: [row[k] for row in rows.values()] for k in names}
+
+
+def _cache_dir(ctx: BuildContext, artefact: str) -> Path:
+    """data/cache/ship/ARTEFACT-RECIPEHASH/: where a build keeps what it has finished."""
+    recipe = json.dumps(_canonical(ctx.recipe), sort_keys=True).encode()
+    return ctx.data_dir / "cache" / "ship" / f"{artefact}-{hashlib.sha256(recipe).hexdigest()[:12]}"
+
+
+def _slug(key: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in key)
+
+
 def _cached_runs(
     ctx: BuildContext, artefact: str, keys: Iterable[str], run: Callable[[str], dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], float]:
@@ -301,12 +346,10 @@ def _cached_runs(
     data/cache/ship/ARTEFACT-RECIPEHASH/, so an interrupted build resumes at the next key (and a
     changed recipe starts afresh). Returns (the records, the training seconds of those an
     earlier build finished: the manifest's wall time counts them)."""
-    recipe = json.dumps(_canonical(ctx.recipe), sort_keys=True).encode()
-    digest = hashlib.sha256(recipe).hexdigest()[:12]
-    cache = ctx.data_dir / "cache" / "ship" / f"{artefact}-{digest}"
+    cache = _cache_dir(ctx, artefact)
     records, resumed = [], 0.0
     for key in keys:
-        done = cache / f"{''.join(c if c.isalnum() else '-' for c in key)}.pt"
+        done = cache / f"{_slug(key)}.pt"
         if done.is_file():
             records.append(load_checkpoint(done, kind="ship_run")["run"])
             resumed += records[-1]["seconds"]
@@ -475,7 +518,7 @@ def variant_scores(kind: str, config: Any, G: torch.nn.Module, x: torch.Tensor) 
         y = colorize(G, x, config.space)
         scores = colorization_metrics(y, x)
         if config.dataset == "palette":
-            scores |= palette_fidelity(y, x)
+            scores |= palette_fidelity(y, x, per_image=True)
         return scores
     return image_quality(reconstruct(G, x), x)
 
@@ -490,8 +533,8 @@ def references(kind: str, train: ImageSet, tests: dict[str, torch.Tensor]) -> di
         if kind == "pix2pix":
             palette = train.name == "palette"
             refs[name] = {
-                method: _rounded(colorization_metrics(y, x) | (palette_fidelity(y, x) if palette
-                                                                else {}))
+                method: _rounded(colorization_metrics(y, x) | (
+                    palette_fidelity(y, x, per_image=True) if palette else {}))
                 for method, y in baseline_colorizations(x, train.float()).items()
             }
         else:
@@ -534,11 +577,21 @@ def variant_runner(ctx: BuildContext) -> tuple[Callable[[str], dict[str, Any]], 
     def run_one(name: str) -> dict[str, Any]:
         variant = recipe["variants"][name]
         config = config_cls(**variant["config"])
-        train = replace(base, seed=variant["seed"])
-        trainer = trainer_for(config, train, data, progress=ctx.progress)
-        start = time.perf_counter()
+        # checkpoints in the build cache: a run interrupted after one resumes there, exactly
+        train = replace(base, seed=variant["seed"], checkpoint_every=RUN_CHECKPOINT_EVERY)
+        folder = _cache_dir(ctx, recipe["artefact"]) / f"{_slug(name)}-run"
+        # the scores on the first held-out set every ``track_every`` steps: did they stop moving?
+        every = recipe.get("track_every", 0)
+        first = next(iter(tests.values()))
+        track = _TrackScores(range(every, train.steps + 1, every) if every else (),
+                             lambda G: variant_scores(recipe["kind"], config, G, first), folder)
+        trainer = trainer_for(config, train, data, callbacks=[track], out_dir=folder,
+                              progress=ctx.progress)
+        if any(folder.glob("checkpoints/step_*.pt")):
+            trainer.resume()
+            track.resumed_at(trainer.step)
         history = trainer.fit()
-        seconds = time.perf_counter() - start
+        seconds = history["time"][-1]  # counts the training before an interruption too
         G = trainer.G.eval()
         return {
             "name": name,
@@ -552,6 +605,7 @@ def variant_runner(ctx: BuildContext) -> tuple[Callable[[str], dict[str, Any]], 
                        for k, x in tests.items()},
             "stability": _rounded(stability(history)),
             "history": _history_every(history),
+            "tracked": _columns(dict(sorted(track.scores.items()))),
         }
 
     return run_one, data, tests, base
@@ -569,6 +623,7 @@ def variants_recipe(
     seeds: dict[str, Iterable[int]] | None = None,
     keep_D: Iterable[str] = (),
     report: list[str],
+    track_every: int = 0,
 ) -> dict[str, Any]:
     """A family of compared models: each entry of ``families`` overrides ``base``'s fields; it is
     trained with seed 0 and, where ``seeds`` says, more seeds ("NAME (seed 1)": scores only)."""
@@ -584,11 +639,13 @@ def variants_recipe(
                 "keep_D": seed == 0 and family in keep_D,
             }
     return {"artefact": artefact, "kind": kind, "data": data, "evaluate": evaluate,
-            "train": train, "variants": variants, "report": report}
+            "train": train, "variants": variants, "report": report} | (
+        {"track_every": track_every} if track_every else {})
 
 
 def colorizer_recipe(artefact: str, data: str, families: dict[str, dict[str, Any]], steps: int,
-                     evaluate: list[dict[str, Any]], **train: Any) -> dict[str, Any]:
+                     evaluate: list[dict[str, Any]], track_every: int = 0,
+                     **train: Any) -> dict[str, Any]:
     """The course's colorizers: space lab (G predicts ab from L), U-Net width 16, and a
     discriminator with a 16×16 receptive field (one stride-2 layer: on 32×32 images a real
     PatchGAN, a 14×14 grid of scores) and no normalisation (BatchNorm's batch statistics would tell
@@ -600,11 +657,13 @@ def colorizer_recipe(artefact: str, data: str, families: dict[str, dict[str, Any
         artefact, "pix2pix", base, families, data={"name": data, "split": "train"},
         evaluate=evaluate, train={"steps": steps, "batch_size": 32, "seed": 0, **train},
         seeds={"BCE + 100·L1": (0, 1, 2), "BCE + 100·L1, global D": (0, 1, 2)},
-        keep_D=("BCE + 100·L1", "BCE + 100·L1, global D"), report=["PSNR", "colourfulness"])
+        keep_D=("BCE + 100·L1", "BCE + 100·L1, global D"), report=["PSNR", "colourfulness"],
+        track_every=track_every)
     # what color.colorization_pair gives G: its precision decides what G can read from it
     return recipe | {"condition": "luma in 256 levels, L in whole units"}
 
 
+RUN_CHECKPOINT_EVERY = 2000  # steps between a variant run's checkpoints in the build cache
 L1_ONLY = {"adversarial": False}
 CIFAR10_TEST = {"name": "cifar10", "split": "test", "n": 1000}  # a seeded 1,000 of the 10,000
 PALETTE_COLORIZERS = colorizer_recipe(
@@ -1226,7 +1285,9 @@ def load_shipped_failures(data_dir: Path | None = None) -> list[dict[str, Any]]:
 class ShippedVariant:
     """One model of a shipped family: its name, family (the name without the seed) and seed, config,
     G and D where kept (in eval mode and fp32; None where only the scores were kept), its scores on
-    each held-out set, stability, loss history (every 10 steps) and training seconds."""
+    each held-out set, stability, loss history (every 10 steps), training seconds, and where the
+    recipe tracked them (``track_every``) the scores on its first held-out set during training
+    (``{"step": [...], measure: [...]}``; empty otherwise)."""
 
     name: str
     family: str
@@ -1238,6 +1299,7 @@ class ShippedVariant:
     history: dict[str, list[float]]
     stability: dict[str, float]
     seconds: float
+    tracked: dict[str, list[float]] = field(default_factory=dict)
 
 
 def load_shipped_references(name: str, data_dir: Path | None = None) -> dict[str, Any]:
@@ -1264,7 +1326,8 @@ def load_shipped_variants(name: str, data_dir: Path | None = None) -> dict[str, 
             run["name"], run["family"], run["seed"], config,
             G.eval() if run["G"] is not None else None,
             D.eval() if run["D"] is not None else None,
-            run["scores"], run["history"], run["stability"], run["seconds"])
+            run["scores"], run["history"], run["stability"], run["seconds"],
+            run.get("tracked", {}))
     return family
 
 

@@ -58,15 +58,16 @@ def test_latest_checkpoint_orders_by_step_number_not_by_name(tmp_path):
         latest_checkpoint(tmp_path)  # step_best.pt alone is not a step to resume from
 
 
-def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
-    straight = small_trainer(tiny_digits, hflip=True)
+@pytest.mark.parametrize("decay", [0, 4])  # 4: the learning rates fall across the resume point
+def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path, decay):
+    straight = small_trainer(tiny_digits, hflip=True, lr_decay_steps=decay)
     straight.fit()
 
-    first = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    first = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True, lr_decay_steps=decay)
     first.fit(steps=3)  # interrupted after a checkpoint at step 3
     assert latest_checkpoint(tmp_path).name == "step_000003.pt"
     torch.manual_seed(1234)  # a different process state must not matter
-    second = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True)
+    second = small_trainer(tiny_digits, tmp_path, checkpoint_every=3, hflip=True, lr_decay_steps=decay)
     second.resume()
     assert second.step == 3
     second.fit()
@@ -78,6 +79,33 @@ def test_resume_is_bit_identical_on_cpu(tiny_digits, tmp_path):
         assert all(torch.equal(x, y) for x, y in zip(flat_a, flat_b)), name
     for key in ("loss_D", "loss_G", "d_real", "d_fake"):
         assert straight.history[key] == second.history[key]
+
+
+def test_the_learning_rates_decay_linearly_over_the_last_steps(tiny_digits):
+    config = TrainConfig(steps=10, lr_G=4e-4, lr_D=2e-4, lr_decay_steps=4)
+    assert [config.lr_factor(s) for s in range(12)] == [1] * 7 + [0.75, 0.5, 0.25, 0.25, 0.25]
+    assert TrainConfig(steps=10).lr_factor(9) == 1  # off by default
+
+    class Seen(Callback):
+        def __init__(self):
+            self.lr = []
+
+        def on_step_end(self, trainer):
+            self.lr.append((trainer.opt_G.param_groups[0]["lr"], trainer.opt_D.param_groups[0]["lr"]))
+
+    seen = Seen()
+    train = TrainConfig(steps=6, batch_size=16, seed=1, lr_G=4e-4, lr_D=2e-4, lr_decay_steps=3,
+                        sample_every=0, checkpoint_every=0)
+    decayed = trainer_for(CONFIG, train, tiny_digits, callbacks=[seen], progress=False)
+    decayed.fit()
+    assert seen.lr == [(4e-4 * f, 2e-4 * f) for f in (1, 1, 1, 1, 2 / 3, 1 / 3)]
+    constant = trainer_for(CONFIG, replace(train, lr_decay_steps=0), tiny_digits, progress=False)
+    constant.fit()
+    assert decayed.history["loss_D"][:4] == constant.history["loss_D"][:4]  # the same until step 4
+    assert not torch.equal(_tensors(decayed.G.state_dict())[0], _tensors(constant.G.state_dict())[0])
+    for bad in (-1, 7):
+        with pytest.raises(ValueError, match="lr_decay_steps"):
+            replace(train, lr_decay_steps=bad)
 
 
 @pytest.mark.parametrize("device", DEVICES)

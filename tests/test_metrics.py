@@ -180,6 +180,8 @@ def test_palette_fidelity_on_known_colorizations():
     # swapping two stroke colours keeps every pixel on the palette: the metric asks "a palette
     # colour?", not "the right one?" (PSNR asks that)
     assert palette_fidelity(truth.flip(0), truth.flip(0))["on palette"] == 1.0
+    # an unclamped output is scored as its clipped colours, as the other metrics' slack promises
+    assert palette_fidelity(truth * 1.2, truth) == palette_fidelity((truth * 1.2).clamp(-1, 1), truth)
     with pytest.raises(ValueError, match="RGB"):
         palette_fidelity(truth[:, :1], truth[:, :1])
 

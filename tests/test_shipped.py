@@ -81,9 +81,8 @@ def tiny_ship(tmp_path, monkeypatch):
     tiny = {sweep.name: recipe}
     # the recipe-driven builds: two steps, and the data cut to a few dozen images
     for name in VARIANT_ARTEFACTS:
-        r = shipped.ARTEFACTS[name].recipe
-        tiny[name] = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 64},
-                      "evaluate": [{**t, "n": 24} for t in r["evaluate"]]}
+        tiny[name] = tiny_variants(shipped.ARTEFACTS[name].recipe, steps=2, n=64, n_test=24)
+    tiny["colorizers-palette-32"]["track_every"] = 1  # its scores at both steps
     tiny["featnet-cifar10-32"] = {**shipped.CIFAR10_FEATNET, "steps": 2}
     tiny["dcgan-failures-digits-32"] = {**shipped.FAILURES, "train": {"steps": 4, "batch_size": 8},
                                         "snapshots": [0, 2, 4]}
@@ -136,7 +135,12 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
             assert all(set(v) >= {"PSNR", "SSIM", "sharpness"} for v in variant.scores.values())
     assert set(manifest["colorizers-palette-32"]["metrics"]["L1 on palette test"]) == {
         "PSNR", "colourfulness"}
-    assert "on palette" in family_scores(shipped, out, "colorizers-palette-32")
+    assert "one stroke colour" in family_scores(shipped, out, "colorizers-palette-32")
+    for variant in shipped.load_shipped_variants("colorizers-palette-32", out).values():
+        assert variant.tracked["step"] == [1, 2]  # tracked every step of the two
+        assert len(variant.tracked["one stroke colour"]) == 2
+        assert variant.tracked["PSNR"][-1] == variant.scores["palette test"]["PSNR"]
+    assert all(v.tracked == {} for v in shipped.load_shipped_variants("unets-cifar10-32", out).values())
     refs = shipped.load_shipped_references("colorizers-palette-32", out)["palette test"]
     assert set(refs) == {"gray copy", "mean colour"} and refs["gray copy"]["on palette"] == 0.0
     refs = shipped.load_shipped_references("codecs-cifar10-32", out)
@@ -164,8 +168,69 @@ def test_ship_builds_every_artefact_records_it_and_skips_what_is_up_to_date(tiny
     assert inpainting["gallery"]["strokes"]["GAN + Poisson"].shape == (2, 1, 32, 32)
 
 
+def tiny_variants(recipe, *, steps, n, n_test):
+    """A variants recipe cut to ``steps`` steps (its learning-rate decay over the last one) and n
+    training / n_test held-out images."""
+    train = {**recipe["train"], "steps": steps}
+    if train.get("lr_decay_steps"):
+        train["lr_decay_steps"] = 1
+    tiny = {**recipe, "train": train, "data": {**recipe["data"], "n": n},
+            "evaluate": [{**t, "n": n_test} for t in recipe["evaluate"]]}
+    return tiny
+
+
 def family_scores(shipped, out, name):
     return next(iter(shipped.load_shipped_variants(name, out).values())).scores["palette test"]
+
+
+def test_a_variant_run_interrupted_mid_training_resumes_exactly_with_its_tracked_scores(tmp_path, monkeypatch):
+    """A family member's run checkpoints into the build cache: killed after a checkpoint, the next
+    build resumes it there and ends with the same weights, history and held-out scores as a run
+    never interrupted, the scores tracked before the interruption kept; one checkpoint stays."""
+    import gan_course.shipped as shipped
+
+    recipe = tiny_variants(shipped.ARTEFACTS["colorizers-palette-32"].recipe, steps=4, n=64, n_test=20)
+    recipe = recipe | {"track_every": 1, "train": {**recipe["train"], "lr_decay_steps": 2}}
+    monkeypatch.setattr(shipped, "RUN_CHECKPOINT_EVERY", 2)
+
+    def run(root, stop_at=None):
+        ctx = shipped.BuildContext(root, recipe, False)
+        run_one = shipped.variant_runner(ctx)[0]
+        if stop_at is not None:
+            track = shipped._TrackScores.on_step_end
+
+            def killed(self, trainer):
+                track(self, trainer)
+                if trainer.step == stop_at:
+                    raise KeyboardInterrupt
+
+            with monkeypatch.context() as m:
+                m.setattr(shipped._TrackScores, "on_step_end", killed)
+                with pytest.raises(KeyboardInterrupt):
+                    run_one("BCE + 100·L1")
+        calls = {"steps": 0, "scores": 0}
+        step, score = shipped.GANTrainer.train_step, shipped.variant_scores
+
+        def counted(name, f):
+            def wrapper(*args, **kwargs):
+                calls[name] += 1
+                return f(*args, **kwargs)
+            return wrapper
+
+        with monkeypatch.context() as m:
+            m.setattr(shipped.GANTrainer, "train_step", counted("steps", step))
+            m.setattr(shipped, "variant_scores", counted("scores", score))
+            return run_one("BCE + 100·L1"), calls
+
+    (straight, fresh), (resumed, rest) = run(tmp_path / "a"), run(tmp_path / "b", stop_at=3)
+    assert fresh == {"steps": 4, "scores": 5}  # 4 tracked + the final scores
+    assert rest == {"steps": 2, "scores": 3}  # from step 2's checkpoint: steps 3, 4 only
+    assert resumed["tracked"]["step"] == [1, 2, 3, 4]
+    for key in ("tracked", "scores", "history", "stability"):
+        assert resumed[key] == straight[key], key
+    assert all(torch.equal(straight["G"][k], resumed["G"][k]) for k in straight["G"])
+    kept = sorted(p.name for p in (tmp_path / "b").rglob("step_*.pt"))
+    assert kept == ["step_000004.pt"]
 
 
 def test_an_interrupted_sweep_resumes_from_its_finished_runs(tiny_ship, monkeypatch):
@@ -353,8 +418,7 @@ def test_ship_with_two_jobs_builds_in_parallel_and_waits_for_what_an_artefact_ne
 
     base = shipped.ARTEFACTS["colorizers-palette-32"]
     r = base.recipe
-    tiny = {**r, "train": {**r["train"], "steps": 2}, "data": {**r["data"], "n": 40},
-            "evaluate": [{**t, "n": 20} for t in r["evaluate"]],
+    tiny = {**tiny_variants(r, steps=2, n=40, n_test=20),
             "variants": dict(list(r["variants"].items())[:2])}
     registry = {"first": replace(base, name="first", recipe={**tiny, "artefact": "first"}),
                 "second": replace(base, name="second", recipe={**tiny, "artefact": "second"}),

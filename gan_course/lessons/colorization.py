@@ -28,7 +28,9 @@ __all__ = [
     "plot_colorization",
     "plot_loss_terms",
     "plot_palette_idea",
+    "plot_tracked",
     "shipped_colorizations",
+    "tracked_change",
 ]
 
 
@@ -102,6 +104,44 @@ def plot_loss_terms(family: Mapping[str, object], names: Sequence[str]) -> Figur
         ax.legend(loc="best")
     fig.tight_layout()
     return fig
+
+
+def plot_tracked(
+    family: Mapping[str, object],
+    names: Sequence[str],
+    measures: Sequence[str],
+    decay_from: int | None = None,
+) -> Figure:
+    """Held-out scores during training, one panel per measure, one line per shipped variant
+    (``ShippedVariant.tracked``); a dashed line where the learning rates start to fall."""
+    fig = Figure(figsize=(3.6 * len(measures), 3.0))
+    for ax, measure in zip(fig.subplots(1, len(measures), squeeze=False)[0], measures):
+        for name in names:
+            tracked = family[name].tracked
+            if not tracked:
+                raise ValueError(f"{name} has no scores tracked during training")
+            ax.plot(tracked["step"], tracked[measure], lw=1.2, marker=".", label=name)
+        if decay_from is not None:
+            ax.axvline(decay_from, color="0.5", ls="--", lw=1)
+        ax.set(title=measure, xlabel="step")
+        ax.grid(alpha=0.3)
+    fig.axes[0].legend(loc="best", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def tracked_change(variant: object, measure: str, steps: int) -> float:
+    """How much a shipped variant's tracked held-out ``measure`` moved over its last ``steps``
+    steps of training: the last value minus the value ``steps`` earlier."""
+    tracked = variant.tracked
+    if not tracked:
+        raise ValueError(f"{variant.name} has no scores tracked during training")
+    last = tracked["step"][-1]
+    if last - steps not in tracked["step"]:
+        raise ValueError(f"{variant.name}: no score tracked at step {last - steps} "
+                         f"(tracked at steps {tracked['step'][0]} to {last})")
+    before = tracked["step"].index(last - steps)
+    return tracked[measure][-1] - tracked[measure][before]
 
 
 def loss_term_gradients(
