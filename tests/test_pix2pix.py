@@ -387,9 +387,11 @@ def test_tracked_scores_are_read_back_as_change_and_plotted_or_refused_clearly()
     run = SimpleNamespace(name="BCE", tracked={"step": [500, 1000, 1500, 2000],
                                                "on palette": [0.2, 0.5, 0.7, 0.75]})
     assert tracked_change(run, "on palette", 1000) == pytest.approx(0.25)
-    assert tracked_change(run, "on palette", 1500) == pytest.approx(0.55)
+    assert tracked_change(run, "on palette", 500, 1500) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="no score tracked at step 1200"):
-        tracked_change(run, "on palette", 800)
+        tracked_change(run, "on palette", 1200)
+    with pytest.raises(ValueError, match="no score tracked at step 2500"):
+        tracked_change(run, "on palette", 500, 2500)
     fig = plot_tracked({"BCE": run}, ["BCE"], ["on palette"], decay_from=1000)
     assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [4, 2]  # the run, the dashed line
     untracked = SimpleNamespace(name="L1", tracked={})

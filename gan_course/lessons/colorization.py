@@ -130,18 +130,19 @@ def plot_tracked(
     return fig
 
 
-def tracked_change(variant: object, measure: str, steps: int) -> float:
-    """How much a shipped variant's tracked held-out ``measure`` moved over its last ``steps``
-    steps of training: the last value minus the value ``steps`` earlier."""
+def tracked_change(variant: object, measure: str, since: int, until: int | None = None) -> float:
+    """How much a shipped variant's tracked held-out ``measure`` moved from step ``since`` to step
+    ``until`` of its training (default its last tracked step): the later value minus the earlier."""
     tracked = variant.tracked
     if not tracked:
         raise ValueError(f"{variant.name} has no scores tracked during training")
-    last = tracked["step"][-1]
-    if last - steps not in tracked["step"]:
-        raise ValueError(f"{variant.name}: no score tracked at step {last - steps} "
-                         f"(tracked at steps {tracked['step'][0]} to {last})")
-    before = tracked["step"].index(last - steps)
-    return tracked[measure][-1] - tracked[measure][before]
+    steps = tracked["step"]
+    until = steps[-1] if until is None else until
+    for step in (since, until):
+        if step not in steps:
+            raise ValueError(f"{variant.name}: no score tracked at step {step} "
+                             f"(tracked at steps {steps[0]} to {steps[-1]})")
+    return tracked[measure][steps.index(until)] - tracked[measure][steps.index(since)]
 
 
 def loss_term_gradients(
