@@ -379,23 +379,22 @@ def test_pix2pix_config_refuses_sizes_below_one_by_name(field):
         Pix2PixConfig(**{field: 0})
 
 
-def test_tracked_scores_are_read_back_as_change_and_plotted_or_refused_clearly():
+def test_tracked_scores_are_read_back_as_window_means_and_plotted_or_refused_clearly():
     from types import SimpleNamespace
 
-    from gan_course.lessons.colorization import plot_tracked, tracked_change
+    from gan_course.lessons.colorization import plot_tracked, tracked_mean
 
     run = SimpleNamespace(name="BCE", tracked={"step": [500, 1000, 1500, 2000],
                                                "on palette": [0.2, 0.5, 0.7, 0.75]})
-    assert tracked_change(run, "on palette", 1000) == pytest.approx(0.25)
-    assert tracked_change(run, "on palette", 500, 1500) == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="no score tracked at step 1200"):
-        tracked_change(run, "on palette", 1200)
-    with pytest.raises(ValueError, match="no score tracked at step 2500"):
-        tracked_change(run, "on palette", 500, 2500)
+    assert tracked_mean(run, "on palette", 1000, 2000) == pytest.approx(0.725)
+    assert tracked_mean(run, "on palette", 0, 1000) == pytest.approx(0.35)
+    assert tracked_mean(run, "on palette", 1999, 2000) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match=r"no score tracked in steps \(2000, 2500\]"):
+        tracked_mean(run, "on palette", 2000, 2500)
     fig = plot_tracked({"BCE": run}, ["BCE"], ["on palette"], decay_from=1000)
     assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [4, 2]  # the run, the dashed line
     untracked = SimpleNamespace(name="L1", tracked={})
-    for call in (lambda: tracked_change(untracked, "on palette", 500),
+    for call in (lambda: tracked_mean(untracked, "on palette", 0, 500),
                  lambda: plot_tracked({"L1": untracked}, ["L1"], ["on palette"])):
         with pytest.raises(ValueError, match="L1 has no scores tracked"):
             call()

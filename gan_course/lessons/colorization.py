@@ -30,7 +30,7 @@ __all__ = [
     "plot_palette_idea",
     "plot_tracked",
     "shipped_colorizations",
-    "tracked_change",
+    "tracked_mean",
 ]
 
 
@@ -130,19 +130,17 @@ def plot_tracked(
     return fig
 
 
-def tracked_change(variant: object, measure: str, since: int, until: int | None = None) -> float:
-    """How much a shipped variant's tracked held-out ``measure`` moved from step ``since`` to step
-    ``until`` of its training (default its last tracked step): the later value minus the earlier."""
+def tracked_mean(variant: object, measure: str, after: int, until: int) -> float:
+    """The mean of a shipped variant's tracked held-out ``measure`` over the steps in
+    (after, until]: a window of scores, less noisy than one snapshot of a GAN."""
     tracked = variant.tracked
     if not tracked:
         raise ValueError(f"{variant.name} has no scores tracked during training")
-    steps = tracked["step"]
-    until = steps[-1] if until is None else until
-    for step in (since, until):
-        if step not in steps:
-            raise ValueError(f"{variant.name}: no score tracked at step {step} "
-                             f"(tracked at steps {steps[0]} to {steps[-1]})")
-    return tracked[measure][steps.index(until)] - tracked[measure][steps.index(since)]
+    values = [v for s, v in zip(tracked["step"], tracked[measure]) if after < s <= until]
+    if not values:
+        raise ValueError(f"{variant.name}: no score tracked in steps ({after}, {until}] "
+                         f"(tracked at steps {tracked['step'][0]} to {tracked['step'][-1]})")
+    return sum(values) / len(values)
 
 
 def loss_term_gradients(
