@@ -329,8 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=1,
-        help="build this many artefacts at once, each in its own process (default 1; on a "
-        "2-core machine 2 halves the wall time)",
+        help="build this many artefacts at once, each in its own process; with one artefact "
+        "to build, train that many of its runs at once (default 1; on a 2-core machine 2 "
+        "halves the wall time)",
     )
     nb = sub.add_parser(
         "notebooks",

@@ -120,6 +120,7 @@ class BuildContext:
     progress: bool = True
     cifar10_folder: Path | None = None  # a CIFAR-10 copy in ImageFolder layout (train/, test/)
     download: bool = False  # let torchvision fetch CIFAR-10 when no copy is given or found
+    jobs: int = 1  # a family's runs trained this many at a time, each in its own process
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,30 @@ def _slug(key: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in key)
 
 
+def _train_in_parallel(ctx: BuildContext, keys: Iterable[str]) -> list[str]:
+    """With ``ctx.jobs`` > 1, the variant runs not yet in the build cache, trained ``jobs`` at a
+    time, each in a fresh process with its share of the CPU threads (``variant_runner`` +
+    ``_cached_runs``, one key each); returns the keys trained. The build then gathers them all
+    from the cache."""
+    cache = _cache_dir(ctx, ctx.recipe["artefact"])
+    missing = [k for k in keys if not (cache / f"{_slug(k)}.pt").is_file()]
+    if ctx.jobs < 2 or len(missing) < 2:
+        return []
+    threads = max(1, torch.get_num_threads() // ctx.jobs)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked OpenMP state
+    with ProcessPoolExecutor(min(ctx.jobs, len(missing)), mp_context=context) as pool:
+        for future in [pool.submit(_train_one_run, replace(ctx, progress=False, jobs=1), key,
+                                   threads) for key in missing]:
+            future.result()  # a failed run raises here, after the others finish or fail
+    return missing
+
+
+def _train_one_run(ctx: BuildContext, key: str, threads: int) -> None:
+    """One variant run into the build cache (a worker of ``_train_in_parallel``)."""
+    torch.set_num_threads(threads)
+    _cached_runs(ctx, ctx.recipe["artefact"], [key], variant_runner(ctx)[0])
+
+
 def _cached_runs(
     ctx: BuildContext, artefact: str, keys: Iterable[str], run: Callable[[str], dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], float]:
@@ -550,7 +575,9 @@ def _build_variants(ctx: BuildContext) -> Built:
     scores on each held-out set, stability and the loss history."""
     recipe = ctx.recipe
     run_one, data, tests, base = variant_runner(ctx)
+    trained = _train_in_parallel(ctx, recipe["variants"])
     runs, resumed = _cached_runs(ctx, recipe["artefact"], recipe["variants"], run_one)
+    resumed -= sum(r["seconds"] for r in runs if r["name"] in trained)  # this build's own wall time
     metrics = {f"{r['name']} on {k}": {m: v[m] for m in recipe["report"]}
                for r in runs for k, v in r["scores"].items()}
     refs = references(recipe["kind"], data, tests)
@@ -1030,14 +1057,16 @@ def _build_one(
     cifar10_folder: Path | None,
     download: bool,
     threads: int | None = None,
+    jobs: int = 1,
 ) -> tuple[dict[str, Any], float, float]:
     """Build one artefact and write its file atomically: (its manifest entry, seconds, seconds of
-    an earlier interrupted build it resumed). Runs in a worker process under ``ship(jobs=2)``."""
+    an earlier interrupted build it resumed). Runs in a worker process under ``ship(jobs=2)``;
+    ``jobs`` > 1 trains a family's runs that many at a time."""
     if threads:
         torch.set_num_threads(threads)
     start = time.perf_counter()
     built = artefact.build(
-        BuildContext(data_dir, artefact.recipe, progress, cifar10_folder, download)
+        BuildContext(data_dir, artefact.recipe, progress, cifar10_folder, download, jobs)
     )
     seconds = time.perf_counter() - start
     path = save_checkpoint(artefact_path(artefact.name, data_dir), built.state)
@@ -1072,7 +1101,8 @@ def ship(
     (a rebuilt dependency rebuilds what needs it), each written atomically and then recorded in the
     manifest. ``force`` rebuilds the named ones even when up to date. ``jobs`` > 1 builds that many
     artefacts at once, each in its own process with its share of the CPU threads, as soon as what
-    it needs is built. Returns the files written."""
+    it needs is built; with one artefact to build, it trains that many of a family's runs at once
+    instead. Returns the files written."""
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     data_dir = data_dir or DATA_DIR
@@ -1095,10 +1125,12 @@ def ship(
         resumed = f" (+ {resumed_s:.0f} s of an earlier build)" if resumed_s else ""
         say(f"{name}: wrote {path} ({entry['bytes'] / 1e6:.1f} MB) in {seconds:.0f} s{resumed}")
 
-    if jobs == 1:
+    if jobs == 1 or len(plan) == 1:
         for name in plan:
-            say(f"{name}: building ({ARTEFACTS[name].what})")
-            record(name, *_build_one(ARTEFACTS[name], data_dir, progress, cifar10_folder, download))
+            runs = f", {jobs} runs at a time" if jobs > 1 else ""
+            say(f"{name}: building ({ARTEFACTS[name].what}){runs}")
+            record(name, *_build_one(ARTEFACTS[name], data_dir, progress, cifar10_folder, download,
+                                     jobs=jobs))
         return written
     threads = max(1, torch.get_num_threads() // jobs)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked OpenMP state

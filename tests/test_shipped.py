@@ -437,3 +437,26 @@ def test_ship_with_two_jobs_builds_in_parallel_and_waits_for_what_an_artefact_ne
     assert shipped.ship(None, tmp_path, jobs=2, say=said.append) == []  # up to date
     with pytest.raises(ValueError, match="jobs must be >= 1"):
         shipped.ship(None, tmp_path, jobs=0)
+
+
+def test_ship_with_two_jobs_and_one_artefact_trains_its_runs_in_parallel_to_the_same_result(tmp_path, monkeypatch):
+    import gan_course.shipped as shipped
+
+    base = shipped.ARTEFACTS["colorizers-palette-32"]
+    recipe = {**tiny_variants(base.recipe, steps=2, n=40, n_test=20),
+              "variants": dict(list(base.recipe["variants"].items())[:3])}
+    monkeypatch.setattr(shipped, "ARTEFACTS", {base.name: replace(base, recipe=recipe)})
+    said, here = [], []  # here: the runs this process trains itself (workers are fresh processes)
+    trainer_for = shipped.trainer_for
+    monkeypatch.setattr(shipped, "trainer_for", lambda *a, **k: here.append(1) or trainer_for(*a, **k))
+    shipped.ship(None, tmp_path / "two", jobs=2, say=said.append)
+    assert here == [] and said[0].endswith("2 runs at a time")
+    assert "earlier build" not in said[-1]  # its runs' time is this build's, counted once
+    shipped.ship(None, tmp_path / "one", say=lambda _: None)
+    assert len(here) == 3
+    two, one = (shipped.load_shipped_variants(base.name, tmp_path / d) for d in ("two", "one"))
+    assert list(two) == list(one) == list(recipe["variants"])
+    for name in one:
+        assert two[name].scores == one[name].scores and two[name].history == one[name].history, name
+        assert all(torch.equal(a, b) for a, b in zip(two[name].G.state_dict().values(),
+                                                     one[name].G.state_dict().values())), name
