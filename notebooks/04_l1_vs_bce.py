@@ -426,8 +426,8 @@ say(f"- On CIFAR-10's own test images the best PSNR is the {top}'s "
 # %% [markdown]
 # ## 6. A short live run
 #
-# The models above took many minutes each (section 3 printed how long). Here one trains for 100 steps from
-# scratch with the same settings, so you can see the loop work and change a knob (try
+# The models above took many minutes each (section 3 printed how long). Here one trains for 100
+# steps from scratch with the same settings, so you can see the loop work and change a knob (try
 # `lambda_l1=1.0`, or `adversarial=False`). Its numbers depend on the machine; compare them with
 # the shipped row of the same loss in section 3 and with the curves above at their first steps.
 
