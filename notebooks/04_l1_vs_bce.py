@@ -181,12 +181,14 @@ show_image_rows({"truth": x_test[show],
 schedule = entry["recipe"]["train"]
 decay_from = schedule["steps"] - schedule["lr_decay_steps"]
 tracked = ["on palette", "stroke on main colour", "one stroke colour"]
-plot_tracked(family, losses, tracked, decay_from=decay_from)
+w = 4000  # the two windows compared below, shaded
+plot_tracked(family, losses, tracked, decay_from=decay_from,
+             windows=[(decay_from - 2 * w, decay_from - w),
+                      (decay_from - w, decay_from)])
 
 # %%
 # a GAN's scores jitter from one snapshot to the next: compare windows, the
 # mean of the last four scores at full learning rates against the four before
-w = 4000
 drift = [{"G's loss": name,
           **{m: tracked_mean(family[name], m, decay_from - w, decay_from)
              - tracked_mean(family[name], m, decay_from - 2 * w,

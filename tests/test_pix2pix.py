@@ -391,8 +391,10 @@ def test_tracked_scores_are_read_back_as_window_means_and_plotted_or_refused_cle
     assert tracked_mean(run, "on palette", 1999, 2000) == pytest.approx(0.75)
     with pytest.raises(ValueError, match=r"no score tracked in steps \(2000, 2500\]"):
         tracked_mean(run, "on palette", 2000, 2500)
-    fig = plot_tracked({"BCE": run}, ["BCE"], ["on palette"], decay_from=1000)
+    fig = plot_tracked({"BCE": run}, ["BCE"], ["on palette"], decay_from=1000,
+                       windows=[(500, 1000), (1000, 1500)])
     assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [4, 2]  # the run, the dashed line
+    assert len(fig.axes[0].patches) == 2  # the two shaded windows
     untracked = SimpleNamespace(name="L1", tracked={})
     for call in (lambda: tracked_mean(untracked, "on palette", 0, 500),
                  lambda: plot_tracked({"L1": untracked}, ["L1"], ["on palette"])):

@@ -111,9 +111,11 @@ def plot_tracked(
     names: Sequence[str],
     measures: Sequence[str],
     decay_from: int | None = None,
+    windows: Sequence[tuple[int, int]] = (),
 ) -> Figure:
     """Held-out scores during training, one panel per measure, one line per shipped variant
-    (``ShippedVariant.tracked``); a dashed line where the learning rates start to fall."""
+    (``ShippedVariant.tracked``); a dashed line where the learning rates start to fall, and the
+    step ranges (after, until] of ``windows`` shaded (the stretches a lesson compares)."""
     fig = Figure(figsize=(3.6 * len(measures), 3.0))
     for ax, measure in zip(fig.subplots(1, len(measures), squeeze=False)[0], measures):
         for name in names:
@@ -123,6 +125,8 @@ def plot_tracked(
             ax.plot(tracked["step"], tracked[measure], lw=1.2, marker=".", label=name)
         if decay_from is not None:
             ax.axvline(decay_from, color="0.5", ls="--", lw=1)
+        for k, (after, until) in enumerate(windows):  # alternate shades: neighbours stay apart
+            ax.axvspan(after, until, color=("0.92", "0.82")[k % 2], lw=0, zorder=0)
         ax.set(title=measure, xlabel="step")
         ax.grid(alpha=0.3)
     fig.axes[0].legend(loc="best", fontsize=7)
