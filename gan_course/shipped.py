@@ -336,8 +336,10 @@ def _cache_dir(ctx: BuildContext, artefact: str) -> Path:
     return ctx.data_dir / "cache" / "ship" / f"{artefact}-{hashlib.sha256(recipe).hexdigest()[:12]}"
 
 
-def _slug(key: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in key)
+def _run_file(ctx: BuildContext, artefact: str, key: str) -> Path:
+    """Where the build cache keeps the finished run ``key`` (a ``-run`` folder beside it holds an
+    unfinished one's checkpoint)."""
+    return _cache_dir(ctx, artefact) / f"{''.join(c if c.isalnum() else '-' for c in key)}.pt"
 
 
 def _train_in_parallel(ctx: BuildContext, keys: Iterable[str]) -> list[str]:
@@ -345,8 +347,7 @@ def _train_in_parallel(ctx: BuildContext, keys: Iterable[str]) -> list[str]:
     time, each in a fresh process with its share of the CPU threads (``variant_runner`` +
     ``_cached_runs``, one key each); returns the keys trained. The build then gathers them all
     from the cache."""
-    cache = _cache_dir(ctx, ctx.recipe["artefact"])
-    missing = [k for k in keys if not (cache / f"{_slug(k)}.pt").is_file()]
+    missing = [k for k in keys if not _run_file(ctx, ctx.recipe["artefact"], k).is_file()]
     if ctx.jobs < 2 or len(missing) < 2:
         return []
     threads = max(1, torch.get_num_threads() // ctx.jobs)
@@ -371,10 +372,9 @@ def _cached_runs(
     data/cache/ship/ARTEFACT-RECIPEHASH/, so an interrupted build resumes at the next key (and a
     changed recipe starts afresh). Returns (the records, the training seconds of those an
     earlier build finished: the manifest's wall time counts them)."""
-    cache = _cache_dir(ctx, artefact)
     records, resumed = [], 0.0
     for key in keys:
-        done = cache / f"{_slug(key)}.pt"
+        done = _run_file(ctx, artefact, key)
         if done.is_file():
             records.append(load_checkpoint(done, kind="ship_run")["run"])
             resumed += records[-1]["seconds"]
@@ -606,7 +606,8 @@ def variant_runner(ctx: BuildContext) -> tuple[Callable[[str], dict[str, Any]], 
         config = config_cls(**variant["config"])
         # checkpoints in the build cache: a run interrupted after one resumes there, exactly
         train = replace(base, seed=variant["seed"], checkpoint_every=RUN_CHECKPOINT_EVERY)
-        folder = _cache_dir(ctx, recipe["artefact"]) / f"{_slug(name)}-run"
+        done = _run_file(ctx, recipe["artefact"], name)
+        folder = done.with_name(f"{done.stem}-run")
         # the scores on the first held-out set every ``track_every`` steps: did they stop moving?
         every = recipe.get("track_every", 0)
         first = next(iter(tests.values()))
