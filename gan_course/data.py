@@ -119,6 +119,8 @@ PALETTE_BACKGROUNDS = (  # L 34.7–35.3, luma 76.7–77.0; per-channel median (
     (44, 79, 151),  # blue, 286°
     (139, 34, 134),  # purple, 329°
 )
+PALETTE_STROKE_NAMES = ("orange", "lime", "green", "blue", "magenta")
+PALETTE_BACKGROUND_NAMES = ("crimson", "brown", "olive", "blue", "purple")
 
 
 @dataclass(frozen=True, eq=False)

@@ -10,7 +10,8 @@
 - ``palette_fidelity``: on the palette dataset, how close a colorization's colours are to the
   palette the truth was painted from (Lab ΔE to the nearest colour of the pixel's own level);
   with ``per_image``, whether each digit's stroke (and background) is painted
-  in one palette colour rather than a mix.
+  in one palette colour rather than a mix; ``palette_colour_use``, which colours a set of them
+  gets (the truth uses all five equally; a generator that paints every digit alike has collapsed).
 - ``edge_fidelity``: whether the detail is the *right* detail: Pearson correlation, pooled over
   every pixel of the set, between the Sobel gradients of the output and of the truth: 1 = the
   truth's edges, ≈ 0 = edges unrelated to the truth (sharp and wrong), < 0 = inverted edges.
@@ -29,7 +30,12 @@ from torch import nn
 
 from .checks import check_images, check_int, check_number, check_same_shape
 from .color import rgb_to_gray, rgb_to_lab
-from .data import PALETTE_BACKGROUNDS, PALETTE_STROKES
+from .data import (
+    PALETTE_BACKGROUND_NAMES,
+    PALETTE_BACKGROUNDS,
+    PALETTE_STROKE_NAMES,
+    PALETTE_STROKES,
+)
 from .runtime import seeded
 
 
@@ -330,6 +336,42 @@ def _palette_matches(y: torch.Tensor, truth: torch.Tensor):
 ONE_COLOUR_SHARE = 0.9  # a region counts as one colour when this share of it is on one
 
 
+def _main_colours(
+    on: torch.Tensor, stroke: torch.Tensor, nearest: torch.Tensor
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """For the stroke and the background of each image: the share of the region on its most used
+    palette colour, (N,) in [0, 1], and that colour's index, (N,); from ``_palette_matches``."""
+    n, k = len(on), len(PALETTE_STROKES)
+    image = torch.arange(n).view(n, 1, 1).expand_as(stroke)  # (N, H, W)
+    out = {}
+    for region, part in ((stroke, "stroke"), (~stroke, "background")):
+        hit = on & region  # (N, H, W): pixels of the region on some colour of its palette
+        # counts[i, c]: pixels of image i's region on colour c
+        counts = torch.bincount(image[hit] * k + nearest[hit], minlength=n * k).view(n, k)
+        top = counts.max(1)
+        out[part] = (top.values / region.sum((1, 2)).clamp_min(1), top.indices)
+    return out
+
+
+def palette_colour_use(y: torch.Tensor, truth: torch.Tensor) -> dict[str, dict[str, float]]:
+    """Which palette colours a colorization y of palette images paints them in: for the stroke
+    and the background, {colour name: the share of images whose region is mostly (more than half)
+    on that colour}. y, truth: (N, 3, H, W) in [-1, 1], as ``palette_fidelity``.
+
+    The palette test set paints every digit in all five colours, so its truth scores 0.2 for each;
+    a generator that gives every digit the same colour scores 1 for it (a collapse that per-image
+    scores cannot see: one colour per digit, but the same one for all); images with no majority
+    colour count for none, so the shares may sum to less than 1."""
+    _, stroke, distance, nearest = _palette_matches(y, truth)
+    names = {"stroke": PALETTE_STROKE_NAMES, "background": PALETTE_BACKGROUND_NAMES}
+    use = {}
+    for part, (main, colour) in _main_colours(distance < ON_PALETTE_DELTA_E, stroke,
+                                              nearest).items():
+        shares = torch.bincount(colour[main > 0.5], minlength=len(names[part])) / len(y)
+        use[part] = dict(zip(names[part], shares.tolist()))
+    return use
+
+
 def palette_fidelity(
     y: torch.Tensor, truth: torch.Tensor, *, per_image: bool = False
 ) -> dict[str, float]:
@@ -355,13 +397,7 @@ def palette_fidelity(
         "on palette": float(on.double().mean()),
     }
     if per_image:
-        n, k = len(y), len(PALETTE_STROKES)
-        image = torch.arange(n).view(n, 1, 1).expand_as(stroke)  # (N, H, W)
-        for region, part in ((stroke, "stroke"), (~stroke, "background")):
-            hit = on & region  # (N, H, W): pixels of the region on some colour of its palette
-            # counts[i, c]: pixels of image i's region on colour c
-            counts = torch.bincount(image[hit] * k + nearest[hit], minlength=n * k).view(n, k)
-            main = counts.max(1).values / region.sum((1, 2)).clamp_min(1)  # (N,) in [0, 1]
+        for part, (main, _) in _main_colours(on, stroke, nearest).items():
             if part == "stroke":
                 scores["stroke on main colour"] = float(main.mean())
             scores[f"one {part} colour"] = float((main >= ONE_COLOUR_SHARE).double().mean())

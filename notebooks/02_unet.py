@@ -322,6 +322,13 @@ gaps = {name: (pby[name]["PSNR"] - pby[name + ", no skips"]["PSNR"],
 small = all(abs(dp) < 0.5 and abs(do) < 0.1 for dp, do in gaps.values())
 below_gray = [name for name in pairs
               if pby[name]["PSNR"] < pby["gray copy"]["PSNR"]]
+# which stroke colours the two GANs paint: the share of digits mostly in
+# the colour the one with skips uses most (the truth: a fifth each)
+use = {n: metrics.palette_colour_use(painted[n], digits)["stroke"]
+       for n in pairs[2:]}
+favourite = max(use[pairs[2]], key=use[pairs[2]].get)
+shares = [use[n][favourite] for n in pairs[2:]]
+by_colour = gaps["BCE + 100·L1"][0] > 0.5 and shares[0] > shares[1] + 0.1
 say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on "
       f"the palette by {100 * do:+.0f} points."
       for name, (dp, do) in gaps.items()),
@@ -329,12 +336,20 @@ say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on "
     f"gray copy's {pby['gray copy']['PSNR']:.2f} dB, and the L1 models put "
     f"{100 * pby['L1']['on palette']:.0f} % of their pixels on the palette "
     "(one dull colour for every digit, as notebook 04 explains).",
+    f"- Which colours? {100 * shares[0]:.0f} % of the digits of BCE + "
+    f"100·L1 are {favourite}, {100 * shares[1]:.0f} % without skips (the "
+    "truth: 20 %).",
     "- So "
     + ("with L copied in Lab, the U-Net without skips does about as well "
        "here; but these models all fail in similar ways, so this shows "
        "only that skips change little among them, not that skips never "
-       "matter when the input carries the detail." if small
-       else "here skips matter even with L copied."))
+       "matter when the input carries the detail." if small else
+       "the PSNR gap is a choice of colour, not detail the skips carry: "
+       "with L copied both have the input's shapes, and the GAN with "
+       f"skips paints more digits {favourite}, the colour that costs least "
+       "on average (notebook 04, \"Which colours?\"). One training run "
+       "each: a different seed may settle on other colours."
+       if by_colour else "here skips matter even with L copied."))
 
 # %% [markdown]
 # ## 5. What the skips carry on their own
@@ -463,4 +478,5 @@ say("- On colorizers that must carry the whole image (RGB from gray), the "
     + " and ".join(f"{dp:+.2f} dB ({name})"
                    for name, (dp, _) in gaps.items())
     + (", among models that all score below the gray copy there."
-       if len(below_gray) == len(pairs) else "."))
+       if len(below_gray) == len(pairs) else
+       ": a choice of colour, not of detail." if by_colour else "."))

@@ -41,7 +41,9 @@ import inspect
 
 import torch
 
-from gan_course.data import load_dataset
+from gan_course.data import (
+    PALETTE_BACKGROUND_NAMES, PALETTE_BACKGROUNDS, PALETTE_STROKE_NAMES,
+    PALETTE_STROKES, load_dataset)
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
 from gan_course.lessons.convolution_views import checkerboard_scores
@@ -52,7 +54,7 @@ from gan_course.lessons.colorization import (
     tracked_mean)
 from gan_course.lessons.report import say
 from gan_course.lessons.widgets import colorizer_explorer
-from gan_course.metrics import palette_fidelity
+from gan_course.metrics import palette_colour_use, palette_fidelity
 from gan_course.pix2pix import Pix2PixObjective, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import (
@@ -263,6 +265,61 @@ say(f"- **One colour per digit?** Per pixel, {pct(min(on))} to "
     + ("; it shrinks at every step up in λ." if fades else "."))
 
 # %% [markdown]
+# ### Which colours?
+#
+# One colour per digit is half of the task; the other half is using all five, as the truth does:
+# the test set paints every digit in each colour, so each stroke colour covers a fifth of the
+# digits. Look at the gallery again: does any row paint every digit alike? Count it: for each
+# generator, the share of digits whose stroke (or background) is mostly one colour.
+
+# %%
+use = {n: palette_colour_use(outputs.get(n, x_test), x_test)
+       for n in ["truth", *adv]}
+print("share of the digits whose stroke is mostly each colour:")
+print(format_table([{"G's loss": n, **u["stroke"]} for n, u in use.items()],
+                   ["G's loss", *PALETTE_STROKE_NAMES], decimals=2))
+print("\nand whose background is:")
+print(format_table(
+    [{"G's loss": n, **u["background"]} for n, u in use.items()],
+    ["G's loss", *PALETTE_BACKGROUND_NAMES], decimals=2))
+
+# %%
+# L1's answer on each level: the median a, b of its output there (section
+# 2's picture); which palette colour of that level is nearest to it?
+ab_l1 = rgb_to_lab(outputs["L1"])[:, 1:].permute(0, 2, 3, 1)  # (N, H, W, 2)
+bright = rgb_to_lab(x_test)[:, 0] > 47  # strokes: L ≈ 60, background ≈ 35
+nearest = {}
+for part, mask, colours, names in (
+        ("stroke", bright, PALETTE_STROKES, PALETTE_STROKE_NAMES),
+        ("background", ~bright, PALETTE_BACKGROUNDS,
+         PALETTE_BACKGROUND_NAMES)):
+    answer = ab_l1[mask].median(0).values
+    palette_ab = rgb_to_lab(
+        torch.tensor(colours).view(-1, 3, 1, 1) / 127.5 - 1)[:, 1:, 0, 0]
+    nearest[part] = names[int((palette_ab - answer).norm(dim=1).argmin())]
+favourite = {n: {p: max(use[n][p], key=use[n][p].get) for p in use[n]}
+             for n in adv}
+share = {n: {p: use[n][p][c] for p, c in favourite[n].items()} for n in adv}
+collapsed = [n for n in adv if share[n]["stroke"] > 0.5]
+varied = [n for n in adv if n not in collapsed]
+say(*(f"- **{n} has collapsed**: {pct(share[n]['stroke'])} of its digits "
+      f"are {favourite[n]['stroke']} and {pct(share[n]['background'])} of "
+      f"its backgrounds {favourite[n]['background']} (the truth: 20 % each)."
+      + (" These are the palette colours nearest L1's answer on each level "
+         f"({nearest['stroke']} and {nearest['background']}): the λ·L1 "
+         "term pulls every digit towards the colour that costs least on "
+         "average, and D asks only for a palette colour, not for all five."
+         if favourite[n] == nearest else "")
+      for n in collapsed),
+    (f"- **{', '.join(varied)}** use all five: at most "
+     f"{pct(max(share[n]['stroke'] for n in varied))} of their digits in "
+     "one stroke colour."
+     + (" With λ ≤ 10, D's pull towards the truth's colours outweighs "
+        "L1's towards one." if collapsed == ["BCE + 100·L1"] else "")
+     if varied else
+     "- No generator uses all five colours."))
+
+# %% [markdown]
 # Read the table before the verdict: which rows have chroma near the palette's and which near the
 # mean colour's? Which has the best PSNR, and is that the one that looks right?
 
@@ -274,6 +331,7 @@ best_psnr = max(losses, key=lambda n: by[n]["PSNR"])
 harder = [n for n in adv
           if by[n]["realism acc."] < l1["realism acc."] - 0.05]
 same = [n for n in adv if n not in harder]
+spotted = [n for n in same if n in collapsed]  # and painted every digit alike
 say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
     f"{by['mean colour']['chroma']:.1f}; the palette: "
     f"{by['truth']['chroma']:.1f}), "
@@ -295,7 +353,10 @@ say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
        f"{', '.join(harder)}; " if harder else "None of the adversarial "
        "generators is harder to tell from real than L1; ")
     + (f"as easy to spot as L1: {', '.join(same)}." if same
-       else "none is as easy to spot as L1."),
+       else "none is as easy to spot as L1.")
+    + (f" {' and '.join(spotted)} collapsed (above): every digit alike, "
+       "where real ones come in five colours, is the likely giveaway; the "
+       "generators that use all five are caught less." if spotted else ""),
     f"- **BCE alone** is caught with accuracy {bce['realism acc.']:.2f}"
     + (": as easily as L1's dull colours. Its vivid colours do not make "
        "it realistic. What gives it away is not measured here; the mixed "
@@ -506,7 +567,14 @@ say("- On a task where the gray image cannot tell five colours apart, "
      "- They choose real colours per pixel, not per digit: ")
     + f"the most used stroke colour covers {pct(min(main.values()))} to "
     f"{pct(max(main.values()))} of a digit's stroke, and up to {pct(one)} "
-    "of the digits are painted in one colour. "
+    "of the digits are painted in one colour"
+    + "".join(f"; but {n} paints most of them alike ("
+              f"{pct(share[n]['stroke'])} {favourite[n]['stroke']}, "
+              f"{pct(share[n]['background'])} on "
+              f"{favourite[n]['background']})"
+              + (", the palette colours nearest L1's answer"
+                 if favourite[n] == nearest else "")
+              for n in collapsed) + ". "
     + ("And \"realistic\" is not reached at this budget: the least "
        "detectable generator, " if least_acc > 0.6 else
        "The least detectable generator, ")

@@ -168,6 +168,31 @@ def test_per_image_palette_scores_catch_a_digit_painted_in_two_colours():
     assert palette_fidelity(other, truth, per_image=True)["one stroke colour"] == 1.0
 
 
+def test_palette_colour_use_catches_every_digit_painted_alike():
+    """One colour per digit is not enough: a generator that paints every digit in the same stroke
+    and background colour has collapsed, and the colour use says so where the per-image scores
+    cannot."""
+    from gan_course.metrics import palette_colour_use, palette_fidelity
+
+    truth = load_dataset("palette", 32, split="test").float()[:20]  # 4 digits, 5 paintings each
+    use = palette_colour_use(truth, truth)
+    assert list(use["stroke"]) == ["orange", "lime", "green", "blue", "magenta"]
+    for part in ("stroke", "background"):
+        assert list(use[part].values()) == pytest.approx([0.2] * 5)
+    # every digit: green stroke on crimson (the colours nearest L1's per-channel median)
+    stroke = rgb_to_gray(truth)[:, 0] > 103 / 127.5 - 1
+    colour = lambda rgb: torch.tensor(rgb, dtype=torch.float32).view(3, 1, 1) / 127.5 - 1  # noqa: E731
+    alike = torch.where(stroke[:, None], colour(PALETTE_STROKES[2]), colour(PALETTE_BACKGROUNDS[0]))
+    per_image = palette_fidelity(alike, truth, per_image=True)
+    assert per_image["one stroke colour"] == per_image["one background colour"] == 1.0
+    use = palette_colour_use(alike, truth)
+    assert use["stroke"]["green"] == use["background"]["crimson"] == 1.0
+    assert sum(use["stroke"].values()) == sum(use["background"].values()) == 1.0
+    # no majority colour, no share: a gray copy is on no colour at all
+    gray = baseline_colorizations(truth, truth)["gray copy"]
+    assert sum(palette_colour_use(gray, truth)["stroke"].values()) == 0.0
+
+
 def test_colorizer_rows_can_skip_the_slow_image_quality_measures():
     from gan_course.lessons.colorization import colorizer_rows
 

@@ -348,12 +348,12 @@ def test_every_shipped_digits_dcgan_covers_all_ten_classes():
 def test_the_palette_colorizers_show_what_the_course_promises():
     """Quality floor: on the palette digits every BCE + λ·L1 is measurably more colourful and closer to
     the true palette than L1 alone, BCE + 100·L1 paints most digits in one colour, every adversarial
-    model had settled per pixel before its learning rates fell; the stored scores are what the
-    shipped weights do now."""
+    model had settled per pixel before its learning rates fell, λ ≤ 10 uses all five colours; the
+    stored scores are what the shipped weights do now."""
     import gan_course.shipped as shipped
     from gan_course.data import load_dataset
     from gan_course.lessons.colorization import tracked_mean
-    from gan_course.metrics import palette_fidelity
+    from gan_course.metrics import palette_colour_use, palette_fidelity
     from gan_course.pix2pix import colorize
     from gan_course.shipped import load_shipped_variants
 
@@ -376,6 +376,11 @@ def test_the_palette_colorizers_show_what_the_course_promises():
     x = load_dataset("palette", 32, split="test").float()
     now = palette_fidelity(colorize(family["L1"].G, x, "lab"), x)
     assert now["chroma"] == pytest.approx(s["L1"]["chroma"], abs=0.05)
+    # with D's pull the stronger (λ ≤ 10) the digits come in all five colours, none in more than
+    # twice its true share of a fifth (notebook 04, "Which colours?")
+    for name in ("BCE", "BCE + 1·L1", "BCE + 10·L1"):
+        use = palette_colour_use(colorize(family[name].G, x, "lab"), x)
+        assert max(use["stroke"].values()) < 0.4 and min(use["stroke"].values()) > 0, name
 
 
 def test_the_cifar10_colorizers_beat_a_trivial_baseline_on_held_out_photos():

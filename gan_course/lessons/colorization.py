@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from ..color import baseline_colorizations, lab_to_rgb, rgb_to_lab
-from ..data import PALETTE_STROKES, ImageSet
+from ..data import PALETTE_STROKE_NAMES, PALETTE_STROKES, ImageSet
 from ..engine import TrainConfig, trainer_for
 from ..metrics import colorization_metrics, palette_fidelity, psnr, realism_accuracy
 from ..losses import bce_logits
@@ -212,7 +212,7 @@ def plot_palette_idea() -> Figure:
     ax.set_xlabel("a (green → red)"), ax.set_ylabel("b (blue → yellow)")
     ax.set_title(f"five stroke colours, all at L ≈ {float(lab[:, 0].mean()):.0f}")
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
-    names = ["orange", "lime", "green", "blue", "magenta", *answers]
+    names = [*PALETTE_STROKE_NAMES, *answers]
     ax_sw.imshow(rgb[None].numpy(), interpolation="nearest")
     ax_sw.set_xticks(range(len(names)), names, rotation=30, fontsize=8)
     ax_sw.set_yticks([])
