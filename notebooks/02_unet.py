@@ -309,6 +309,12 @@ palette_rows += [{"method": name, **palette_refs[name]}
                  for name in ("gray copy", "mean colour")]
 print(format_table(palette_rows, ["method", "PSNR", "sharpness",
                                   "edge fidelity", "on palette"], decimals=2))
+# which stroke colours the two GANs paint: the share of digits mostly in
+# the colour the one with skips uses most (the truth: a fifth each)
+use = {n: metrics.palette_colour_use(painted[n], digits)["stroke"]
+       for n in pairs[2:]}
+favourite = max(use[pairs[2]], key=use[pairs[2]].get)
+shares = [use[n][favourite] for n in pairs[2:]]
 # image 5·d + k is digit d painted in stroke colour k: show all five colours
 show = [5 * d + d % 5 for d in range(8)]
 show_image_rows({"truth": digits[show],
@@ -322,12 +328,6 @@ gaps = {name: (pby[name]["PSNR"] - pby[name + ", no skips"]["PSNR"],
 small = all(abs(dp) < 0.5 and abs(do) < 0.1 for dp, do in gaps.values())
 below_gray = [name for name in pairs
               if pby[name]["PSNR"] < pby["gray copy"]["PSNR"]]
-# which stroke colours the two GANs paint: the share of digits mostly in
-# the colour the one with skips uses most (the truth: a fifth each)
-use = {n: metrics.palette_colour_use(painted[n], digits)["stroke"]
-       for n in pairs[2:]}
-favourite = max(use[pairs[2]], key=use[pairs[2]].get)
-shares = [use[n][favourite] for n in pairs[2:]]
 by_colour = gaps["BCE + 100·L1"][0] > 0.5 and shares[0] > shares[1] + 0.1
 say(*(f"- **{name}**: skips change PSNR by {dp:+.2f} dB and the share on "
       f"the palette by {100 * do:+.0f} points."

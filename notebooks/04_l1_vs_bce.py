@@ -297,6 +297,8 @@ for part, mask, colours, names in (
     palette_ab = rgb_to_lab(
         torch.tensor(colours).view(-1, 3, 1, 1) / 127.5 - 1)[:, 1:, 0, 0]
     nearest[part] = names[int((palette_ab - answer).norm(dim=1).argmin())]
+
+# %%
 favourite = {n: {p: max(use[n][p], key=use[n][p].get) for p in use[n]}
              for n in adv}
 share = {n: {p: use[n][p][c] for p, c in favourite[n].items()} for n in adv}

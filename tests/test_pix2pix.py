@@ -210,7 +210,10 @@ def test_notebook_04_palette_verdict_follows_the_numbers():
     def verdict(table):
         rows = palette_rows(table)
         by = {r["method"]: r for r in rows}
-        return run_cell("04_l1_vs_bce", "vivid = [", dict(by=by, losses=LOSSES, adv=LOSSES[1:], say=say))
+        return run_cell("04_l1_vs_bce", "vivid = [", dict(by=by, losses=LOSSES, adv=LOSSES[1:], say=say,
+                                                         collapsed=collapsed))
+
+    collapsed = []
 
     chooses = {"L1": (12.4, 16.1, 0.0), "BCE + 100·L1": (12.0, 45.0, 0.62), "BCE + 10·L1": (11.9, 49.0, 0.8),
                "BCE + 1·L1": (11.8, 48.0, 0.76), "BCE": (10.5, 51.0, 0.61), **BASELINES_04}
@@ -227,8 +230,42 @@ def test_notebook_04_palette_verdict_follows_the_numbers():
             "BCE": (10.5, 51.0, 0.0)}
     text = verdict(weak)
     assert "BCE + 1·L1 put more than half" in text and "dull like L1: BCE + 100·L1, BCE." in text
-    assert "as easy to spot as L1: BCE + 100·L1, BCE." in text
+    assert "as easy to spot as L1: BCE + 100·L1, BCE." in text and "collapsed" not in text
     assert "Note 003's \"BCE alone gives realistic images\" does not hold here." in text
+    # a generator that paints every digit alike and is spotted: the collapse is named as the giveaway
+    collapsed = ["BCE + 100·L1"]
+    assert "BCE + 100·L1 collapsed (above): every digit alike" in verdict(weak)
+    assert "collapsed" not in verdict(chooses)  # not spotted: nothing to explain
+
+
+def test_notebook_04_names_a_collapse_onto_the_colours_nearest_l1s_answer():
+    """A generator that paints most digits in one colour is called collapsed, tied to L1's answer only
+    when those are the colours nearest it; the others are said to use all five."""
+    from gan_course.lessons.report import say
+
+    from conftest import run_cell
+
+    def use(stroke, background):
+        return {"stroke": dict(zip(["orange", "lime", "green", "blue", "magenta"], stroke)),
+                "background": dict(zip(["crimson", "brown", "olive", "blue", "purple"], background))}
+
+    even = use([0.2] * 5, [0.2] * 5)
+    ns = dict(say=say, adv=LOSSES[1:], pct=lambda v: f"{100 * v:.0f} %",
+              nearest={"stroke": "green", "background": "crimson"},
+              use={"BCE + 100·L1": use([0, 0.24, 0.76, 0, 0], [1.0, 0, 0, 0, 0]),
+                   "BCE + 10·L1": use([0.26, 0.16, 0.28, 0.22, 0.03], [0.2] * 5),
+                   "BCE + 1·L1": even, "BCE": even})
+    text = run_cell("04_l1_vs_bce", "favourite = {", ns)
+    assert "**BCE + 100·L1 has collapsed**: 76 % of its digits are green and 100 % of its backgrounds " \
+           "crimson" in text and "nearest L1's answer on each level (green and crimson)" in text
+    assert "**BCE + 10·L1, BCE + 1·L1, BCE** use all five: at most 28 % of their digits" in text
+    assert "With λ ≤ 10, D's pull" in text
+    text = run_cell("04_l1_vs_bce", "favourite = {", ns | dict(nearest={"stroke": "lime",
+                                                                        "background": "crimson"}))
+    assert "has collapsed" in text and "nearest L1's answer" not in text
+    ns["use"] = {n: even for n in LOSSES[1:]}
+    text = run_cell("04_l1_vs_bce", "favourite = {", ns)
+    assert "collapsed" not in text and "use all five: at most 20 %" in text
 
 
 def test_notebook_04_photo_verdict_names_what_beats_the_baselines():
@@ -308,10 +345,20 @@ def test_notebook_02_verdicts_follow_the_numbers():
     rows = [{"method": n, "PSNR": p, "on palette": o} for n, p, o in (
         ("L1", 13.07, 0.0), ("L1, no skips", 13.05, 0.0), ("BCE + 100·L1", 11.23, 0.8),
         ("BCE + 100·L1, no skips", 11.29, 0.76), ("gray copy", 12.93, 0.0))]
-    text = run_cell("02_unet", "gaps = {", dict(palette_rows=rows, pairs=pairs, say=say))
+    ns = dict(palette_rows=rows, pairs=pairs, say=say, favourite="green", shares=[0.3, 0.25])
+    text = run_cell("02_unet", "gaps = {", ns)
     assert "**L1**: skips change PSNR by +0.02 dB and the share on the palette by +0 points." in text
     assert "2 of the 4 models score below the gray copy's 12.93 dB" in text
     assert "the U-Net without skips does about as well here; but these models all fail" in text
+    assert "30 % of the digits of BCE + 100·L1 are green, 25 % without skips" in text
+    # a PSNR gap that comes with painting more digits in the cheapest colour is read as that ...
+    rows[2]["PSNR"] = 12.2
+    text = run_cell("02_unet", "gaps = {", ns | dict(shares=[0.76, 0.5]))
+    assert "the PSNR gap is a choice of colour, not detail the skips carry" in text
+    assert "paints more digits green" in text
+    # ... and one that comes without it, as skips that matter
+    text = run_cell("02_unet", "gaps = {", ns | dict(shares=[0.4, 0.38]))
+    assert "here skips matter even with L copied." in text and "choice of colour" not in text
 
 
 def test_a_zeroed_bottleneck_leaves_only_what_the_skips_carry():
