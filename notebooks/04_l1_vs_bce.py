@@ -54,7 +54,8 @@ from gan_course.lessons.colorization import (
     tracked_mean)
 from gan_course.lessons.report import say
 from gan_course.lessons.widgets import colorizer_explorer
-from gan_course.metrics import palette_colour_use, palette_fidelity
+from gan_course.metrics import (
+    palette_colour_use, palette_fidelity, realism_accuracy)
 from gan_course.pix2pix import Pix2PixObjective, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import (
@@ -288,15 +289,23 @@ print(format_table(
 # 2's picture); which palette colour of that level is nearest to it?
 ab_l1 = rgb_to_lab(outputs["L1"])[:, 1:].permute(0, 2, 3, 1)  # (N, H, W, 2)
 bright = rgb_to_lab(x_test)[:, 0] > 47  # strokes: L ≈ 60, background ≈ 35
-nearest = {}
+nearest, alike = {}, {}
 for part, mask, colours, names in (
         ("stroke", bright, PALETTE_STROKES, PALETTE_STROKE_NAMES),
         ("background", ~bright, PALETTE_BACKGROUNDS,
          PALETTE_BACKGROUND_NAMES)):
     answer = ab_l1[mask].median(0).values
-    palette_ab = rgb_to_lab(
-        torch.tensor(colours).view(-1, 3, 1, 1) / 127.5 - 1)[:, 1:, 0, 0]
-    nearest[part] = names[int((palette_ab - answer).norm(dim=1).argmin())]
+    rgb = torch.tensor(colours).view(-1, 3, 1, 1) / 127.5 - 1  # (5, 3, 1, 1)
+    k = int((rgb_to_lab(rgb)[:, 1:, 0, 0] - answer).norm(dim=1).argmin())
+    nearest[part], alike[part] = names[k], rgb[k]
+# is a collapse alone enough to be caught? The true digits repainted alike,
+# every one in those two colours: right shapes, palette colours, one pair
+alike = torch.where(bright[:, None], alike["stroke"], alike["background"])
+alike_acc = realism_accuracy(x_test, alike, seed=0)
+print(f"L1's answer is nearest {nearest['stroke']} (strokes) and "
+      f"{nearest['background']} (backgrounds); the truth repainted all "
+      f"{nearest['stroke']} on {nearest['background']} is caught with "
+      f"realism accuracy {alike_acc:.2f} (the truth itself: 0.5)")
 
 # %%
 favourite = {n: {p: max(use[n][p], key=use[n][p].get) for p in use[n]}
@@ -356,9 +365,11 @@ say(f"- **L1 alone averages**: chroma {l1['chroma']:.1f} (the mean colour: "
        "generators is harder to tell from real than L1; ")
     + (f"as easy to spot as L1: {', '.join(same)}." if same
        else "none is as easy to spot as L1.")
-    + (f" {' and '.join(spotted)} collapsed (above): every digit alike, "
-       "where real ones come in five colours, is the likely giveaway; the "
-       "generators that use all five are caught less." if spotted else ""),
+    + (f" {' and '.join(spotted)} collapsed (above), and a collapse alone "
+       + ("gives a generator away: the true digits repainted alike are "
+          f"caught with accuracy {alike_acc:.2f}." if alike_acc > 0.8 else
+          f"does not explain it: the true digits repainted alike are caught "
+          f"with only {alike_acc:.2f}.") if spotted else ""),
     f"- **BCE alone** is caught with accuracy {bce['realism acc.']:.2f}"
     + (": as easily as L1's dull colours. Its vivid colours do not make "
        "it realistic. What gives it away is not measured here; the mixed "

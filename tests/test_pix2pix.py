@@ -211,9 +211,9 @@ def test_notebook_04_palette_verdict_follows_the_numbers():
         rows = palette_rows(table)
         by = {r["method"]: r for r in rows}
         return run_cell("04_l1_vs_bce", "vivid = [", dict(by=by, losses=LOSSES, adv=LOSSES[1:], say=say,
-                                                         collapsed=collapsed))
+                                                         collapsed=collapsed, alike_acc=alike_acc))
 
-    collapsed = []
+    collapsed, alike_acc = [], 1.0
 
     chooses = {"L1": (12.4, 16.1, 0.0), "BCE + 100·L1": (12.0, 45.0, 0.62), "BCE + 10·L1": (11.9, 49.0, 0.8),
                "BCE + 1·L1": (11.8, 48.0, 0.76), "BCE": (10.5, 51.0, 0.61), **BASELINES_04}
@@ -233,8 +233,12 @@ def test_notebook_04_palette_verdict_follows_the_numbers():
     assert "as easy to spot as L1: BCE + 100·L1, BCE." in text and "collapsed" not in text
     assert "Note 003's \"BCE alone gives realistic images\" does not hold here." in text
     # a generator that paints every digit alike and is spotted: the collapse is named as the giveaway
-    collapsed = ["BCE + 100·L1"]
-    assert "BCE + 100·L1 collapsed (above): every digit alike" in verdict(weak)
+    collapsed, alike_acc = ["BCE + 100·L1"], 0.95
+    assert "BCE + 100·L1 collapsed (above), and a collapse alone gives a generator away: the true digits " \
+           "repainted alike are caught with accuracy 0.95." in verdict(weak)
+    alike_acc = 0.6
+    assert "a collapse alone does not explain it: the true digits repainted alike are caught with only " \
+           "0.60." in verdict(weak)
     assert "collapsed" not in verdict(chooses)  # not spotted: nothing to explain
 
 
