@@ -121,6 +121,16 @@ PALETTE_BACKGROUNDS = (  # L 34.7–35.3, luma 76.7–77.0; per-channel median (
 )
 PALETTE_STROKE_NAMES = ("orange", "lime", "green", "blue", "magenta")
 PALETTE_BACKGROUND_NAMES = ("crimson", "brown", "olive", "blue", "purple")
+PALETTE_NAMES = {"stroke": PALETTE_STROKE_NAMES, "background": PALETTE_BACKGROUND_NAMES}
+
+
+def palette_colours(part: str, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The five colours of the palette's ``part`` ("stroke" or "background") as (5, 3) RGB in
+    [-1, 1], in the order of ``PALETTE_NAMES[part]``."""
+    colours = {"stroke": PALETTE_STROKES, "background": PALETTE_BACKGROUNDS}
+    if part not in colours:
+        raise ValueError(f"palette part must be 'stroke' or 'background', got {part!r}")
+    return torch.tensor(colours[part], dtype=dtype) / 127.5 - 1
 
 
 @dataclass(frozen=True, eq=False)

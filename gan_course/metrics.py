@@ -30,12 +30,7 @@ from torch import nn
 
 from .checks import check_images, check_int, check_number, check_same_shape
 from .color import rgb_to_gray, rgb_to_lab
-from .data import (
-    PALETTE_BACKGROUND_NAMES,
-    PALETTE_BACKGROUNDS,
-    PALETTE_STROKE_NAMES,
-    PALETTE_STROKES,
-)
+from .data import PALETTE_NAMES, palette_colours
 from .runtime import seeded
 
 
@@ -315,6 +310,12 @@ def realism_accuracy(
 ON_PALETTE_DELTA_E = 20.0  # a pixel within this Lab distance of a palette colour counts as on it
 
 
+def palette_strokes(truth: torch.Tensor) -> torch.Tensor:
+    """The stroke pixels of palette images truth (N, 3, H, W) in [-1, 1], as (N, H, W) bool: the
+    truth holds exactly two luma levels (77 and 129 of 255) and its strokes are the bright one."""
+    return rgb_to_gray(truth.float())[:, 0] > 103 / 127.5 - 1
+
+
 def _palette_matches(y: torch.Tensor, truth: torch.Tensor):
     """y's Lab pixels (N, H, W, 3), the truth's stroke mask (N, H, W) bool, and for each pixel of y
     the Lab distance to the nearest colour of its level's palette and that colour's index, both
@@ -322,13 +323,11 @@ def _palette_matches(y: torch.Tensor, truth: torch.Tensor):
     _check({"y": y, "truth": truth}, channels=3)
     # an unclamped output (within _check's slack) shows as its clipped colour
     lab = rgb_to_lab(y.float().clamp(-1, 1)).permute(0, 2, 3, 1).contiguous()  # (N, H, W, 3)
-    # the truth holds exactly two luma levels (77 and 129 of 255): its stroke pixels are the bright
-    stroke = rgb_to_gray(truth.float())[:, 0] > 103 / 127.5 - 1  # (N, H, W) bool
+    stroke = palette_strokes(truth)  # (N, H, W) bool
     distance = torch.empty(lab.shape[:3])
     nearest = torch.empty(lab.shape[:3], dtype=torch.long)
-    for mask, colours in ((stroke, PALETTE_STROKES), (~stroke, PALETTE_BACKGROUNDS)):
-        palette = torch.tensor(colours, dtype=torch.float32).view(-1, 3, 1, 1) / 127.5 - 1
-        palette_lab = rgb_to_lab(palette).flatten(1)  # (5, 3)
+    for mask, part in ((stroke, "stroke"), (~stroke, "background")):
+        palette_lab = rgb_to_lab(palette_colours(part)[..., None, None]).flatten(1)  # (5, 3)
         distance[mask], nearest[mask] = torch.cdist(lab[mask], palette_lab).min(1)
     return lab, stroke, distance, nearest
 
@@ -341,7 +340,7 @@ def _main_colours(
 ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """For the stroke and the background of each image: the share of the region on its most used
     palette colour, (N,) in [0, 1], and that colour's index, (N,); from ``_palette_matches``."""
-    n, k = len(on), len(PALETTE_STROKES)
+    n, k = len(on), len(PALETTE_NAMES["stroke"])
     image = torch.arange(n).view(n, 1, 1).expand_as(stroke)  # (N, H, W)
     out = {}
     for region, part in ((stroke, "stroke"), (~stroke, "background")):
@@ -363,12 +362,12 @@ def palette_colour_use(y: torch.Tensor, truth: torch.Tensor) -> dict[str, dict[s
     scores cannot see: one colour per digit, but the same one for all); images with no majority
     colour count for none, so the shares may sum to less than 1."""
     _, stroke, distance, nearest = _palette_matches(y, truth)
-    names = {"stroke": PALETTE_STROKE_NAMES, "background": PALETTE_BACKGROUND_NAMES}
     use = {}
     for part, (main, colour) in _main_colours(distance < ON_PALETTE_DELTA_E, stroke,
                                               nearest).items():
-        shares = torch.bincount(colour[main > 0.5], minlength=len(names[part])) / len(y)
-        use[part] = dict(zip(names[part], shares.tolist()))
+        names = PALETTE_NAMES[part]
+        shares = torch.bincount(colour[main > 0.5], minlength=len(names)) / len(y)
+        use[part] = dict(zip(names, shares.tolist()))
     return use
 
 

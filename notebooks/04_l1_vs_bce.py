@@ -41,9 +41,7 @@ import inspect
 
 import torch
 
-from gan_course.data import (
-    PALETTE_BACKGROUND_NAMES, PALETTE_BACKGROUNDS, PALETTE_STROKE_NAMES,
-    PALETTE_STROKES, load_dataset)
+from gan_course.data import PALETTE_NAMES, load_dataset, palette_colours
 from gan_course.engine import TrainConfig, trainer_for
 from gan_course.lessons.code_exercises import check
 from gan_course.lessons.convolution_views import checkerboard_scores
@@ -55,7 +53,7 @@ from gan_course.lessons.colorization import (
 from gan_course.lessons.report import say
 from gan_course.lessons.widgets import colorizer_explorer
 from gan_course.metrics import (
-    palette_colour_use, palette_fidelity, realism_accuracy)
+    palette_colour_use, palette_fidelity, palette_strokes, realism_accuracy)
 from gan_course.pix2pix import Pix2PixObjective, colorize
 from gan_course.plots import format_table, show_image_rows
 from gan_course.runtime import (
@@ -278,26 +276,23 @@ use = {n: palette_colour_use(outputs.get(n, x_test), x_test)
        for n in ["truth", *adv]}
 print("share of the digits whose stroke is mostly each colour:")
 print(format_table([{"G's loss": n, **u["stroke"]} for n, u in use.items()],
-                   ["G's loss", *PALETTE_STROKE_NAMES], decimals=2))
+                   ["G's loss", *PALETTE_NAMES["stroke"]], decimals=2))
 print("\nand whose background is:")
 print(format_table(
     [{"G's loss": n, **u["background"]} for n, u in use.items()],
-    ["G's loss", *PALETTE_BACKGROUND_NAMES], decimals=2))
+    ["G's loss", *PALETTE_NAMES["background"]], decimals=2))
 
 # %%
 # L1's answer on each level: the median a, b of its output there (section
 # 2's picture); which palette colour of that level is nearest to it?
 ab_l1 = rgb_to_lab(outputs["L1"])[:, 1:].permute(0, 2, 3, 1)  # (N, H, W, 2)
-bright = rgb_to_lab(x_test)[:, 0] > 47  # strokes: L ≈ 60, background ≈ 35
+bright = palette_strokes(x_test)  # (N, H, W): the truth's stroke pixels
 nearest, alike = {}, {}
-for part, mask, colours, names in (
-        ("stroke", bright, PALETTE_STROKES, PALETTE_STROKE_NAMES),
-        ("background", ~bright, PALETTE_BACKGROUNDS,
-         PALETTE_BACKGROUND_NAMES)):
+for part, mask in (("stroke", bright), ("background", ~bright)):
     answer = ab_l1[mask].median(0).values
-    rgb = torch.tensor(colours).view(-1, 3, 1, 1) / 127.5 - 1  # (5, 3, 1, 1)
+    rgb = palette_colours(part)[..., None, None]  # (5, 3, 1, 1) in [-1, 1]
     k = int((rgb_to_lab(rgb)[:, 1:, 0, 0] - answer).norm(dim=1).argmin())
-    nearest[part], alike[part] = names[k], rgb[k]
+    nearest[part], alike[part] = PALETTE_NAMES[part][k], rgb[k]
 # is a collapse alone enough to be caught? The true digits repainted alike,
 # every one in those two colours: right shapes, palette colours, one pair
 alike = torch.where(bright[:, None], alike["stroke"], alike["background"])

@@ -172,17 +172,19 @@ def test_palette_colour_use_catches_every_digit_painted_alike():
     """One colour per digit is not enough: a generator that paints every digit in the same stroke
     and background colour has collapsed, and the colour use says so where the per-image scores
     cannot."""
-    from gan_course.metrics import palette_colour_use, palette_fidelity
+    from gan_course.data import palette_colours
+    from gan_course.metrics import palette_colour_use, palette_fidelity, palette_strokes
 
     truth = load_dataset("palette", 32, split="test").float()[:20]  # 4 digits, 5 paintings each
     use = palette_colour_use(truth, truth)
     assert list(use["stroke"]) == ["orange", "lime", "green", "blue", "magenta"]
+    with pytest.raises(ValueError, match="'stroke' or 'background', got 'strokes'"):
+        palette_colours("strokes")
     for part in ("stroke", "background"):
         assert list(use[part].values()) == pytest.approx([0.2] * 5)
     # every digit: green stroke on crimson (the colours nearest L1's per-channel median)
-    stroke = rgb_to_gray(truth)[:, 0] > 103 / 127.5 - 1
-    colour = lambda rgb: torch.tensor(rgb, dtype=torch.float32).view(3, 1, 1) / 127.5 - 1  # noqa: E731
-    alike = torch.where(stroke[:, None], colour(PALETTE_STROKES[2]), colour(PALETTE_BACKGROUNDS[0]))
+    alike = torch.where(palette_strokes(truth)[:, None], palette_colours("stroke")[2, :, None, None],
+                        palette_colours("background")[0, :, None, None])
     per_image = palette_fidelity(alike, truth, per_image=True)
     assert per_image["one stroke colour"] == per_image["one background colour"] == 1.0
     use = palette_colour_use(alike, truth)

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 
 from ..color import baseline_colorizations, lab_to_rgb, rgb_to_lab
-from ..data import PALETTE_STROKE_NAMES, PALETTE_STROKES, ImageSet
+from ..data import PALETTE_STROKE_NAMES, ImageSet, palette_colours
 from ..engine import TrainConfig, trainer_for
 from ..metrics import colorization_metrics, palette_fidelity, psnr, realism_accuracy
 from ..losses import bce_logits
@@ -197,8 +197,8 @@ def plot_palette_idea() -> Figure:
     cannot tell them apart — L1 at the per-channel median, L2 at the mean, both dull — and, as
     swatches, the five colours beside those two answers. An adversarial loss must answer one of
     the five."""
-    strokes = torch.tensor(PALETTE_STROKES, dtype=torch.float64)  # (5, 3) uint8 values
-    lab = rgb_to_lab((strokes / 127.5 - 1).T[None, :, :, None])[0, :, :, 0].T  # (5, 3)
+    strokes = palette_colours("stroke", torch.float64)  # (5, 3) in [-1, 1]
+    lab = rgb_to_lab(strokes.T[None, :, :, None])[0, :, :, 0].T  # (5, 3)
     answers = {"L1: median": lab.median(0).values, "L2: mean": lab.mean(0)}
     swatches = torch.cat([lab, torch.stack(list(answers.values()))])  # (7, 3)
     rgb = (lab_to_rgb(swatches.T[None, :, :, None])[0, :, :, 0].T + 1) / 2  # (7, 3) in [0, 1]
